@@ -1,0 +1,197 @@
+//! Every API error, its status code and JSON body, mapped in one place.
+//!
+//! Body: `{"error": "<kind>", "message": "...", "fields": {...}}`. Internal errors are logged
+//! and answered with a generic message so that nothing about the machine leaks to a client.
+
+use std::collections::BTreeMap;
+
+use poem::http::StatusCode;
+use poem::{IntoResponse, Response};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object};
+
+use crate::auth::AuthError;
+use crate::export::ExportError;
+use crate::form::FieldErrors;
+use crate::responses::{EraseError, SubmitError};
+use crate::store::StoreError;
+
+#[derive(Debug, Clone, Object)]
+pub struct ErrorBody {
+    /// A stable, machine-readable kind: `validation`, `not_found`, `unauthorized`, ...
+    pub error: String,
+    /// A sentence for a person.
+    pub message: String,
+    /// Per-field messages, for `validation` errors.
+    #[oai(skip_serializing_if_is_none)]
+    pub fields: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum ApiError {
+    /// The request could not be read (malformed JSON, wrong field types).
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// No token, or a token that matches no role.
+    #[oai(status = 401)]
+    Unauthorized(Json<ErrorBody>),
+    /// A valid token whose role may not do this.
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+    /// The survey is closed, or the interview has ended.
+    #[oai(status = 409)]
+    Conflict(Json<ErrorBody>),
+    /// The request body is over 64 KiB.
+    #[oai(status = 413)]
+    TooLarge(Json<ErrorBody>),
+    /// Some answers were refused; `fields` names every one.
+    #[oai(status = 422)]
+    Validation(Json<ErrorBody>),
+    #[oai(status = 500)]
+    Internal(Json<ErrorBody>),
+    /// The store is not writable.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
+}
+
+fn body(error: &str, message: impl Into<String>) -> Json<ErrorBody> {
+    Json(ErrorBody {
+        error: error.into(),
+        message: message.into(),
+        fields: None,
+    })
+}
+
+impl ApiError {
+    pub fn not_found(message: impl Into<String>) -> Self {
+        ApiError::NotFound(body("not_found", message))
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError::BadRequest(body("bad_request", message))
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        ApiError::Conflict(body("conflict", message))
+    }
+
+    pub fn too_large() -> Self {
+        ApiError::TooLarge(body(
+            "too_large",
+            format!(
+                "the request body is over {} KiB",
+                crate::app::MAX_BODY_BYTES / 1024
+            ),
+        ))
+    }
+
+    pub fn validation(fields: FieldErrors) -> Self {
+        let count = fields.len();
+        ApiError::Validation(Json(ErrorBody {
+            error: "validation".into(),
+            message: format!(
+                "{count} field{} not accepted",
+                if count == 1 { " was" } else { "s were" }
+            ),
+            fields: Some(fields),
+        }))
+    }
+
+    /// Logs the cause; the client only learns that something went wrong on our side.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!("internal error: {cause}");
+        ApiError::Internal(body(
+            "internal",
+            "something went wrong on the server; it has been logged",
+        ))
+    }
+
+    pub fn unavailable(cause: impl std::fmt::Display) -> Self {
+        tracing::error!("store unavailable: {cause}");
+        ApiError::Unavailable(body("unavailable", "the store is not writable"))
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::Unauthenticated => ApiError::Unauthorized(body(
+                "unauthorized",
+                "a valid token is needed: send Authorization: Bearer <token>, or log in at /login",
+            )),
+            AuthError::Forbidden => {
+                ApiError::Forbidden(body("forbidden", "your token's role may not do this"))
+            }
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl From<SubmitError> for ApiError {
+    fn from(e: SubmitError) -> Self {
+        match e {
+            SubmitError::UnknownForm(_) => ApiError::not_found(e.to_string()),
+            SubmitError::Closed(_) => ApiError::conflict(e.to_string()),
+            SubmitError::Invalid(fields) => ApiError::validation(fields),
+            SubmitError::Store(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<EraseError> for ApiError {
+    fn from(e: EraseError) -> Self {
+        match e {
+            EraseError::NotFound => ApiError::not_found(e.to_string()),
+            EraseError::WrongReceipt => ApiError::Forbidden(body("forbidden", e.to_string())),
+            EraseError::Store(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<ExportError> for ApiError {
+    fn from(e: ExportError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl From<tokio::task::JoinError> for ApiError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+/// Turns every error that reaches the top of the API into the JSON error shape: our own
+/// errors pass through; poem's (unreadable body, unknown route, ...) get their kind by status.
+pub async fn to_json_error(err: poem::Error) -> Response {
+    if err.is_from_response() {
+        return err.into_response();
+    }
+    let status = err.status();
+    let error = match status {
+        StatusCode::BAD_REQUEST => ApiError::bad_request(err.to_string()),
+        StatusCode::NOT_FOUND => ApiError::not_found("no such route"),
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large(),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            return (
+                status,
+                body("method_not_allowed", "this route does not take that method"),
+            )
+                .into_response();
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ApiError::bad_request(format!("{err}; send Content-Type: application/json"))
+        }
+        s if s.is_client_error() => {
+            return (status, body("bad_request", err.to_string())).into_response();
+        }
+        _ => ApiError::internal(err),
+    };
+    error.into_response()
+}

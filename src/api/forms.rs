@@ -1,0 +1,161 @@
+//! `GET /api/forms` and `GET /api/forms/{id}`: form definitions as JSON.
+
+use std::sync::Arc;
+
+use poem::Request;
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+
+use super::ApiTags;
+use super::auth::{optional_role, require};
+use super::error::ApiError;
+use crate::app::AppState;
+use crate::auth::Role;
+use crate::form::{Form, FormKind, Question, Section};
+
+#[derive(Debug, Object)]
+pub struct QuestionJson {
+    pub id: String,
+    /// single | multi | scale | nps | number | text | long_text | email
+    #[oai(rename = "type")]
+    pub kind: String,
+    pub text: String,
+    #[oai(skip_serializing_if_is_none)]
+    pub help: Option<String>,
+    pub required: bool,
+    #[oai(skip_serializing_if_is_none)]
+    pub options: Option<Vec<String>>,
+    pub other: bool,
+    #[oai(skip_serializing_if_is_none)]
+    pub min: Option<f64>,
+    #[oai(skip_serializing_if_is_none)]
+    pub max: Option<f64>,
+    #[oai(skip_serializing_if_is_none)]
+    pub labels: Option<Vec<String>>,
+    pub integer: bool,
+    #[oai(skip_serializing_if_is_none)]
+    pub show_if: Option<String>,
+    pub tags: Vec<String>,
+    pub pii: bool,
+}
+
+#[derive(Debug, Object)]
+pub struct SectionJson {
+    pub id: String,
+    pub title: String,
+    #[oai(skip_serializing_if_is_none)]
+    pub minutes: Option<u32>,
+    pub prompts: Vec<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct FormJson {
+    pub id: String,
+    /// survey | interview
+    pub kind: String,
+    pub title: String,
+    #[oai(skip_serializing_if_is_none)]
+    pub intro: Option<String>,
+    /// open | closed
+    pub status: String,
+    /// Revision of the form definition; each response records the one it answered.
+    pub revision: String,
+    pub hidden: Vec<String>,
+    pub questions: Vec<QuestionJson>,
+    #[oai(skip_serializing_if_is_none)]
+    pub sections: Option<Vec<SectionJson>>,
+}
+
+fn non_empty<T: Clone>(items: &[T]) -> Option<Vec<T>> {
+    (!items.is_empty()).then(|| items.to_vec())
+}
+
+impl From<&Question> for QuestionJson {
+    fn from(q: &Question) -> Self {
+        let (min, max) = q.bounds();
+        QuestionJson {
+            id: q.id.clone(),
+            kind: q.kind.as_str().into(),
+            text: q.text.clone(),
+            help: q.help.clone(),
+            required: q.required,
+            options: non_empty(&q.options),
+            other: q.other,
+            min,
+            max,
+            labels: non_empty(&q.labels),
+            integer: q.wants_integer(),
+            show_if: q.show_if.clone(),
+            tags: q.tags.clone(),
+            pii: q.pii,
+        }
+    }
+}
+
+impl From<&Section> for SectionJson {
+    fn from(s: &Section) -> Self {
+        SectionJson {
+            id: s.id.clone(),
+            title: s.title.clone(),
+            minutes: s.minutes,
+            prompts: s.prompts.clone(),
+        }
+    }
+}
+
+impl From<&Form> for FormJson {
+    fn from(f: &Form) -> Self {
+        FormJson {
+            id: f.id.clone(),
+            kind: match f.kind {
+                FormKind::Survey => "survey",
+                FormKind::Interview => "interview",
+            }
+            .into(),
+            title: f.title.clone(),
+            intro: f.intro.clone(),
+            status: if f.is_open() { "open" } else { "closed" }.into(),
+            revision: f.revision.clone(),
+            hidden: f.hidden.clone(),
+            questions: f.questions.iter().map(QuestionJson::from).collect(),
+            sections: (!f.sections.is_empty())
+                .then(|| f.sections.iter().map(SectionJson::from).collect()),
+        }
+    }
+}
+
+pub struct FormsApi {
+    pub state: Arc<AppState>,
+}
+
+#[OpenApi(tag = "ApiTags::Forms")]
+impl FormsApi {
+    /// Lists surveys; interview guides too for interviewers and researchers.
+    #[oai(path = "/forms", method = "get")]
+    async fn list_forms(&self, req: &Request) -> Result<Json<Vec<FormJson>>, ApiError> {
+        let staff = optional_role(&self.state, req)?.is_some();
+        let forms = self
+            .state
+            .catalog
+            .iter()
+            .filter(|f| staff || f.is_survey())
+            .map(|f| FormJson::from(f.as_ref()))
+            .collect();
+        Ok(Json(forms))
+    }
+
+    /// One form definition. Interview guides need an interviewer or researcher token.
+    #[oai(path = "/forms/:id", method = "get")]
+    async fn get_form(&self, req: &Request, id: Path<String>) -> Result<Json<FormJson>, ApiError> {
+        let form = self
+            .state
+            .catalog
+            .get(&id.0)
+            .ok_or_else(|| ApiError::not_found(format!("no form with id '{}'", id.0)))?;
+        if !form.is_survey() {
+            require(&self.state, req, Role::Interviewer)?;
+        }
+        Ok(Json(FormJson::from(form.as_ref())))
+    }
+}

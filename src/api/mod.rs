@@ -1,0 +1,49 @@
+//! The JSON API (poem-openapi): thin handlers that parse, call the domain and map errors.
+
+mod auth;
+mod error;
+mod forms;
+mod health;
+mod responses;
+mod stream;
+
+use std::sync::Arc;
+
+use poem_openapi::{OpenApiService, Tags};
+
+pub use auth::{SESSION_COOKIE, presented_token};
+pub use error::{ApiError, ErrorBody, to_json_error};
+pub use health::check as health_check;
+
+use crate::app::AppState;
+
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Form definitions
+    Forms,
+    /// Survey responses: submit, erase, export
+    Responses,
+    /// Service health
+    Health,
+}
+
+pub type Apis = (forms::FormsApi, responses::ResponsesApi, health::HealthApi);
+
+/// The OpenAPI service; mounted at `/api`, it also serves the spec and Swagger UI.
+pub fn service(state: Arc<AppState>) -> OpenApiService<Apis, ()> {
+    let apis = (
+        forms::FormsApi {
+            state: state.clone(),
+        },
+        responses::ResponsesApi {
+            state: state.clone(),
+        },
+        health::HealthApi { state },
+    );
+    OpenApiService::new(apis, "fieldnotes", env!("CARGO_PKG_VERSION"))
+        .description(
+            "Survey and interview capture for customer profiling. Staff routes take \
+             `Authorization: Bearer <token>` (researcher or interviewer token).",
+        )
+        .server("/api")
+}

@@ -1,0 +1,139 @@
+//! Submitting, erasing and downloading survey responses.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use poem::{Body, Request};
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::{Binary, Json};
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use serde_json::Value;
+
+use super::ApiTags;
+use super::auth::require;
+use super::error::ApiError;
+use crate::app::AppState;
+use crate::auth::Role;
+use crate::export::ExportOptions;
+use crate::responses;
+
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct Submission {
+    /// Answers by question id: a string for single/text/email, a list of strings for multi,
+    /// a number for scale/nps/number.
+    #[oai(default)]
+    pub answers: BTreeMap<String, Value>,
+    /// Hidden fields declared by the form (such as `source`), as strings.
+    #[oai(default)]
+    pub hidden: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Object)]
+pub struct ReceiptJson {
+    /// The response id (time-ordered UUID).
+    pub id: String,
+    /// Keep it: with it the respondent can erase the response (`DELETE /api/responses/{id}?receipt=`).
+    pub receipt: String,
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum Created {
+    /// Stored and flushed to disk.
+    #[oai(status = 201)]
+    Created(Json<ReceiptJson>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum Erased {
+    /// The response is gone.
+    #[oai(status = 204)]
+    Erased,
+}
+
+#[derive(ApiResponse)]
+pub enum CsvDownload {
+    /// UTF-8 CSV with a header row, RFC 4180 quoting.
+    #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
+    Ok(Binary<Body>, #[oai(header = "Content-Disposition")] String),
+}
+
+fn flag(value: &Option<String>) -> bool {
+    matches!(value.as_deref(), Some("1" | "true" | "yes"))
+}
+
+pub struct ResponsesApi {
+    pub state: Arc<AppState>,
+}
+
+#[OpenApi(tag = "ApiTags::Responses")]
+impl ResponsesApi {
+    /// Submits a response to an open survey. Every bad answer is listed at once in a 422.
+    #[oai(path = "/forms/:id/responses", method = "post")]
+    async fn submit(&self, id: Path<String>, body: Json<Submission>) -> Result<Created, ApiError> {
+        let state = self.state.clone();
+        let receipt = tokio::task::spawn_blocking(move || {
+            responses::submit(
+                state.store.as_ref(),
+                &state.catalog,
+                &id.0,
+                &body.0.answers,
+                &body.0.hidden,
+            )
+        })
+        .await??;
+        Ok(Created::Created(Json(ReceiptJson {
+            id: receipt.id.to_string(),
+            receipt: receipt.receipt,
+        })))
+    }
+
+    /// Erases a response: a researcher may erase any, a respondent theirs with its receipt.
+    #[oai(path = "/responses/:id", method = "delete")]
+    async fn erase(
+        &self,
+        req: &Request,
+        id: Path<String>,
+        receipt: Query<Option<String>>,
+    ) -> Result<Erased, ApiError> {
+        // With a receipt the respondent speaks for themselves; without one, only a researcher may.
+        let receipt = receipt.0;
+        if receipt.is_none() {
+            require(&self.state, req, Role::Researcher)?;
+        }
+        let state = self.state.clone();
+        tokio::task::spawn_blocking(move || {
+            responses::erase(state.store.as_ref(), &id.0, receipt.as_deref())
+        })
+        .await??;
+        Ok(Erased::Erased)
+    }
+
+    /// Every response of a form as CSV, streamed. `pii=1` includes personal-data questions,
+    /// `bom=1` adds a byte-order mark for Excel.
+    #[oai(path = "/forms/:id/responses.csv", method = "get")]
+    async fn responses_csv(
+        &self,
+        req: &Request,
+        id: Path<String>,
+        pii: Query<Option<String>>,
+        bom: Query<Option<String>>,
+    ) -> Result<CsvDownload, ApiError> {
+        require(&self.state, req, Role::Researcher)?;
+        let form = self
+            .state
+            .catalog
+            .get(&id.0)
+            .filter(|f| f.is_survey())
+            .ok_or_else(|| ApiError::not_found(format!("no survey with id '{}'", id.0)))?;
+        let options = ExportOptions {
+            include_pii: flag(&pii.0),
+            byte_order_mark: flag(&bom.0),
+        };
+        let body = super::stream::csv_body(self.state.store.clone(), form.clone(), options).await?;
+        Ok(CsvDownload::Ok(
+            Binary(body),
+            format!("attachment; filename=\"{}-responses.csv\"", form.id),
+        ))
+    }
+}

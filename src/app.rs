@@ -1,0 +1,187 @@
+//! Putting the server together: one launch path shared by `fieldnotes serve` and the tests.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use poem::http::{Method, StatusCode};
+use poem::listener::TcpAcceptor;
+use poem::middleware::{CatchPanic, CookieJarManager, Tracing};
+use poem::{
+    Body, Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, Server,
+    handler,
+};
+
+use crate::auth::{Tokens, load_or_generate_token};
+use crate::config::Config;
+use crate::form::{Catalog, Problem, load_dir};
+use crate::store::{SledStore, Store, StoreError};
+use crate::{api, web};
+
+/// Request bodies above this are refused with 413 before anything reads them.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub struct AppState {
+    pub catalog: Catalog,
+    pub store: Arc<dyn Store>,
+    pub tokens: Tokens,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{}", problems_text(.0))]
+    InvalidFiles(Vec<Problem>),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("cannot keep the researcher token in {path}: {source}")]
+    Token {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot listen on {addr}: {reason}")]
+    Bind { addr: String, reason: String },
+}
+
+fn problems_text(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(Problem::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// How the researcher token came to be, so `serve` can tell the person starting it.
+pub enum TokenOrigin {
+    Environment,
+    Generated(PathBuf),
+    Kept(PathBuf),
+}
+
+pub struct Prepared {
+    pub state: Arc<AppState>,
+    pub token_origin: TokenOrigin,
+    /// The generated token, to be printed once by `serve`; `None` otherwise.
+    pub new_token: Option<String>,
+}
+
+/// Loads forms, opens the store and settles the tokens: everything that can fail before serving.
+pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
+    let catalog = load_dir(&config.forms_dir).map_err(StartError::InvalidFiles)?;
+    let store = SledStore::open(&config.db_dir())?;
+    let (researcher, token_origin, new_token) = match &config.researcher_token {
+        Some(token) => (token.clone(), TokenOrigin::Environment, None),
+        None => {
+            let path = config.researcher_token_file();
+            let (token, generated) =
+                load_or_generate_token(&path).map_err(|source| StartError::Token {
+                    path: path.clone(),
+                    source,
+                })?;
+            let shown = generated.then(|| token.expose().to_string());
+            let origin = if generated {
+                TokenOrigin::Generated(path)
+            } else {
+                TokenOrigin::Kept(path)
+            };
+            (token, origin, shown)
+        }
+    };
+    let state = AppState {
+        catalog,
+        store: Arc::new(store),
+        tokens: Tokens::new(researcher, config.interviewer_token.clone()),
+    };
+    Ok(Prepared {
+        state: Arc::new(state),
+        token_origin,
+        new_token,
+    })
+}
+
+#[handler]
+async fn healthz(state: poem::web::Data<&Arc<AppState>>) -> Response {
+    match api::health_check(&state).await {
+        Ok(ok) => ok.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Every route of the application.
+pub fn routes(state: Arc<AppState>) -> impl Endpoint {
+    let api_service = api::service(state.clone());
+    let spec = api_service.spec_endpoint();
+    let docs = api_service.swagger_ui();
+    Route::new()
+        .at("/healthz", healthz)
+        .at("/api/openapi.json", spec)
+        .nest("/api/docs", docs)
+        .nest(
+            "/api",
+            api_service
+                .into_endpoint()
+                .catch_all_error(api::to_json_error),
+        )
+        .nest("/", web::routes())
+        .around(limit_body)
+        .with(CookieJarManager::new())
+        .with(CatchPanic::new())
+        .with(Tracing)
+        .data(state)
+}
+
+/// Reads bodies up front with a hard cap so an oversized request gets a clean 413
+/// whether or not it declares its length.
+async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
+    if matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH) {
+        let body = req.take_body();
+        match body.into_bytes_limit(MAX_BODY_BYTES).await {
+            Ok(bytes) => req.set_body(Body::from(bytes)),
+            Err(poem::error::ReadBodyError::PayloadTooLarge) => {
+                return Ok(too_large_response(req.uri().path()));
+            }
+            Err(e) => return Ok(api::ApiError::bad_request(e.to_string()).into_response()),
+        }
+    }
+    Ok(next.call(req).await?.into_response())
+}
+
+fn too_large_response(path: &str) -> Response {
+    if path.starts_with("/api/") {
+        api::ApiError::too_large().into_response()
+    } else {
+        web::message_page(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Too much text",
+            "What you sent is over 64 KiB. Please shorten your longest answers and try again.",
+        )
+    }
+}
+
+/// Serves until `shutdown` resolves. The listener is bound by the caller (tests bind port 0).
+pub async fn serve(
+    state: Arc<AppState>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::io::Result<()> {
+    let addr = listener.local_addr()?;
+    let acceptor = TcpAcceptor::from_tokio(listener)?;
+    tracing::info!("fieldnotes listening on http://{addr}");
+    Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(routes(state), shutdown, None)
+        .await
+}
+
+/// Binds the configured address, naming it in the error when it is taken.
+pub async fn bind(addr: &str) -> Result<tokio::net::TcpListener, StartError> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| StartError::Bind {
+            addr: addr.to_string(),
+            reason: match e.kind() {
+                std::io::ErrorKind::AddrInUse => {
+                    "the address is already in use (is another server running?)".into()
+                }
+                _ => e.to_string(),
+            },
+        })
+}

@@ -1,0 +1,39 @@
+//! CSV downloads, written row by row to any `Write` so the HTTP route and the CLI share bytes.
+
+mod responses;
+
+pub use responses::{ExportOptions, write_responses_csv};
+
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot write the CSV: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("cannot write the CSV: {0}")]
+    Csv(#[from] csv::Error),
+}
+
+/// Prefixes `'` to text a spreadsheet would run as a formula (OWASP CSV injection).
+pub fn guard_formula(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\n') => format!("'{text}"),
+        _ => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::guard_formula;
+
+    #[test]
+    fn formulas_are_defused() {
+        for risky in ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "\nx"] {
+            assert_eq!(guard_formula(risky), format!("'{risky}"));
+        }
+        assert_eq!(guard_formula("plain = text"), "plain = text");
+        assert_eq!(guard_formula(""), "");
+    }
+}

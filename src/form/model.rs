@@ -1,0 +1,160 @@
+//! The resolved form: what the rest of fieldnotes sees once files are loaded and checked.
+
+use serde::{Deserialize, Serialize};
+
+use super::show_if::Expr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionType {
+    Single,
+    Multi,
+    Scale,
+    Nps,
+    Number,
+    Text,
+    LongText,
+    Email,
+}
+
+impl QuestionType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuestionType::Single => "single",
+            QuestionType::Multi => "multi",
+            QuestionType::Scale => "scale",
+            QuestionType::Nps => "nps",
+            QuestionType::Number => "number",
+            QuestionType::Text => "text",
+            QuestionType::LongText => "long_text",
+            QuestionType::Email => "email",
+        }
+    }
+
+    pub fn has_options(self) -> bool {
+        matches!(self, QuestionType::Single | QuestionType::Multi)
+    }
+
+    pub fn is_numeric(self) -> bool {
+        matches!(
+            self,
+            QuestionType::Scale | QuestionType::Nps | QuestionType::Number
+        )
+    }
+
+    /// Types whose answers are typed by the respondent, so CSV guards them against formulas.
+    pub fn is_free_text(self) -> bool {
+        matches!(
+            self,
+            QuestionType::Text | QuestionType::LongText | QuestionType::Email
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FormKind {
+    Survey,
+    Interview,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FormStatus {
+    #[default]
+    Open,
+    Closed,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Question {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: QuestionType,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    #[serde(default)]
+    pub other: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub integer: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub show_if: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub pii: bool,
+    /// The parsed `show_if`; rebuilt from the text after deserialising a stored snapshot.
+    #[serde(skip)]
+    pub condition: Option<Expr>,
+}
+
+impl Question {
+    /// Inclusive bounds of the answer, where the type has any.
+    pub fn bounds(&self) -> (Option<f64>, Option<f64>) {
+        match self.kind {
+            QuestionType::Nps => (Some(0.0), Some(10.0)),
+            _ => (self.min, self.max),
+        }
+    }
+
+    pub fn wants_integer(&self) -> bool {
+        matches!(self.kind, QuestionType::Nps | QuestionType::Scale) || self.integer
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Section {
+    pub id: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minutes: Option<u32>,
+    #[serde(default)]
+    pub prompts: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Form {
+    pub id: String,
+    pub kind: FormKind,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intro: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thanks: Option<String>,
+    #[serde(default)]
+    pub status: FormStatus,
+    #[serde(default)]
+    pub hidden: Vec<String>,
+    #[serde(default)]
+    pub questions: Vec<Question>,
+    #[serde(default)]
+    pub sections: Vec<Section>,
+    /// Short content hash of the resolved form; every response records the one it answered.
+    #[serde(default)]
+    pub revision: String,
+}
+
+impl Form {
+    pub fn question(&self, id: &str) -> Option<&Question> {
+        self.questions.iter().find(|q| q.id == id)
+    }
+
+    pub fn is_survey(&self) -> bool {
+        self.kind == FormKind::Survey
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.status == FormStatus::Open
+    }
+}

@@ -1,0 +1,12 @@
+//! fieldnotes: survey and interview capture for customer profiling.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod export;
+pub mod form;
+pub mod responses;
+pub mod store;
+pub mod web;

@@ -1,0 +1,216 @@
+//! The `fieldnotes` command line: serve, check, export.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use fieldnotes::app::{self, TokenOrigin};
+use fieldnotes::config::{Config, DEFAULT_ADDR, Secret};
+use fieldnotes::export::{ExportOptions, write_responses_csv};
+use fieldnotes::form::load_dir;
+use fieldnotes::store::{SledStore, Store};
+
+#[derive(Parser)]
+#[command(
+    name = "fieldnotes",
+    version,
+    about = "Survey and interview capture for customer profiling"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Dirs {
+    /// Data directory (the sled store, the generated token, the mail outbox)
+    #[arg(long, env = "FIELDNOTES_DATA", default_value = "data")]
+    data: PathBuf,
+    /// Directory of form files (*.toml, with bank.toml)
+    #[arg(long, env = "FIELDNOTES_FORMS", default_value = "forms")]
+    forms: PathBuf,
+    /// Directory of report files (*.toml)
+    #[arg(long, env = "FIELDNOTES_REPORTS", default_value = "reports")]
+    reports: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server
+    Serve {
+        /// Address to listen on
+        #[arg(long, env = "FIELDNOTES_ADDR", default_value = DEFAULT_ADDR)]
+        addr: String,
+        #[command(flatten)]
+        dirs: Dirs,
+    },
+    /// Check every form file; prints `file: problem` lines and fails on any problem
+    Check {
+        #[arg(long, env = "FIELDNOTES_FORMS", default_value = "forms")]
+        forms: PathBuf,
+        #[arg(long, env = "FIELDNOTES_REPORTS", default_value = "reports")]
+        reports: PathBuf,
+    },
+    /// Write a form's responses CSV from the data directory (the server must not be running)
+    Export {
+        /// The form id
+        form: String,
+        /// Output file; `-` writes to standard output
+        #[arg(long)]
+        out: PathBuf,
+        /// Include questions marked pii
+        #[arg(long)]
+        pii: bool,
+        /// Start with a byte-order mark, for Excel
+        #[arg(long)]
+        bom: bool,
+        #[arg(long, env = "FIELDNOTES_DATA", default_value = "data")]
+        data: PathBuf,
+        #[arg(long, env = "FIELDNOTES_FORMS", default_value = "forms")]
+        forms: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve { addr, dirs } => serve(addr, dirs),
+        Command::Check { forms, reports: _ } => check(&forms),
+        Command::Export {
+            form,
+            out,
+            pii,
+            bom,
+            data,
+            forms,
+        } => export(
+            &form,
+            &out,
+            ExportOptions {
+                include_pii: pii,
+                byte_order_mark: bom,
+            },
+            &data,
+            &forms,
+        ),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn env_secret(name: &str) -> Option<Secret> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| Secret::new(v.trim()))
+}
+
+fn serve(addr: String, dirs: Dirs) -> Result<(), String> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,poem=warn".into()),
+        )
+        .init();
+    let config = Config {
+        addr,
+        data_dir: dirs.data,
+        forms_dir: dirs.forms,
+        reports_dir: dirs.reports,
+        researcher_token: env_secret("FIELDNOTES_RESEARCHER_TOKEN"),
+        interviewer_token: env_secret("FIELDNOTES_INTERVIEWER_TOKEN"),
+    };
+    let prepared = app::prepare(&config).map_err(|e| format!("error: {e}"))?;
+    match (&prepared.token_origin, &prepared.new_token) {
+        (TokenOrigin::Generated(path), Some(token)) => {
+            println!(
+                "Researcher token (shown once, kept in {}): {token}",
+                path.display()
+            );
+        }
+        (TokenOrigin::Kept(path), _) => {
+            println!("Researcher token: see {}", path.display());
+        }
+        _ => {}
+    }
+    let runtime =
+        tokio::runtime::Runtime::new().map_err(|e| format!("error: cannot start: {e}"))?;
+    runtime.block_on(async move {
+        let listener = app::bind(&config.addr)
+            .await
+            .map_err(|e| format!("error: {e}"))?;
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        app::serve(prepared.state, listener, shutdown)
+            .await
+            .map_err(|e| format!("error: {e}"))
+    })
+}
+
+fn check(forms: &std::path::Path) -> Result<(), String> {
+    match load_dir(forms) {
+        Ok(catalog) => {
+            println!("{} forms OK in {}", catalog.iter().count(), forms.display());
+            Ok(())
+        }
+        Err(problems) => Err(problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")),
+    }
+}
+
+fn export(
+    form_id: &str,
+    out: &std::path::Path,
+    options: ExportOptions,
+    data: &std::path::Path,
+    forms: &std::path::Path,
+) -> Result<(), String> {
+    let catalog = load_dir(forms).map_err(|problems| {
+        problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    })?;
+    let form = catalog
+        .get(form_id)
+        .filter(|f| f.is_survey())
+        .ok_or_else(|| {
+            format!(
+                "error: no survey with id '{form_id}' in {}",
+                forms.display()
+            )
+        })?;
+    let config = Config {
+        data_dir: data.to_path_buf(),
+        ..Config::default()
+    };
+    let store = SledStore::open(&config.db_dir()).map_err(|e| format!("error: {e}"))?;
+    let revisions = store
+        .revisions(form_id)
+        .map_err(|e| format!("error: {e}"))?;
+    let rows = store.responses(form_id);
+    let result = if out == std::path::Path::new("-") {
+        write_responses_csv(std::io::stdout().lock(), &form, &revisions, rows, options)
+    } else {
+        let file = std::fs::File::create(out)
+            .map_err(|e| format!("error: cannot create {}: {e}", out.display()))?;
+        write_responses_csv(
+            std::io::BufWriter::new(file),
+            &form,
+            &revisions,
+            rows,
+            options,
+        )
+    };
+    result.map_err(|e| format!("error: {e}"))
+}

@@ -1,0 +1,98 @@
+//! Taking in and erasing survey responses: the rules, apart from any transport.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::form::{Answers, Catalog, FieldErrors, Form, validate_submission};
+use crate::store::{Store, StoreError, StoredResponse};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error("no survey with id '{0}'")]
+    UnknownForm(String),
+    #[error("the survey '{0}' is closed")]
+    Closed(String),
+    #[error("some answers were not accepted")]
+    Invalid(FieldErrors),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EraseError {
+    #[error("no response with that id")]
+    NotFound,
+    #[error("the receipt does not match this response")]
+    WrongReceipt,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a respondent gets back: the response id and the secret that lets them erase it.
+#[derive(Debug, Clone)]
+pub struct Receipt {
+    pub id: Uuid,
+    pub receipt: String,
+}
+
+/// The open survey with this id, or why it takes no answers.
+pub fn open_survey(catalog: &Catalog, form_id: &str) -> Result<std::sync::Arc<Form>, SubmitError> {
+    let form = catalog
+        .get(form_id)
+        .filter(|f| f.is_survey())
+        .ok_or_else(|| SubmitError::UnknownForm(form_id.to_string()))?;
+    if !form.is_open() {
+        return Err(SubmitError::Closed(form_id.to_string()));
+    }
+    Ok(form)
+}
+
+/// Validates and stores a response; returns only once it is durable.
+pub fn submit(
+    store: &dyn Store,
+    catalog: &Catalog,
+    form_id: &str,
+    answers: &Answers,
+    hidden: &BTreeMap<String, Value>,
+) -> Result<Receipt, SubmitError> {
+    let form = open_survey(catalog, form_id)?;
+    let accepted = validate_submission(&form, answers, hidden).map_err(SubmitError::Invalid)?;
+    let receipt = Uuid::new_v4().simple().to_string();
+    let response = StoredResponse {
+        id: Uuid::now_v7(),
+        form: form.id.clone(),
+        form_revision: form.revision.clone(),
+        submitted_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        hidden: accepted.hidden,
+        answers: accepted.answers,
+        receipt_sha256: sha256_hex(&receipt),
+    };
+    store.insert_response(&response, &form)?;
+    Ok(Receipt {
+        id: response.id,
+        receipt,
+    })
+}
+
+/// Erases a response. `receipt` is `None` when a researcher asks, who needs none.
+pub fn erase(store: &dyn Store, id: &str, receipt: Option<&str>) -> Result<(), EraseError> {
+    let id = Uuid::parse_str(id).map_err(|_| EraseError::NotFound)?;
+    let existing = store.response(id)?.ok_or(EraseError::NotFound)?;
+    if let Some(receipt) = receipt
+        && sha256_hex(receipt) != existing.receipt_sha256
+    {
+        return Err(EraseError::WrongReceipt);
+    }
+    store.delete_response(id)?.ok_or(EraseError::NotFound)?;
+    Ok(())
+}
+
+fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

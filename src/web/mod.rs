@@ -1,0 +1,88 @@
+//! Server-rendered HTML pages: the hosted survey, the staff login and the front page.
+//! Templates (askama, in `templates/`) escape everything they print.
+
+mod login;
+mod paging;
+mod survey;
+mod survey_view;
+
+use std::sync::Arc;
+
+use askama::Template;
+use poem::http::StatusCode;
+use poem::web::Data;
+use poem::{IntoResponse, Response, Route, get, handler};
+
+use crate::app::AppState;
+use crate::form::Form;
+use crate::responses::Receipt;
+
+pub fn routes() -> Route {
+    Route::new()
+        .at("/", get(index))
+        .at("/s/:id", get(survey::show).post(survey::answer))
+        .at("/login", get(login::show).post(login::submit))
+        .at("/logout", poem::post(login::logout))
+}
+
+/// Renders a page; a template that fails to render is logged and answered with a plain 500.
+pub fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => poem::web::Html(html).with_status(status).into_response(),
+        Err(e) => {
+            tracing::error!("page failed to render: {e}");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage<'a> {
+    title: &'a str,
+    text: &'a str,
+}
+
+pub fn message_page(status: StatusCode, title: &str, text: &str) -> Response {
+    render(status, &MessagePage { title, text })
+}
+
+#[derive(Template)]
+#[template(path = "thanks.html")]
+struct ThanksPage<'a> {
+    form_title: &'a str,
+    message: &'a str,
+    response_id: String,
+    receipt: &'a str,
+}
+
+pub fn thanks_page(form: &Form, receipt: &Receipt) -> Response {
+    let page = ThanksPage {
+        form_title: &form.title,
+        message: form
+            .thanks
+            .as_deref()
+            .unwrap_or("Your answers help us build something better for you."),
+        response_id: receipt.id.to_string(),
+        receipt: &receipt.receipt,
+    };
+    render(StatusCode::OK, &page)
+}
+
+#[derive(Template)]
+#[template(path = "index.html")]
+struct IndexPage {
+    /// (id, title) of each open survey.
+    surveys: Vec<(String, String)>,
+}
+
+#[handler]
+fn index(state: Data<&Arc<AppState>>) -> Response {
+    let surveys = state
+        .catalog
+        .iter()
+        .filter(|f| f.is_survey() && f.is_open())
+        .map(|f| (f.id.clone(), f.title.clone()))
+        .collect();
+    render(StatusCode::OK, &IndexPage { surveys })
+}

@@ -1,0 +1,269 @@
+//! `GET/POST /s/{id}`: the hosted survey, server-rendered, working with JavaScript off.
+//!
+//! The respondent's answers so far travel in a hidden `_state` field, so the server keeps no
+//! session: every POST carries the whole conversation, and only the final submit stores it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use poem::http::StatusCode;
+use poem::web::{Data, Path, Query};
+use poem::{Body, Response, handler};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::paging::{active_pages, is_visible, pages};
+use super::survey_view::{SurveyPage, question_view, read_page_answers};
+use super::{message_page, render, thanks_page};
+use crate::app::AppState;
+use crate::form::{Answers, FieldErrors, Form, prune_hidden_answers, validate_answers};
+use crate::responses::{self, SubmitError};
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct SurveyState {
+    #[serde(default)]
+    answers: Answers,
+    #[serde(default)]
+    hidden: BTreeMap<String, String>,
+}
+
+fn not_found() -> Response {
+    message_page(
+        StatusCode::NOT_FOUND,
+        "Survey not found",
+        "There is no survey at this address. Please check the link you were sent.",
+    )
+}
+
+fn closed() -> Response {
+    message_page(
+        StatusCode::OK,
+        "This survey is closed",
+        "This survey no longer takes answers. Thank you for your interest.",
+    )
+}
+
+/// The survey with this id if it takes answers, or the page that says why not.
+fn survey_or_page(state: &AppState, id: &str) -> Result<Arc<Form>, Box<Response>> {
+    match responses::open_survey(&state.catalog, id) {
+        Ok(form) => Ok(form),
+        Err(SubmitError::Closed(_)) => Err(Box::new(closed())),
+        Err(_) => Err(Box::new(not_found())),
+    }
+}
+
+#[handler]
+pub async fn show(
+    state: Data<&Arc<AppState>>,
+    Path(id): Path<String>,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Response {
+    let form = match survey_or_page(&state, &id) {
+        Ok(form) => form,
+        Err(page) => return *page,
+    };
+    let hidden = form
+        .hidden
+        .iter()
+        .filter_map(|name| query.get(name).map(|v| (name.clone(), v.clone())))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    let survey = SurveyState {
+        answers: Answers::new(),
+        hidden,
+    };
+    let pages = pages(&form);
+    let first = active_pages(&form, &pages, &survey.answers)
+        .first()
+        .copied()
+        .unwrap_or(0);
+    page_response(&form, &pages, first, &survey, &FieldErrors::new(), None)
+}
+
+#[handler]
+pub async fn answer(state: Data<&Arc<AppState>>, Path(id): Path<String>, body: Body) -> Response {
+    let form = match survey_or_page(&state, &id) {
+        Ok(form) => form,
+        Err(page) => return *page,
+    };
+    let bytes = match body.into_bytes().await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return message_page(
+                StatusCode::BAD_REQUEST,
+                "Something went wrong",
+                "Your answers could not be read. Please go back and try again.",
+            );
+        }
+    };
+    let fields: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let pages = pages(&form);
+    let mut notice = None;
+    let mut survey: SurveyState = match field("_state").map(serde_json::from_str) {
+        Some(Ok(survey)) => survey,
+        _ => {
+            notice = Some(
+                "Your earlier answers could not be read, so this page starts the survey again."
+                    .to_string(),
+            );
+            SurveyState::default()
+        }
+    };
+    let page_index = field("_page")
+        .and_then(|p| p.parse::<usize>().ok())
+        .filter(|p| *p < pages.len())
+        .unwrap_or(0);
+    read_page_answers(&form, &pages[page_index], &fields, &mut survey.answers);
+    prune_hidden_answers(&form, &mut survey.answers);
+    let active = active_pages(&form, &pages, &survey.answers);
+
+    if field("_action") == Some("back") {
+        let previous = active.iter().rev().find(|&&p| p < page_index).copied();
+        let target = previous.unwrap_or(page_index);
+        return page_response(&form, &pages, target, &survey, &FieldErrors::new(), notice);
+    }
+
+    let page_errors = errors_on_page(&form, &pages[page_index], &survey.answers);
+    if !page_errors.is_empty() || notice.is_some() {
+        return page_response(&form, &pages, page_index, &survey, &page_errors, notice);
+    }
+    if let Some(&next) = active.iter().find(|&&p| p > page_index) {
+        return page_response(&form, &pages, next, &survey, &FieldErrors::new(), None);
+    }
+    submit(&state, &form, &pages, survey, page_index).await
+}
+
+/// Validation errors that concern the questions on one page.
+fn errors_on_page(form: &Form, page: &[usize], answers: &Answers) -> FieldErrors {
+    match validate_answers(form, answers) {
+        Ok(_) => FieldErrors::new(),
+        Err(errors) => errors
+            .into_iter()
+            .filter(|(id, _)| page.iter().any(|&i| form.questions[i].id == *id))
+            .collect(),
+    }
+}
+
+async fn submit(
+    state: &Arc<AppState>,
+    form: &Arc<Form>,
+    pages: &[Vec<usize>],
+    survey: SurveyState,
+    page_index: usize,
+) -> Response {
+    let hidden: BTreeMap<String, Value> = survey
+        .hidden
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    let (store_state, form_id, answers) = (state.clone(), form.id.clone(), survey.answers.clone());
+    let outcome = tokio::task::spawn_blocking(move || {
+        responses::submit(
+            store_state.store.as_ref(),
+            &store_state.catalog,
+            &form_id,
+            &answers,
+            &hidden,
+        )
+    })
+    .await;
+    match outcome {
+        Ok(Ok(receipt)) => thanks_page(form, &receipt),
+        Ok(Err(SubmitError::Invalid(errors))) => {
+            let page = pages
+                .iter()
+                .position(|p| {
+                    p.iter()
+                        .any(|&i| errors.contains_key(&form.questions[i].id))
+                })
+                .unwrap_or(page_index);
+            let notice = errors
+                .keys()
+                .any(|k| k.starts_with("hidden."))
+                .then(|| "The link you followed carries a value we cannot accept. Please ask for a fresh link.".to_string());
+            page_response(form, pages, page, &survey, &errors, notice)
+        }
+        Ok(Err(SubmitError::Closed(_))) => closed(),
+        Ok(Err(SubmitError::UnknownForm(_))) => not_found(),
+        Ok(Err(SubmitError::Store(e))) => {
+            tracing::error!("saving a survey response failed: {e}");
+            retry_page(form, pages, page_index, &survey)
+        }
+        Err(e) => {
+            tracing::error!("saving a survey response failed: {e}");
+            retry_page(form, pages, page_index, &survey)
+        }
+    }
+}
+
+/// Keeps every answer on the page so that pressing Submit again can succeed.
+fn retry_page(
+    form: &Form,
+    pages: &[Vec<usize>],
+    page_index: usize,
+    survey: &SurveyState,
+) -> Response {
+    let notice = "We could not save your answers just now. They are all still here: please press Submit again.".to_string();
+    let mut response = page_response(
+        form,
+        pages,
+        page_index,
+        survey,
+        &FieldErrors::new(),
+        Some(notice),
+    );
+    response.set_status(StatusCode::SERVICE_UNAVAILABLE);
+    response
+}
+
+fn page_response(
+    form: &Form,
+    pages: &[Vec<usize>],
+    page_index: usize,
+    survey: &SurveyState,
+    errors: &FieldErrors,
+    notice: Option<String>,
+) -> Response {
+    let active = active_pages(form, pages, &survey.answers);
+    let position = active.iter().position(|&p| p == page_index);
+    let questions: Vec<_> = pages[page_index]
+        .iter()
+        .map(|&i| &form.questions[i])
+        .filter(|q| is_visible(q, &survey.answers))
+        .map(|q| question_view(q, &survey.answers, errors))
+        .collect();
+    let error_links = questions
+        .iter()
+        .filter_map(|q| {
+            q.error
+                .as_ref()
+                .map(|e| (q.anchor.clone(), format!("{}: {e}", q.text)))
+        })
+        .collect();
+    let page = SurveyPage {
+        form_title: form.title.clone(),
+        form_id: form.id.clone(),
+        intro: (position == Some(0)).then(|| form.intro.clone()).flatten(),
+        notice,
+        page_number: position.map_or(1, |p| p + 1),
+        page_count: active.len().max(1),
+        page_index,
+        questions,
+        errors: error_links,
+        state_json: serde_json::to_string(survey).unwrap_or_default(),
+        can_go_back: active.iter().any(|&p| p < page_index),
+        is_last: !active.iter().any(|&p| p > page_index),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(status, &page)
+}

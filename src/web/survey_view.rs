@@ -1,0 +1,264 @@
+//! The hosted survey page as a template sees it: questions turned into inputs.
+
+use askama::Template;
+use serde_json::Value;
+
+use crate::form::{Answers, FieldErrors, Form, Question, QuestionType};
+
+pub const OTHER_VALUE: &str = "__other__";
+
+pub struct ChoiceView {
+    pub value: String,
+    pub label: String,
+    pub checked: bool,
+    pub dom_id: String,
+}
+
+pub struct QuestionView {
+    pub id: String,
+    /// The id of the element an error link jumps to.
+    pub anchor: String,
+    pub name: String,
+    pub kind: &'static str,
+    /// Radio and checkbox groups are a fieldset with a legend; single inputs have a label.
+    pub grouped: bool,
+    pub input_type: &'static str,
+    pub text: String,
+    pub help: Option<String>,
+    pub required: bool,
+    pub error: Option<String>,
+    pub choices: Vec<ChoiceView>,
+    pub other: bool,
+    pub other_checked: bool,
+    /// The typed value: text, number, or the "other" text of a choice question.
+    pub value: String,
+    pub low_label: String,
+    pub high_label: String,
+    pub min: String,
+    pub max: String,
+    pub step: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "survey.html")]
+pub struct SurveyPage {
+    pub form_title: String,
+    pub form_id: String,
+    pub intro: Option<String>,
+    pub notice: Option<String>,
+    pub page_number: usize,
+    pub page_count: usize,
+    pub page_index: usize,
+    pub questions: Vec<QuestionView>,
+    /// (anchor, message) pairs for the error summary.
+    pub errors: Vec<(String, String)>,
+    pub state_json: String,
+    pub can_go_back: bool,
+    pub is_last: bool,
+}
+
+fn number_text(value: Option<&Value>) -> String {
+    match value {
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::String(s)) => s.clone(),
+        _ => String::new(),
+    }
+}
+
+fn format_bound(bound: Option<f64>) -> String {
+    bound.map(|b| b.to_string()).unwrap_or_default()
+}
+
+fn chosen(answer: Option<&Value>) -> Vec<&str> {
+    match answer {
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn option_choices(q: &Question, answer: Option<&Value>) -> (Vec<ChoiceView>, Option<String>) {
+    let picked = chosen(answer);
+    let choices = q
+        .options
+        .iter()
+        .enumerate()
+        .map(|(i, option)| ChoiceView {
+            value: option.clone(),
+            label: option.clone(),
+            checked: picked.contains(&option.as_str()),
+            dom_id: format!("q-{}-{i}", q.id),
+        })
+        .collect();
+    let other_text = picked
+        .into_iter()
+        .find(|p| !q.options.iter().any(|o| o == p))
+        .map(str::to_string);
+    (choices, other_text)
+}
+
+fn point_choices(q: &Question, answer: Option<&Value>) -> (Vec<ChoiceView>, String, String) {
+    let (min, max) = q.bounds();
+    let (min, max) = (min.unwrap_or(0.0) as i64, max.unwrap_or(10.0) as i64);
+    let picked = answer.and_then(Value::as_f64).map(|v| v as i64);
+    let every_point_named = q.labels.len() as i64 == max - min + 1;
+    let choices = (min..=max)
+        .enumerate()
+        .map(|(i, point)| ChoiceView {
+            value: point.to_string(),
+            label: if every_point_named {
+                format!("{point} — {}", q.labels[i])
+            } else {
+                point.to_string()
+            },
+            checked: picked == Some(point),
+            dom_id: format!("q-{}-{point}", q.id),
+        })
+        .collect();
+    let (low, high) = match (q.kind, q.labels.as_slice()) {
+        (QuestionType::Nps, _) => ("Not at all likely".into(), "Extremely likely".into()),
+        (_, [low, high]) => (low.clone(), high.clone()),
+        _ => (String::new(), String::new()),
+    };
+    (choices, low, high)
+}
+
+pub fn question_view(q: &Question, answers: &Answers, errors: &FieldErrors) -> QuestionView {
+    let answer = answers.get(&q.id);
+    let grouped = matches!(
+        q.kind,
+        QuestionType::Single | QuestionType::Multi | QuestionType::Scale | QuestionType::Nps
+    );
+    let mut view = QuestionView {
+        id: q.id.clone(),
+        anchor: if grouped {
+            format!("q-{}", q.id)
+        } else {
+            format!("q-{}-input", q.id)
+        },
+        name: format!("q.{}", q.id),
+        kind: q.kind.as_str(),
+        grouped,
+        input_type: "text",
+        text: q.text.clone(),
+        help: q.help.clone(),
+        required: q.required,
+        error: errors.get(&q.id).cloned(),
+        choices: Vec::new(),
+        other: q.other,
+        other_checked: false,
+        value: String::new(),
+        low_label: String::new(),
+        high_label: String::new(),
+        min: String::new(),
+        max: String::new(),
+        step: "any",
+    };
+    match q.kind {
+        QuestionType::Single | QuestionType::Multi => {
+            view.input_type = if q.kind == QuestionType::Single {
+                "radio"
+            } else {
+                "checkbox"
+            };
+            let (choices, other_text) = option_choices(q, answer);
+            view.choices = choices;
+            view.other_checked = other_text.is_some();
+            view.value = other_text.unwrap_or_default();
+        }
+        QuestionType::Scale | QuestionType::Nps => {
+            view.input_type = "radio";
+            let (choices, low, high) = point_choices(q, answer);
+            view.choices = choices;
+            view.low_label = low;
+            view.high_label = high;
+        }
+        QuestionType::Number => {
+            view.input_type = "number";
+            view.value = number_text(answer);
+            view.min = format_bound(q.min);
+            view.max = format_bound(q.max);
+            view.step = if q.integer { "1" } else { "any" };
+        }
+        QuestionType::Email => {
+            view.input_type = "email";
+            view.value = answer
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+        }
+        QuestionType::Text | QuestionType::LongText => {
+            view.value = answer
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+        }
+    }
+    view
+}
+
+/// Reads one page's inputs from the posted form fields into answers.
+pub fn read_page_answers(
+    form: &Form,
+    page: &[usize],
+    fields: &[(String, String)],
+    answers: &mut Answers,
+) {
+    for &index in page {
+        let q = &form.questions[index];
+        answers.remove(&q.id);
+        let name = format!("q.{}", q.id);
+        let other_name = format!("q.{}.other", q.id);
+        let values: Vec<&str> = fields
+            .iter()
+            .filter(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+            .collect();
+        let other_text = fields
+            .iter()
+            .find(|(k, _)| *k == other_name)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default();
+        if let Some(value) = read_value(q, &values, &other_text) {
+            answers.insert(q.id.clone(), value);
+        }
+    }
+}
+
+fn read_value(q: &Question, values: &[&str], other_text: &str) -> Option<Value> {
+    let resolve = |v: &str| -> Option<String> {
+        if v == OTHER_VALUE {
+            (!other_text.is_empty()).then(|| other_text.to_string())
+        } else {
+            Some(v.to_string())
+        }
+    };
+    match q.kind {
+        QuestionType::Multi => {
+            let items: Vec<Value> = values
+                .iter()
+                .filter_map(|v| resolve(v))
+                .map(Value::String)
+                .collect();
+            (!items.is_empty()).then_some(Value::Array(items))
+        }
+        QuestionType::Single => values.first().and_then(|v| resolve(v)).map(Value::String),
+        QuestionType::Scale | QuestionType::Nps | QuestionType::Number => {
+            let raw = values.first()?.trim();
+            if raw.is_empty() {
+                return None;
+            }
+            // Unparseable input is kept as text so the respondent sees it next to the error.
+            Some(
+                raw.parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+                    .map_or_else(|| Value::String(raw.to_string()), Value::Number),
+            )
+        }
+        QuestionType::Text | QuestionType::LongText | QuestionType::Email => {
+            let text = values.first()?;
+            (!text.trim().is_empty()).then(|| Value::String(text.to_string()))
+        }
+    }
+}
