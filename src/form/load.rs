@@ -189,7 +189,7 @@ fn read_toml<T: serde::de::DeserializeOwned>(path: &Path, report: &mut Report) -
         Err(e) => {
             let line = e
                 .span()
-                .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
+                .map(|span| text.as_bytes()[..span.start.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1);
             match line {
                 Some(line) => report.add(format!("line {line}: {}", e.message())),
                 None => report.add(e.message().to_string()),
@@ -412,9 +412,9 @@ fn full_question(raw: RawQuestion, index: usize, report: &mut Report) -> Option<
         pii: raw.pii.unwrap_or(false),
         condition: None,
     };
-    let before = report.problems.len();
+    // Kept even when malformed, so later checks (duplicate ids, show_if) still see it.
     check_question_shape(&question, &label, report);
-    (report.problems.len() == before).then_some(question)
+    Some(question)
 }
 
 fn check_question_shape(q: &Question, label: &str, report: &mut Report) {

@@ -1,0 +1,171 @@
+//! Starts the real application on a random loopback port with a temporary data directory,
+//! through the same `prepare` and `serve` that `fieldnotes serve` uses.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fieldnotes::app;
+use fieldnotes::config::{Config, Secret};
+use tokio::sync::oneshot;
+
+pub const RESEARCHER: &str = "researcher-test-token";
+pub const INTERVIEWER: &str = "interviewer-test-token";
+
+pub fn repo_path(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+pub fn fixture_forms() -> PathBuf {
+    repo_path("tests/fixtures/forms")
+}
+
+pub fn shipped_forms() -> PathBuf {
+    repo_path("forms")
+}
+
+pub struct TestServer {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub data: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestServer {
+    pub async fn start(forms: &Path) -> TestServer {
+        let data = tempfile::tempdir().expect("temp dir");
+        let config = Config {
+            addr: "127.0.0.1:0".into(),
+            data_dir: data.path().to_path_buf(),
+            forms_dir: forms.to_path_buf(),
+            reports_dir: repo_path("reports"),
+            researcher_token: Some(Secret::new(RESEARCHER)),
+            interviewer_token: Some(Secret::new(INTERVIEWER)),
+        };
+        let prepared = app::prepare(&config).expect("app prepares");
+        let listener = app::bind("127.0.0.1:0").await.expect("bind");
+        let addr: SocketAddr = listener.local_addr().expect("local addr");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            app::serve(prepared.state, listener, shutdown)
+                .await
+                .expect("server runs");
+        });
+        TestServer {
+            base: format!("http://{addr}"),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            data,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn submit(&self, form: &str, body: serde_json::Value) -> reqwest::Response {
+        self.http
+            .post(self.url(&format!("/api/forms/{form}/responses")))
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_as(&self, path: &str, token: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// The real `fieldnotes` binary, run as a child process (for restarts and SIGKILL).
+pub struct ServerProcess {
+    pub child: Child,
+    pub base: String,
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+impl ServerProcess {
+    pub fn start(data: &Path, forms: &Path, port: u16) -> ServerProcess {
+        let child = Command::new(env!("CARGO_BIN_EXE_fieldnotes"))
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .arg("--data")
+            .arg(data)
+            .arg("--forms")
+            .arg(forms)
+            .env("FIELDNOTES_RESEARCHER_TOKEN", RESEARCHER)
+            .env("FIELDNOTES_INTERVIEWER_TOKEN", INTERVIEWER)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the fieldnotes binary starts");
+        let server = ServerProcess {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        server.wait_ready();
+        server
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let addr = self.base.trim_start_matches("http://").to_string();
+        while Instant::now() < deadline {
+            if std::net::TcpStream::connect(&addr).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("fieldnotes did not start listening on {addr}");
+    }
+
+    /// SIGKILL: no shutdown code runs, as after a power cut of the process.
+    pub fn kill(mut self) {
+        self.child.kill().expect("kill");
+        self.child.wait().expect("wait");
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
