@@ -58,7 +58,11 @@ async fn every_question_type_refuses_wrong_values() {
         ("team_size", json!(["1-5"]), "must be one option"),
         ("tools", json!("Slack"), "list of options"),
         ("tools", json!(["Slack", "Slack"]), "chosen twice"),
-        ("tools", json!(["Mail", "Fax"]), "only one answer may be outside"),
+        (
+            "tools",
+            json!(["Mail", "Fax"]),
+            "only one answer may be outside",
+        ),
         ("ease", json!(6), "between 1 and 5"),
         ("ease", json!(2.5), "whole number"),
         ("ease", json!("4"), "must be a number"),
@@ -79,7 +83,11 @@ async fn every_question_type_refuses_wrong_values() {
             message.contains(expected),
             "{id} = {value}: expected '{expected}', got {fields:?}"
         );
-        assert_eq!(fields.len(), 1, "{id} = {value}: only {id} is wrong, got {fields:?}");
+        assert_eq!(
+            fields.len(),
+            1,
+            "{id} = {value}: only {id} is wrong, got {fields:?}"
+        );
     }
 }
 
@@ -97,11 +105,19 @@ async fn every_question_type_accepts_good_values() {
     ];
     for (id, value) in cases {
         let response = s.submit("all-types", with_answer(id, value.clone())).await;
-        assert_eq!(response.status(), 201, "{id} = {value}: {}", response.text().await.unwrap());
+        assert_eq!(
+            response.status(),
+            201,
+            "{id} = {value}: {}",
+            response.text().await.unwrap()
+        );
     }
     // An empty list is no answer, and then the Jira follow-up must go too.
     let mut no_tools = with_answer("tools", json!([]));
-    no_tools["answers"].as_object_mut().unwrap().remove("jira_use");
+    no_tools["answers"]
+        .as_object_mut()
+        .unwrap()
+        .remove("jira_use");
     assert_eq!(s.submit("all-types", no_tools).await.status(), 201);
 }
 
@@ -117,7 +133,14 @@ async fn a_422_lists_every_bad_field_at_once() {
     names.sort();
     assert_eq!(
         names,
-        vec!["contact_email", "hidden.campaign", "mystery", "nps", "team_size", "tools"]
+        vec![
+            "contact_email",
+            "hidden.campaign",
+            "mystery",
+            "nps",
+            "team_size",
+            "tools"
+        ]
     );
     assert_eq!(fields["team_size"], "this question is required");
     assert_eq!(fields["mystery"], "unknown question");
@@ -134,10 +157,18 @@ async fn show_if_decides_what_is_required_and_what_is_refused() {
     low["answers"]["why_low"] = json!("Too slow");
     assert_eq!(s.submit("all-types", low).await.status(), 201);
     // A high score hides it, so an answer to it is refused.
-    let fields = fields_of(s.submit("all-types", with_answer("why_low", json!("?"))).await).await;
+    let fields = fields_of(
+        s.submit("all-types", with_answer("why_low", json!("?")))
+            .await,
+    )
+    .await;
     assert!(fields["why_low"].as_str().unwrap().contains("not shown"));
     // `'Jira' in tools`: without Jira the Jira question may not be answered.
-    let fields = fields_of(s.submit("all-types", with_answer("tools", json!(["Slack"]))).await).await;
+    let fields = fields_of(
+        s.submit("all-types", with_answer("tools", json!(["Slack"])))
+            .await,
+    )
+    .await;
     assert!(fields["jira_use"].as_str().unwrap().contains("not shown"));
 }
 
@@ -147,7 +178,12 @@ async fn hidden_fields_are_checked() {
     let mut long = valid();
     long["hidden"]["source"] = json!("s".repeat(1001));
     let fields = fields_of(s.submit("all-types", long).await).await;
-    assert!(fields["hidden.source"].as_str().unwrap().contains("at most 1000"));
+    assert!(
+        fields["hidden.source"]
+            .as_str()
+            .unwrap()
+            .contains("at most 1000")
+    );
     let mut nested = valid();
     nested["hidden"]["source"] = json!({"a": 1});
     let fields = fields_of(s.submit("all-types", nested).await).await;
@@ -159,7 +195,9 @@ async fn status_codes_of_the_contract() {
     let s = server().await;
     assert_eq!(s.submit("no-such-form", valid()).await.status(), 404);
     assert_eq!(s.submit("guide", valid()).await.status(), 404);
-    let closed = s.submit("closed", json!({"answers": {"anything": "x"}})).await;
+    let closed = s
+        .submit("closed", json!({"answers": {"anything": "x"}}))
+        .await;
     assert_eq!(closed.status(), 409);
     assert_eq!(closed.json::<Value>().await.unwrap()["error"], "conflict");
 
@@ -172,25 +210,36 @@ async fn status_codes_of_the_contract() {
         .await
         .unwrap();
     assert_eq!(malformed.status(), 400);
-    assert_eq!(malformed.json::<Value>().await.unwrap()["error"], "bad_request");
+    assert_eq!(
+        malformed.json::<Value>().await.unwrap()["error"],
+        "bad_request"
+    );
 
     let wrong_shape = s.submit("all-types", json!({"answers": [1, 2]})).await;
     assert_eq!(wrong_shape.status(), 400);
-    let extra_key = s.submit("all-types", json!({"answers": {}, "surprise": 1})).await;
+    let extra_key = s
+        .submit("all-types", json!({"answers": {}, "surprise": 1}))
+        .await;
     assert_eq!(extra_key.status(), 400);
 
     let huge = json!({"answers": {"comment": "x".repeat(70 * 1024)}});
     let too_large = s.submit("all-types", huge).await;
     assert_eq!(too_large.status(), 413);
-    assert_eq!(too_large.json::<Value>().await.unwrap()["error"], "too_large");
+    assert_eq!(
+        too_large.json::<Value>().await.unwrap()["error"],
+        "too_large"
+    );
 
     // The same limit holds for a body that does not announce its length.
-    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..80).map(|_| Ok(vec![b' '; 1024])).collect();
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        (0..80).map(|_| Ok(vec![b' '; 1024])).collect();
     let streamed = s
         .http
         .post(s.url("/api/forms/all-types/responses"))
         .header("content-type", "application/json")
-        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)))
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
         .send()
         .await
         .unwrap();
@@ -201,7 +250,8 @@ async fn status_codes_of_the_contract() {
 async fn refused_requests_store_nothing() {
     let s = server().await;
     s.submit("all-types", with_answer("nps", json!(99))).await;
-    s.submit("closed", json!({"answers": {"anything": "x"}})).await;
+    s.submit("closed", json!({"answers": {"anything": "x"}}))
+        .await;
     let csv = s
         .get_as("/api/forms/all-types/responses.csv", RESEARCHER)
         .await
@@ -214,27 +264,75 @@ async fn refused_requests_store_nothing() {
 #[tokio::test]
 async fn forms_are_listed_and_guides_need_a_token() {
     let s = server().await;
-    let anonymous: Value = s.http.get(s.url("/api/forms")).send().await.unwrap().json().await.unwrap();
-    let ids: Vec<&str> = anonymous.as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    let anonymous: Value = s
+        .http
+        .get(s.url("/api/forms"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = anonymous
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, vec!["all-types", "closed"]);
-    let staff: Value = s.get_as("/api/forms", INTERVIEWER).await.json().await.unwrap();
+    let staff: Value = s
+        .get_as("/api/forms", INTERVIEWER)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(staff.as_array().unwrap().len(), 3);
 
-    let form: Value = s.http.get(s.url("/api/forms/all-types")).send().await.unwrap().json().await.unwrap();
+    let form: Value = s
+        .http
+        .get(s.url("/api/forms/all-types"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let nps = &form["questions"][3];
     assert_eq!(nps["id"], "nps");
     assert_eq!(nps["type"], "nps");
     assert_eq!(nps["min"], 0.0);
     assert_eq!(nps["max"], 10.0);
     assert_eq!(form["questions"][4]["show_if"], "nps <= 6");
-    assert_eq!(form["questions"][0]["options"], json!(["1-5", "6-20", "21+"]));
+    assert_eq!(
+        form["questions"][0]["options"],
+        json!(["1-5", "6-20", "21+"])
+    );
     assert_eq!(form["questions"][0]["required"], true);
 
-    assert_eq!(s.http.get(s.url("/api/forms/guide")).send().await.unwrap().status(), 401);
+    assert_eq!(
+        s.http
+            .get(s.url("/api/forms/guide"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
     assert_eq!(s.get_as("/api/forms/guide", "wrong").await.status(), 401);
-    assert_eq!(s.get_as("/api/forms/guide", INTERVIEWER).await.status(), 200);
+    assert_eq!(
+        s.get_as("/api/forms/guide", INTERVIEWER).await.status(),
+        200
+    );
     assert_eq!(s.get_as("/api/forms", "wrong").await.status(), 401);
-    assert_eq!(s.http.get(s.url("/api/forms/nope")).send().await.unwrap().status(), 404);
+    assert_eq!(
+        s.http
+            .get(s.url("/api/forms/nope"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
 }
 
 #[tokio::test]
@@ -243,13 +341,24 @@ async fn csv_needs_a_researcher() {
     let path = "/api/forms/all-types/responses.csv";
     let anonymous = s.http.get(s.url(path)).send().await.unwrap();
     assert_eq!(anonymous.status(), 401);
-    assert_eq!(anonymous.json::<Value>().await.unwrap()["error"], "unauthorized");
+    assert_eq!(
+        anonymous.json::<Value>().await.unwrap()["error"],
+        "unauthorized"
+    );
     assert_eq!(s.get_as(path, "wrong").await.status(), 401);
     let interviewer = s.get_as(path, INTERVIEWER).await;
     assert_eq!(interviewer.status(), 403);
-    assert_eq!(interviewer.json::<Value>().await.unwrap()["error"], "forbidden");
+    assert_eq!(
+        interviewer.json::<Value>().await.unwrap()["error"],
+        "forbidden"
+    );
     assert_eq!(s.get_as(path, RESEARCHER).await.status(), 200);
-    assert_eq!(s.get_as("/api/forms/nope/responses.csv", RESEARCHER).await.status(), 404);
+    assert_eq!(
+        s.get_as("/api/forms/nope/responses.csv", RESEARCHER)
+            .await
+            .status(),
+        404
+    );
 }
 
 async fn csv_rows(s: &TestServer) -> usize {
@@ -269,12 +378,21 @@ async fn erasure_by_receipt_or_by_a_researcher() {
     let second: Value = s.submit("all-types", valid()).await.json().await.unwrap();
     assert_eq!(csv_rows(&s).await, 2);
 
-    let delete = |id: &str, query: &str| s.http.delete(s.url(&format!("/api/responses/{id}{query}")));
+    let delete =
+        |id: &str, query: &str| s.http.delete(s.url(&format!("/api/responses/{id}{query}")));
     let id1 = first["id"].as_str().unwrap();
     let id2 = second["id"].as_str().unwrap();
 
     assert_eq!(delete(id1, "").send().await.unwrap().status(), 401);
-    assert_eq!(delete(id1, "").bearer_auth(INTERVIEWER).send().await.unwrap().status(), 403);
+    assert_eq!(
+        delete(id1, "")
+            .bearer_auth(INTERVIEWER)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
     // Another response's receipt does not erase this one.
     let wrong = format!("?receipt={}", second["receipt"].as_str().unwrap());
     assert_eq!(delete(id1, &wrong).send().await.unwrap().status(), 403);
@@ -285,16 +403,43 @@ async fn erasure_by_receipt_or_by_a_researcher() {
     assert_eq!(delete(id1, &own).send().await.unwrap().status(), 404);
     assert_eq!(csv_rows(&s).await, 1);
 
-    assert_eq!(delete(id2, "").bearer_auth(RESEARCHER).send().await.unwrap().status(), 204);
+    assert_eq!(
+        delete(id2, "")
+            .bearer_auth(RESEARCHER)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
     assert_eq!(csv_rows(&s).await, 0);
-    assert_eq!(delete("not-a-uuid", "").bearer_auth(RESEARCHER).send().await.unwrap().status(), 404);
+    assert_eq!(
+        delete("not-a-uuid", "")
+            .bearer_auth(RESEARCHER)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
 }
 
 #[tokio::test]
 async fn health_and_openapi() {
     let s = server().await;
-    assert_eq!(s.http.get(s.url("/healthz")).send().await.unwrap().status(), 200);
-    let spec: Value = s.http.get(s.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        s.http.get(s.url("/healthz")).send().await.unwrap().status(),
+        200
+    );
+    let spec: Value = s
+        .http
+        .get(s.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
     assert!(spec["paths"]["/forms/{id}/responses"]["post"].is_object());
     let docs = s.http.get(s.url("/api/docs")).send().await.unwrap();

@@ -28,7 +28,12 @@ fn path_str(path: &Path) -> &str {
 #[test]
 fn check_passes_on_the_shipped_forms() {
     let out = fieldnotes(&["check", "--forms", path_str(&shipped_forms())]);
-    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
     assert!(text(&out.stdout).contains("3 forms OK"));
 }
 
@@ -41,26 +46,61 @@ fn check_reports_every_problem_as_file_colon_problem() {
     let file = |name: &str| dir.join(name).display().to_string();
     let expected = [
         format!("{}: duplicate question id 'size'", file("bank.toml")),
-        format!("{}: question 1: unknown `use` 'no_such_question' (no such question in bank.toml)", file("bad-questions.toml")),
-        format!("{}: question 'pick': a single question needs options", file("bad-questions.toml")),
-        format!("{}: question 'rate': min (5) must be less than max (1)", file("bad-questions.toml")),
-        format!("{}: duplicate question id 'pick'", file("bad-questions.toml")),
-        format!("{}: question 'later': show_if \"future = 'x'\": 'future' is not a question that comes before this one", file("bad-questions.toml")),
-        format!("{}: question 'garbled': show_if \"rate >=\" does not parse: expected a number or quoted string after 'rate' and its operator", file("bad-questions.toml")),
-        format!("{}: line 4: unknown field `colour`, expected one of `id`, `kind`, `title`, `intro`, `thanks`, `status`, `hidden`, `questions`, `sections`", file("unknown-key.toml")),
+        format!(
+            "{}: question 1: unknown `use` 'no_such_question' (no such question in bank.toml)",
+            file("bad-questions.toml")
+        ),
+        format!(
+            "{}: question 'pick': a single question needs options",
+            file("bad-questions.toml")
+        ),
+        format!(
+            "{}: question 'rate': min (5) must be less than max (1)",
+            file("bad-questions.toml")
+        ),
+        format!(
+            "{}: duplicate question id 'pick'",
+            file("bad-questions.toml")
+        ),
+        format!(
+            "{}: question 'later': show_if \"future = 'x'\": 'future' is not a question that comes before this one",
+            file("bad-questions.toml")
+        ),
+        format!(
+            "{}: question 'garbled': show_if \"rate >=\" does not parse: expected a number or quoted string after 'rate' and its operator",
+            file("bad-questions.toml")
+        ),
+        format!(
+            "{}: line 4: unknown field `colour`, expected one of `id`, `kind`, `title`, `intro`, `thanks`, `status`, `hidden`, `questions`, `sections`",
+            file("unknown-key.toml")
+        ),
     ];
     let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines, expected.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        lines,
+        expected.iter().map(String::as_str).collect::<Vec<_>>()
+    );
 }
 
 #[test]
 fn serve_refuses_invalid_forms_with_the_same_text() {
     let data = tempfile::tempdir().unwrap();
     let dir = repo_path("tests/fixtures/broken");
-    let out = fieldnotes(&["serve", "--addr", "127.0.0.1:0", "--data", path_str(data.path()), "--forms", path_str(&dir)]);
+    let out = fieldnotes(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--data",
+        path_str(data.path()),
+        "--forms",
+        path_str(&dir),
+    ]);
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("bad-questions.toml: duplicate question id 'pick'"), "{stderr}");
+    assert!(
+        stderr.contains("bad-questions.toml: duplicate question id 'pick'"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
@@ -69,12 +109,22 @@ fn serve_names_a_busy_port() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
     let data = tempfile::tempdir().unwrap();
-    let out = fieldnotes(&["serve", "--addr", &addr, "--data", path_str(data.path()), "--forms", path_str(&fixture_forms())]);
+    let out = fieldnotes(&[
+        "serve",
+        "--addr",
+        &addr,
+        "--data",
+        path_str(data.path()),
+        "--forms",
+        path_str(&fixture_forms()),
+    ]);
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
     assert_eq!(
         stderr.trim(),
-        format!("error: cannot listen on {addr}: the address is already in use (is another server running?)")
+        format!(
+            "error: cannot listen on {addr}: the address is already in use (is another server running?)"
+        )
     );
 }
 
@@ -82,10 +132,21 @@ fn serve_names_a_busy_port() {
 fn serve_names_an_unusable_data_directory() {
     let parent = tempfile::NamedTempFile::new().unwrap();
     let data = parent.path().join("data");
-    let out = fieldnotes(&["serve", "--addr", "127.0.0.1:0", "--data", path_str(&data), "--forms", path_str(&fixture_forms())]);
+    let out = fieldnotes(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--data",
+        path_str(&data),
+        "--forms",
+        path_str(&fixture_forms()),
+    ]);
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
-    assert!(stderr.starts_with("error: cannot open the data directory"), "{stderr}");
+    assert!(
+        stderr.starts_with("error: cannot open the data directory"),
+        "{stderr}"
+    );
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }
 
@@ -116,7 +177,11 @@ async fn a_response_survives_sigkill_right_after_its_201() {
     let data = tempfile::tempdir().unwrap();
     let port = free_port();
     let server = ServerProcess::start(data.path(), &fixture_forms(), port);
-    let created = submit(&server.base, json!({"answers": {"team_size": "21+", "comment": "still here"}})).await;
+    let created = submit(
+        &server.base,
+        json!({"answers": {"team_size": "21+", "comment": "still here"}}),
+    )
+    .await;
     server.kill();
 
     let server = ServerProcess::start(data.path(), &fixture_forms(), port);
@@ -130,7 +195,11 @@ async fn a_response_survives_sigkill_right_after_its_201() {
 async fn the_cli_export_writes_the_same_bytes_as_the_http_route() {
     let data = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(data.path(), &fixture_forms(), free_port());
-    for (size, comment) in [("1-5", "=cmd"), ("6-20", "plain, with comma"), ("21+", "line\nbreak")] {
+    for (size, comment) in [
+        ("1-5", "=cmd"),
+        ("6-20", "plain, with comma"),
+        ("21+", "line\nbreak"),
+    ] {
         submit(
             &server.base,
             json!({"answers": {"team_size": size, "tools": ["Jira", "Fax"], "jira_use": "x",
@@ -149,7 +218,15 @@ async fn the_cli_export_writes_the_same_bytes_as_the_http_route() {
     let out_dir = tempfile::tempdir().unwrap();
     for ((_, flags), http_bytes) in variants.iter().zip(over_http) {
         let out = out_dir.path().join("export.csv");
-        let mut args = vec!["export", "all-types", "--out", path_str(&out), "--data", path_str(data.path()), "--forms"];
+        let mut args = vec![
+            "export",
+            "all-types",
+            "--out",
+            path_str(&out),
+            "--data",
+            path_str(data.path()),
+            "--forms",
+        ];
         let forms = fixture_forms();
         args.push(path_str(&forms));
         args.extend(flags.iter().copied());
@@ -168,28 +245,55 @@ async fn editing_a_form_keeps_answers_to_removed_questions_in_the_export() {
     let data = tempfile::tempdir().unwrap();
     let port = free_port();
     let server = ServerProcess::start(data.path(), forms.path(), port);
-    submit(&server.base, json!({"answers": {"team_size": "1-5", "tools": ["Notion"], "comment": "before the edit"}})).await;
+    submit(
+        &server.base,
+        json!({"answers": {"team_size": "1-5", "tools": ["Notion"], "comment": "before the edit"}}),
+    )
+    .await;
     server.kill();
 
     // The edit: `comment` goes, `Notion` is no longer offered, `Linear` is new.
     let path = forms.path().join("all-types.toml");
     let original = std::fs::read_to_string(&path).unwrap();
     let edited = original
-        .replace("options = [\"Slack\", \"Jira\", \"Notion\"]", "options = [\"Slack\", \"Jira\", \"Linear\"]")
-        .replace("[[questions]]\nid = \"comment\"\ntype = \"text\"\ntext = \"Anything else?\"\n", "");
+        .replace(
+            "options = [\"Slack\", \"Jira\", \"Notion\"]",
+            "options = [\"Slack\", \"Jira\", \"Linear\"]",
+        )
+        .replace(
+            "[[questions]]\nid = \"comment\"\ntype = \"text\"\ntext = \"Anything else?\"\n",
+            "",
+        );
     assert_ne!(edited, original);
     std::fs::write(&path, edited).unwrap();
 
     let server = ServerProcess::start(data.path(), forms.path(), port);
-    submit(&server.base, json!({"answers": {"team_size": "21+", "tools": ["Linear"]}})).await;
+    submit(
+        &server.base,
+        json!({"answers": {"team_size": "21+", "tools": ["Linear"]}}),
+    )
+    .await;
     let bytes = download(&server.base, "").await;
     let mut reader = csv::Reader::from_reader(bytes.as_slice());
-    let headers: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+    let headers: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    let column = |name: &str| headers.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}: {headers:?}"));
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name}: {headers:?}"))
+    };
     assert_eq!(&rows[0][column("comment")], "before the edit");
     assert_eq!(&rows[0][column("tools[Notion]")], "1");
     assert_eq!(&rows[1][column("tools[Linear]")], "1");
     assert_eq!(&rows[1][column("tools[Notion]")], "0");
-    assert_ne!(&rows[0][column("form_revision")], &rows[1][column("form_revision")]);
+    assert_ne!(
+        &rows[0][column("form_revision")],
+        &rows[1][column("form_revision")]
+    );
 }

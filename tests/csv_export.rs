@@ -9,7 +9,10 @@ use serde_json::{Value, json};
 
 async fn download(s: &TestServer, query: &str) -> (reqwest::header::HeaderMap, Vec<u8>) {
     let response = s
-        .get_as(&format!("/api/forms/all-types/responses.csv{query}"), RESEARCHER)
+        .get_as(
+            &format!("/api/forms/all-types/responses.csv{query}"),
+            RESEARCHER,
+        )
         .await;
     assert_eq!(response.status(), 200);
     let headers = response.headers().clone();
@@ -18,12 +21,21 @@ async fn download(s: &TestServer, query: &str) -> (reqwest::header::HeaderMap, V
 
 fn parse(bytes: &[u8]) -> (Vec<String>, Vec<HashMap<String, String>>) {
     let mut reader = csv::Reader::from_reader(bytes);
-    let headers: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+    let headers: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
     let rows = reader
         .records()
         .map(|r| {
             let record = r.unwrap();
-            headers.iter().cloned().zip(record.iter().map(str::to_string)).collect()
+            headers
+                .iter()
+                .cloned()
+                .zip(record.iter().map(str::to_string))
+                .collect()
         })
         .collect();
     (headers, rows)
@@ -46,19 +58,41 @@ async fn columns_and_cells_match_what_was_submitted() {
         .json()
         .await
         .unwrap();
-    s.submit("all-types", json!({"answers": {"team_size": "21+", "nps": 10}})).await;
+    s.submit(
+        "all-types",
+        json!({"answers": {"team_size": "21+", "nps": 10}}),
+    )
+    .await;
 
     let (headers, bytes) = download(&s, "").await;
     assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
-    assert!(headers["content-disposition"].to_str().unwrap().contains("all-types-responses.csv"));
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("all-types-responses.csv")
+    );
     assert!(!bytes.starts_with("\u{feff}".as_bytes()));
     let (columns, rows) = parse(&bytes);
     assert_eq!(
         columns,
         vec![
-            "response_id", "submitted_at", "form_revision", "source", "customer_id", "team_size",
-            "tools[Slack]", "tools[Jira]", "tools[Notion]", "tools[other]", "ease", "nps", "why_low",
-            "seats", "jira_use", "comment",
+            "response_id",
+            "submitted_at",
+            "form_revision",
+            "source",
+            "customer_id",
+            "team_size",
+            "tools[Slack]",
+            "tools[Jira]",
+            "tools[Notion]",
+            "tools[other]",
+            "ease",
+            "nps",
+            "why_low",
+            "seats",
+            "jira_use",
+            "comment",
         ]
     );
     assert_eq!(rows.len(), 2);
@@ -87,7 +121,14 @@ async fn columns_and_cells_match_what_was_submitted() {
     }
     // Unanswered questions are empty, not zero: a blank multi is not "chose nothing".
     let second = &rows[1];
-    for column in ["source", "tools[Slack]", "tools[other]", "ease", "why_low", "comment"] {
+    for column in [
+        "source",
+        "tools[Slack]",
+        "tools[other]",
+        "ease",
+        "why_low",
+        "comment",
+    ] {
         assert_eq!(second[column], "", "column {column}");
     }
     assert_eq!(second["nps"], "10");
@@ -118,7 +159,14 @@ async fn pii_only_on_request_and_bom_for_excel() {
 #[tokio::test]
 async fn free_text_that_looks_like_a_formula_is_defused() {
     let s = TestServer::start(&fixture_forms()).await;
-    let risky = ["=HYPERLINK(\"http://evil\")", "+1", "-2+3", "@SUM(A1)", "\tTabbed", "\rReturn"];
+    let risky = [
+        "=HYPERLINK(\"http://evil\")",
+        "+1",
+        "-2+3",
+        "@SUM(A1)",
+        "\tTabbed",
+        "\rReturn",
+    ];
     for text in risky {
         let response = s
             .submit(
@@ -148,7 +196,10 @@ async fn many_rows_stream_in_order() {
     let mut ids = Vec::new();
     for i in 0..300 {
         let body: Value = s
-            .submit("all-types", json!({"answers": {"team_size": "1-5", "seats": i + 1}}))
+            .submit(
+                "all-types",
+                json!({"answers": {"team_size": "1-5", "seats": i + 1}}),
+            )
             .await
             .json()
             .await

@@ -187,9 +187,13 @@ fn read_toml<T: serde::de::DeserializeOwned>(path: &Path, report: &mut Report) -
     match toml::from_str::<T>(&text) {
         Ok(value) => Some(value),
         Err(e) => {
-            let line = e
-                .span()
-                .map(|span| text.as_bytes()[..span.start.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1);
+            let line = e.span().map(|span| {
+                text.as_bytes()[..span.start.min(text.len())]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count()
+                    + 1
+            });
             match line {
                 Some(line) => report.add(format!("line {line}: {}", e.message())),
                 None => report.add(e.message().to_string()),

@@ -129,8 +129,12 @@ pub async fn answer(state: Data<&Arc<AppState>>, Path(id): Path<String>, body: B
         return page_response(&form, &pages, target, &survey, &FieldErrors::new(), notice);
     }
 
+    if notice.is_some() {
+        let first = active.first().copied().unwrap_or(0);
+        return page_response(&form, &pages, first, &survey, &FieldErrors::new(), notice);
+    }
     let page_errors = errors_on_page(&form, &pages[page_index], &survey.answers);
-    if !page_errors.is_empty() || notice.is_some() {
+    if !page_errors.is_empty() {
         return page_response(&form, &pages, page_index, &survey, &page_errors, notice);
     }
     if let Some(&next) = active.iter().find(|&&p| p > page_index) {
