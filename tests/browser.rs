@@ -1,0 +1,325 @@
+//! The shipped customer-profile survey answered in a real headless Chromium (WebDriver),
+//! on a phone-sized window: a validation error, every page, back, submit, then the CSV.
+//!
+//! Needs Debian's `chromium` and `chromium-driver`; `scripts/test` installs them. The test
+//! fails, never skips, when they are missing.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{RESEARCHER, TestServer, free_port, shipped_forms};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+struct ChromeDriver {
+    child: Child,
+    port: u16,
+    _profile: tempfile::TempDir,
+}
+
+impl ChromeDriver {
+    fn start() -> ChromeDriver {
+        let binary =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let port = free_port();
+        let child = Command::new(&binary)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot run {binary} ({e}): install chromium-driver, or run scripts/test")
+            });
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        ChromeDriver {
+            child,
+            port,
+            _profile: tempfile::tempdir().expect("profile dir"),
+        }
+    }
+
+    async fn browser(&self) -> Client {
+        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let profile = format!("--user-data-dir={}", self._profile.path().display());
+        let capabilities = json!({
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--disable-quic", "--no-first-run", "--disable-background-networking",
+                         "--disable-component-update", "--disable-sync", "--window-size=412,915", profile]
+            }
+        });
+        let serde_json::Value::Object(capabilities) = capabilities else {
+            unreachable!()
+        };
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a Chromium session")
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What the respondent picks for a question, by the input's `name` (`q.<id>`).
+fn choose(name: &str, values: &[String]) -> String {
+    match name {
+        // A low score, so the follow-up question must appear.
+        "q.nps" => "3".into(),
+        // "Yes" to the interview, so the email question must appear.
+        "q.interview_opt_in" => values
+            .iter()
+            .find(|v| *v == "Yes")
+            .cloned()
+            .unwrap_or_else(|| values[0].clone()),
+        _ => values[0].clone(),
+    }
+}
+
+async fn attr(element: &fantoccini::elements::Element, name: &str) -> String {
+    element
+        .attr(name)
+        .await
+        .expect("attribute")
+        .unwrap_or_default()
+}
+
+/// Answers every question on the current page; returns question id -> expected CSV cells.
+async fn answer_page(client: &Client) -> BTreeMap<String, String> {
+    let mut expected = BTreeMap::new();
+    let inputs = client
+        .find_all(Locator::Css("form input, form textarea"))
+        .await
+        .expect("inputs");
+    let mut groups: BTreeMap<String, Vec<(String, String, fantoccini::elements::Element)>> =
+        BTreeMap::new();
+    for input in inputs {
+        let name = attr(&input, "name").await;
+        if !name.starts_with("q.") || name.ends_with(".other") {
+            continue;
+        }
+        let kind = attr(&input, "type").await;
+        let kind = if kind.is_empty() {
+            "textarea".to_string()
+        } else {
+            kind
+        };
+        let value = attr(&input, "value").await;
+        groups.entry(name).or_default().push((kind, value, input));
+    }
+    for (name, inputs) in groups {
+        let id = name.trim_start_matches("q.").to_string();
+        let kind = inputs[0].0.clone();
+        match kind.as_str() {
+            "radio" | "checkbox" => {
+                let values: Vec<String> = inputs
+                    .iter()
+                    .map(|(_, v, _)| v.clone())
+                    .filter(|v| v != "__other__")
+                    .collect();
+                let pick = choose(&name, &values);
+                let (_, _, input) = inputs
+                    .iter()
+                    .find(|(_, v, _)| *v == pick)
+                    .expect("the option");
+                if !input.is_selected().await.expect("selected?") {
+                    let dom_id = input.attr("id").await.expect("id").expect("an id");
+                    // Clicking the label, as a person on a phone would.
+                    client
+                        .find(Locator::Css(&format!("label[for='{dom_id}']")))
+                        .await
+                        .expect("label")
+                        .click()
+                        .await
+                        .expect("click");
+                }
+                let cell_key = if kind == "checkbox" {
+                    format!("{id}[{pick}]")
+                } else {
+                    id.clone()
+                };
+                let cell_value = if kind == "checkbox" {
+                    "1".to_string()
+                } else {
+                    pick
+                };
+                expected.insert(cell_key, cell_value);
+            }
+            "email" => {
+                inputs[0].2.clear().await.expect("clear");
+                inputs[0]
+                    .2
+                    .send_keys("ana@example.com")
+                    .await
+                    .expect("type");
+                expected.insert(id, "ana@example.com".into());
+            }
+            "number" => {
+                inputs[0].2.clear().await.expect("clear");
+                inputs[0].2.send_keys("12").await.expect("type");
+                expected.insert(id, "12".into());
+            }
+            _ => {
+                let text = format!("Browser answer for {id}, with \"quotes\" & <angle brackets>");
+                inputs[0].2.clear().await.expect("clear");
+                inputs[0].2.send_keys(&text).await.expect("type");
+                expected.insert(id, text);
+            }
+        }
+    }
+    expected
+}
+
+/// Clicks a form button and waits until the browser has replaced the page.
+async fn press(client: &Client, action: &str) {
+    let old_page = client.find(Locator::Css("main")).await.expect("main");
+    client
+        .find(Locator::Css(&format!(
+            "button[name='_action'][value='{action}']"
+        )))
+        .await
+        .unwrap_or_else(|_| panic!("a {action} button"))
+        .click()
+        .await
+        .expect("click");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while old_page.text().await.is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "the page did not change after {action}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    client
+        .wait()
+        .for_element(Locator::Css("main"))
+        .await
+        .expect("the next page");
+}
+
+async fn page_text(client: &Client) -> String {
+    client
+        .find(Locator::Css("main"))
+        .await
+        .expect("main")
+        .text()
+        .await
+        .expect("text")
+}
+
+#[tokio::test]
+async fn a_respondent_answers_the_shipped_survey_in_chromium() {
+    let server = TestServer::start(&shipped_forms()).await;
+    let driver = ChromeDriver::start();
+    let client = driver.browser().await;
+    client
+        .goto(&server.url("/s/customer-profile?source=test&customer_id=cust-9"))
+        .await
+        .expect("open the survey");
+    let text = page_text(&client).await;
+    assert!(text.contains("Help us understand how you work"));
+    assert!(text.contains("Page 1 of"));
+
+    // Next without answering: the required questions say so, beside their fields.
+    press(&client, "next").await;
+    let summary = client
+        .find(Locator::Css("#error-summary"))
+        .await
+        .expect("an error summary");
+    assert!(
+        summary
+            .text()
+            .await
+            .unwrap()
+            .contains("this question is required")
+    );
+    let field_error = client
+        .find(Locator::Css("#err-company_size"))
+        .await
+        .expect("an error beside company_size");
+    assert_eq!(
+        field_error.text().await.unwrap(),
+        "this question is required"
+    );
+
+    let mut expected = answer_page(&client).await;
+    press(&client, "next").await;
+    assert!(page_text(&client).await.contains("Page 2 of"));
+
+    // Back keeps what was chosen on page 1.
+    press(&client, "back").await;
+    let checked = client
+        .find_all(Locator::Css("input:checked"))
+        .await
+        .unwrap();
+    assert!(
+        !checked.is_empty(),
+        "page 1 answers are still selected after Back"
+    );
+    press(&client, "next").await;
+
+    let mut pages = 1;
+    loop {
+        if page_text(&client).await.contains("Thank you!") {
+            break;
+        }
+        pages += 1;
+        assert!(pages < 15, "the survey should end");
+        expected.extend(answer_page(&client).await);
+        press(&client, "next").await;
+    }
+    assert!(pages >= 3, "the survey spans several pages, got {pages}");
+    assert!(
+        expected.contains_key("nps_reason"),
+        "nps <= 6 showed the follow-up"
+    );
+    assert!(
+        expected.contains_key("work_email"),
+        "opting in showed the email question"
+    );
+    client.close().await.expect("close the browser");
+
+    let csv = server
+        .get_as(
+            "/api/forms/customer-profile/responses.csv?pii=1",
+            RESEARCHER,
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1);
+    let cell = |name: &str| {
+        let index = headers
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name} in {headers:?}"));
+        rows[0][index].to_string()
+    };
+    assert_eq!(cell("source"), "test");
+    assert_eq!(cell("customer_id"), "cust-9");
+    for (column, value) in &expected {
+        assert_eq!(&cell(column), value, "column {column}");
+    }
+}
