@@ -1,0 +1,185 @@
+//! Throughput benchmarks, each printed as a ratio against a baseline measured in the same run.
+//!
+//! 1. Durable submissions over HTTP: 1 client (baseline) against 32 concurrent clients. Every
+//!    201 waits for its flush, so the ratio shows what the group-commit flusher buys.
+//! 2. CSV export with the real binary: rows per second and peak memory at 10x the rows of the
+//!    baseline. Flat memory means the peak barely moves while the row count grows tenfold.
+//!
+//! Run: `cargo bench --bench throughput` (figures go in BENCHMARKS.md).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fieldnotes::app;
+use fieldnotes::config::{Config, Secret};
+use fieldnotes::form::{Answers, load_dir};
+use fieldnotes::responses;
+use fieldnotes::store::{SledStore, Store};
+use serde_json::json;
+
+const FORM: &str = "customer-profile";
+
+fn answers(i: usize) -> Answers {
+    let sizes = [
+        "Just me",
+        "2–10",
+        "11–50",
+        "51–200",
+        "201–1,000",
+        "More than 1,000",
+    ];
+    let body = json!({
+        "company_size": sizes[i % sizes.len()],
+        "role": "Founder or owner",
+        "decision_drivers": ["Price", "Trust in the company"],
+        "nps": (i % 11) as i64,
+        "nps_reason": if i % 11 <= 6 { json!(format!("Reason number {i}: setup took longer than we hoped.")) } else { json!(null) },
+        "interview_opt_in": "No",
+    });
+    serde_json::from_value(body).expect("answers")
+}
+
+async fn submissions(base: &str, total: usize, clients: usize) -> f64 {
+    let http = reqwest::Client::new();
+    let url = format!("{base}/api/forms/{FORM}/responses");
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for client in 0..clients {
+        let (http, url) = (http.clone(), url.clone());
+        tasks.push(tokio::spawn(async move {
+            for i in (client..total).step_by(clients) {
+                let response = http
+                    .post(&url)
+                    .json(&json!({"answers": answers(i)}))
+                    .send()
+                    .await
+                    .expect("request");
+                assert_eq!(response.status(), 201);
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("client");
+    }
+    total as f64 / started.elapsed().as_secs_f64()
+}
+
+async fn bench_submissions(forms: &Path) {
+    let data = tempfile::tempdir().expect("temp dir");
+    let config = Config {
+        data_dir: data.path().to_path_buf(),
+        forms_dir: forms.to_path_buf(),
+        researcher_token: Some(Secret::new("bench")),
+        ..Config::default()
+    };
+    let prepared = app::prepare(&config).expect("prepare");
+    let listener = app::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(app::serve(prepared.state, listener, std::future::pending()));
+
+    let serial = submissions(&base, 500, 1).await;
+    let concurrent = submissions(&base, 4000, 32).await;
+    println!("durable submissions over HTTP, {FORM}:");
+    println!("  1 client (baseline):   {serial:>9.0} responses/s");
+    println!(
+        "  32 concurrent clients: {concurrent:>9.0} responses/s  ({:.1}x the baseline)",
+        concurrent / serial
+    );
+}
+
+/// Fills a store directly through the domain, 64 writers at a time so flushes are shared.
+fn fill_store(data: &Path, forms: &Path, rows: usize) {
+    let catalog = Arc::new(load_dir(forms).expect("forms"));
+    let store: Arc<dyn Store> = Arc::new(SledStore::open(&data.join("db")).expect("store"));
+    let writers = 64;
+    std::thread::scope(|scope| {
+        for writer in 0..writers {
+            let (store, catalog) = (store.clone(), catalog.clone());
+            scope.spawn(move || {
+                for i in (writer..rows).step_by(writers) {
+                    responses::submit(
+                        store.as_ref(),
+                        &catalog,
+                        FORM,
+                        &answers(i),
+                        &Default::default(),
+                    )
+                    .expect("submit");
+                }
+            });
+        }
+    });
+}
+
+/// Runs `fieldnotes export` and samples its peak resident memory (VmHWM) until it exits.
+fn export_peak(data: &Path, forms: &Path) -> (Duration, u64, u64) {
+    let out = data.join("export.csv");
+    let started = Instant::now();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fieldnotes"))
+        .args(["export", FORM, "--out"])
+        .arg(&out)
+        .arg("--data")
+        .arg(data)
+        .arg("--forms")
+        .arg(forms)
+        .spawn()
+        .expect("export runs");
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0;
+    loop {
+        if let Ok(status) = std::fs::read_to_string(&status_path) {
+            if let Some(kib) = status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+            {
+                peak_kib = peak_kib.max(kib);
+            }
+        }
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(status.success(), "export failed");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let elapsed = started.elapsed();
+    let bytes = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+    (elapsed, peak_kib, bytes)
+}
+
+fn bench_export(forms: &Path) {
+    println!("CSV export with `fieldnotes export`, {FORM}:");
+    let mut baseline: Option<(f64, u64)> = None;
+    for rows in [20_000, 200_000] {
+        let data = tempfile::tempdir().expect("temp dir");
+        let fill_started = Instant::now();
+        fill_store(data.path(), forms, rows);
+        let fill = fill_started.elapsed();
+        let (elapsed, peak_kib, bytes) = export_peak(data.path(), forms);
+        let rate = rows as f64 / elapsed.as_secs_f64();
+        let label = match baseline {
+            None => "(baseline)".to_string(),
+            Some((base_rate, base_peak)) => format!(
+                "({:.2}x the baseline's speed, {:.2}x its peak memory)",
+                rate / base_rate,
+                peak_kib as f64 / base_peak as f64
+            ),
+        };
+        println!(
+            "  {rows:>7} rows: {rate:>9.0} rows/s, peak RSS {:>6.1} MiB, {:>6.1} MiB of CSV {label}  [filled in {:.1}s]",
+            peak_kib as f64 / 1024.0,
+            bytes as f64 / (1024.0 * 1024.0),
+            fill.as_secs_f64()
+        );
+        baseline.get_or_insert((rate, peak_kib));
+    }
+}
+
+fn main() {
+    let forms = Path::new(env!("CARGO_MANIFEST_DIR")).join("forms");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(bench_submissions(&forms));
+    bench_export(&forms);
+}
