@@ -236,6 +236,30 @@ async fn the_cli_export_writes_the_same_bytes_as_the_http_route() {
     }
 }
 
+#[test]
+fn export_while_the_server_runs_says_so() {
+    let data = tempfile::tempdir().unwrap();
+    let _server = ServerProcess::start(data.path(), &fixture_forms(), free_port());
+    let out = data.path().join("x.csv");
+    let forms = fixture_forms();
+    let result = fieldnotes(&[
+        "export",
+        "all-types",
+        "--out",
+        path_str(&out),
+        "--data",
+        path_str(data.path()),
+        "--forms",
+        path_str(&forms),
+    ]);
+    assert!(!result.status.success());
+    let stderr = text(&result.stderr);
+    assert!(
+        stderr.contains("it is in use by another fieldnotes process (stop the server first)"),
+        "{stderr}"
+    );
+}
+
 #[tokio::test]
 async fn editing_a_form_keeps_answers_to_removed_questions_in_the_export() {
     let forms = tempfile::tempdir().unwrap();

@@ -75,6 +75,18 @@ async fn the_first_page_is_accessible_and_mobile_ready() {
 }
 
 #[tokio::test]
+async fn pages_forbid_scripts_and_framing() {
+    let s = TestServer::start(&fixture_forms()).await;
+    let response = s.http.get(s.url("/s/all-types")).send().await.unwrap();
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
+    assert!(policy.contains("default-src 'none'"));
+    assert!(policy.contains("frame-ancestors 'none'"));
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+}
+
+#[tokio::test]
 async fn everything_from_the_url_and_the_respondent_is_escaped() {
     let s = TestServer::start(&fixture_forms()).await;
     let attack = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>";

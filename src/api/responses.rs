@@ -130,7 +130,9 @@ impl ResponsesApi {
             include_pii: flag(&pii.0),
             byte_order_mark: flag(&bom.0),
         };
-        let body = super::stream::csv_body(self.state.store.clone(), form.clone(), options).await?;
+        let body =
+            super::stream::responses_csv_body(self.state.store.clone(), form.clone(), options)
+                .await?;
         Ok(CsvDownload::Ok(
             Binary(body),
             format!("attachment; filename=\"{}-responses.csv\"", form.id),

@@ -12,7 +12,7 @@ use poem::Body;
 use tokio::sync::mpsc;
 
 use super::error::ApiError;
-use crate::export::{ExportOptions, write_responses_csv};
+use crate::export::{ExportError, ExportOptions, write_responses_csv};
 use crate::form::Form;
 use crate::store::Store;
 
@@ -53,8 +53,33 @@ impl Write for ChannelWriter {
     }
 }
 
+/// Runs `write` on a blocking thread and returns the body that streams what it writes.
+/// An error midway ends the body with an error, so the client sees a broken download
+/// rather than a silently short file.
+pub fn stream_blocking<F>(what: String, write: F) -> Body
+where
+    F: FnOnce(&mut dyn Write) -> Result<(), ExportError> + Send + 'static,
+{
+    let (sender, receiver) = mpsc::channel(CHUNKS_IN_FLIGHT);
+    tokio::task::spawn_blocking(move || {
+        let mut writer = ChannelWriter {
+            buffer: Vec::with_capacity(CHUNK_BYTES),
+            sender: sender.clone(),
+        };
+        let result = write(&mut writer).and_then(|()| writer.flush().map_err(Into::into));
+        if let Err(e) = result {
+            tracing::warn!("{what} stopped: {e}");
+            let _ = sender.blocking_send(Err(io::Error::other(e.to_string())));
+        }
+    });
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|item| (item, receiver))
+    });
+    Body::from_bytes_stream(stream)
+}
+
 /// Starts the export of a form's responses and returns the body that streams it.
-pub async fn csv_body(
+pub async fn responses_csv_body(
     store: Arc<dyn Store>,
     form: Arc<Form>,
     options: ExportOptions,
@@ -63,23 +88,9 @@ pub async fn csv_body(
         let (store, id) = (store.clone(), form.id.clone());
         tokio::task::spawn_blocking(move || store.revisions(&id)).await??
     };
-    let (sender, receiver) = mpsc::channel(CHUNKS_IN_FLIGHT);
-    tokio::task::spawn_blocking(move || {
-        let mut writer = ChannelWriter {
-            buffer: Vec::with_capacity(CHUNK_BYTES),
-            sender: sender.clone(),
-        };
+    let what = format!("the responses CSV of {}", form.id);
+    Ok(stream_blocking(what, move |out| {
         let rows = store.responses(&form.id);
-        let result = write_responses_csv(&mut writer, &form, &revisions, rows, options)
-            .and_then(|()| writer.flush().map_err(Into::into));
-        if let Err(e) = result {
-            tracing::warn!(form = %form.id, "CSV export stopped: {e}");
-            // Ends the body with an error so the client sees a broken download, not a short file.
-            let _ = sender.blocking_send(Err(io::Error::other(e.to_string())));
-        }
-    });
-    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|item| (item, receiver))
-    });
-    Ok(Body::from_bytes_stream(stream))
+        write_responses_csv(out, &form, &revisions, rows, options)
+    }))
 }

@@ -6,30 +6,33 @@
 
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
-use std::thread;
+use std::thread::{self, JoinHandle};
 
 use super::StoreError;
 
 type Waiter = SyncSender<Result<(), String>>;
 
 pub struct Flusher {
-    requests: Mutex<Sender<Waiter>>,
+    requests: Mutex<Option<Sender<Waiter>>>,
+    thread: Option<JoinHandle<()>>,
 }
 
 impl Flusher {
     pub fn start(db: sled::Db) -> Result<Self, StoreError> {
         let (tx, rx) = channel::<Waiter>();
-        thread::Builder::new()
+        let thread = thread::Builder::new()
             .name("sled-flusher".into())
             .spawn(move || run(db, rx))
             .map_err(|e| StoreError::Backend(format!("cannot start the flusher thread: {e}")))?;
         Ok(Flusher {
-            requests: Mutex::new(tx),
+            requests: Mutex::new(Some(tx)),
+            thread: Some(thread),
         })
     }
 
     /// Blocks until everything written before the call is on disk.
     pub fn wait_durable(&self) -> Result<(), StoreError> {
+        let stopped = || StoreError::Backend("the flusher thread has stopped".into());
         let (tx, rx) = sync_channel(1);
         {
             let requests = self
@@ -37,12 +40,26 @@ impl Flusher {
                 .lock()
                 .map_err(|_| StoreError::Backend("flusher lock poisoned".into()))?;
             requests
+                .as_ref()
+                .ok_or_else(stopped)?
                 .send(tx)
-                .map_err(|_| StoreError::Backend("the flusher thread has stopped".into()))?;
+                .map_err(|_| stopped())?;
         }
-        match rx.recv() {
-            Ok(result) => result.map_err(StoreError::Backend),
-            Err(_) => Err(StoreError::Backend("the flusher thread has stopped".into())),
+        rx.recv()
+            .map_err(|_| stopped())?
+            .map_err(StoreError::Backend)
+    }
+}
+
+impl Drop for Flusher {
+    /// Stops the thread and waits for it, so the database (and its file lock) is released
+    /// by the time the store is dropped: another process may open it right after.
+    fn drop(&mut self) {
+        if let Ok(mut requests) = self.requests.lock() {
+            requests.take();
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
     }
 }

@@ -17,12 +17,14 @@ use crate::form::Form;
 /// Separates a form id from what follows in composite keys; never valid in a slug.
 const KEY_SEPARATOR: u8 = 0xFF;
 
+/// Fields are visible to sibling modules of the store so that each concern (responses,
+/// interviews, report aggregates) can keep its sled code in its own file.
 pub struct SledStore {
-    responses: sled::Tree,
-    responses_by_form: sled::Tree,
-    revisions: sled::Tree,
-    meta: sled::Tree,
-    flusher: Flusher,
+    pub(super) responses: sled::Tree,
+    pub(super) responses_by_form: sled::Tree,
+    pub(super) revisions: sled::Tree,
+    pub(super) meta: sled::Tree,
+    pub(super) flusher: Flusher,
 }
 
 /// A form as it was when a response first answered this revision.
@@ -38,23 +40,23 @@ struct NewRevision<'a> {
     form: &'a Form,
 }
 
-fn backend(e: sled::Error) -> StoreError {
+pub(super) fn backend(e: sled::Error) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
-fn form_prefix(form_id: &str) -> Vec<u8> {
+pub(super) fn form_prefix(form_id: &str) -> Vec<u8> {
     let mut key = form_id.as_bytes().to_vec();
     key.push(KEY_SEPARATOR);
     key
 }
 
-fn form_key(form_id: &str, suffix: &[u8]) -> Vec<u8> {
+pub(super) fn form_key(form_id: &str, suffix: &[u8]) -> Vec<u8> {
     let mut key = form_prefix(form_id);
     key.extend_from_slice(suffix);
     key
 }
 
-fn transaction_error(e: TransactionError<()>) -> StoreError {
+pub(super) fn transaction_error(e: TransactionError<()>) -> StoreError {
     match e {
         TransactionError::Storage(e) => backend(e),
         TransactionError::Abort(()) => StoreError::Backend("transaction aborted".into()),
@@ -84,19 +86,20 @@ impl SledStore {
 }
 
 fn explain_open_error(e: sled::Error) -> String {
-    match e {
-        sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock => {
-            "it is in use by another fieldnotes process".into()
-        }
-        other => other.to_string(),
+    let text = e.to_string();
+    // sled wraps the lock failure in a generic I/O error; its text is all there is to go on.
+    if text.contains("could not acquire lock") {
+        "it is in use by another fieldnotes process (stop the server first)".into()
+    } else {
+        text
     }
 }
 
-fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
+pub(super) fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
     serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+pub(super) fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
     serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
