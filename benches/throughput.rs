@@ -128,16 +128,16 @@ fn export_peak(data: &Path, forms: &Path) -> (Duration, u64, u64) {
     let status_path = format!("/proc/{}/status", child.id());
     let mut peak_kib = 0;
     loop {
-        if let Ok(status) = std::fs::read_to_string(&status_path) {
-            if let Some(kib) = status
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<u64>().ok())
-            {
-                peak_kib = peak_kib.max(kib);
-            }
-        }
+        let sampled = std::fs::read_to_string(&status_path)
+            .ok()
+            .and_then(|status| {
+                status
+                    .lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|v| v.parse::<u64>().ok())
+            });
+        peak_kib = peak_kib.max(sampled.unwrap_or(0));
         if let Some(status) = child.try_wait().expect("wait") {
             assert!(status.success(), "export failed");
             break;
