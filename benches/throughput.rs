@@ -152,7 +152,7 @@ fn export_peak(data: &Path, forms: &Path) -> (Duration, u64, u64) {
 fn bench_export(forms: &Path) {
     println!("CSV export with `fieldnotes export`, {FORM}:");
     let mut baseline: Option<(f64, u64)> = None;
-    for rows in [20_000, 200_000] {
+    for rows in [50_000, 500_000] {
         let data = tempfile::tempdir().expect("temp dir");
         let fill_started = Instant::now();
         fill_store(data.path(), forms, rows);

@@ -14,6 +14,10 @@ use super::flusher::Flusher;
 use super::{ResponseIter, Store, StoreError, StoredResponse};
 use crate::form::Form;
 
+/// sled's page cache; reads past it come from disk. Bounded so that a full export of a
+/// large form keeps memory flat instead of pulling every page into the cache (default 1 GiB).
+const CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Separates a form id from what follows in composite keys; never valid in a slug.
 const KEY_SEPARATOR: u8 = 0xFF;
 
@@ -72,6 +76,7 @@ impl SledStore {
         std::fs::create_dir_all(dir).map_err(|e| open_error(e.to_string()))?;
         let db = sled::Config::new()
             .path(dir)
+            .cache_capacity(CACHE_BYTES)
             .open()
             .map_err(|e| open_error(explain_open_error(e)))?;
         let tree = |name: &str| db.open_tree(name).map_err(|e| open_error(e.to_string()));
