@@ -11,9 +11,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use fieldnotes::analysis::rebuild;
 use fieldnotes::app;
 use fieldnotes::config::{Config, Secret};
-use fieldnotes::form::{Answers, load_dir};
+use fieldnotes::form::Answers;
 use fieldnotes::responses;
 use fieldnotes::store::{SledStore, Store};
 use serde_json::json;
@@ -70,6 +71,7 @@ async fn bench_submissions(forms: &Path) {
     let config = Config {
         data_dir: data.path().to_path_buf(),
         forms_dir: forms.to_path_buf(),
+        reports_dir: reports_dir(),
         researcher_token: Some(Secret::new("bench")),
         ..Config::default()
     };
@@ -88,19 +90,31 @@ async fn bench_submissions(forms: &Path) {
     );
 }
 
-/// Fills a store directly through the domain, 64 writers at a time so flushes are shared.
+/// Fills a store directly through the domain, 64 writers at a time so flushes are shared,
+/// keeping the shipped report's aggregates up to date as the server would.
 fn fill_store(data: &Path, forms: &Path, rows: usize) {
-    let catalog = Arc::new(load_dir(forms).expect("forms"));
-    let store: Arc<dyn Store> = Arc::new(SledStore::open(&data.join("db")).expect("store"));
+    let config = Config {
+        data_dir: data.to_path_buf(),
+        forms_dir: forms.to_path_buf(),
+        reports_dir: reports_dir(),
+        ..Config::default()
+    };
+    let (catalog, reports) = app::load_files(&config).expect("forms and reports");
+    let (catalog, reports) = (Arc::new(catalog), Arc::new(reports));
+    let store: Arc<dyn Store> = Arc::new(SledStore::open(&config.db_dir()).expect("store"));
+    for stale in rebuild::stale_reports(store.as_ref(), &reports).expect("stale") {
+        rebuild::rebuild(store.as_ref(), &catalog, &reports, stale).expect("rebuild");
+    }
     let writers = 64;
     std::thread::scope(|scope| {
         for writer in 0..writers {
-            let (store, catalog) = (store.clone(), catalog.clone());
+            let (store, catalog, reports) = (store.clone(), catalog.clone(), reports.clone());
             scope.spawn(move || {
                 for i in (writer..rows).step_by(writers) {
                     responses::submit(
                         store.as_ref(),
                         &catalog,
+                        &reports,
                         FORM,
                         &answers(i),
                         &Default::default(),
@@ -175,6 +189,10 @@ fn bench_export(forms: &Path) {
         );
         baseline.get_or_insert((rate, peak_kib));
     }
+}
+
+fn reports_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("reports")
 }
 
 fn main() {

@@ -12,9 +12,11 @@ use poem::{
     handler,
 };
 
+use crate::analysis::rebuild;
 use crate::auth::{Tokens, load_or_generate_token};
 use crate::config::Config;
-use crate::form::{Catalog, Problem, load_dir};
+use crate::form::{Catalog, Problem, load_dir_lenient};
+use crate::report::{Reports, load_reports};
 use crate::store::{SledStore, Store, StoreError};
 use crate::{api, web};
 
@@ -23,6 +25,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 pub struct AppState {
     pub catalog: Catalog,
+    pub reports: Reports,
     pub store: Arc<dyn Store>,
     pub tokens: Tokens,
 }
@@ -64,9 +67,49 @@ pub struct Prepared {
     pub new_token: Option<String>,
 }
 
+/// Loads and checks forms and reports: `check` and `serve` report the same problems.
+pub fn load_files(config: &Config) -> Result<(Catalog, Reports), StartError> {
+    let (catalog, mut problems) = load_dir_lenient(&config.forms_dir);
+    match load_reports(&config.reports_dir, &catalog) {
+        Ok(reports) if problems.is_empty() => Ok((catalog, reports)),
+        Ok(_) => Err(StartError::InvalidFiles(problems)),
+        Err(more) => {
+            problems.extend(more);
+            Err(StartError::InvalidFiles(problems))
+        }
+    }
+}
+
+/// Starts, on background threads, the rebuild of every report whose aggregates are stale;
+/// until one finishes, its report answers 503 with the progress.
+pub fn start_rebuilds(state: &Arc<AppState>) -> Result<(), StoreError> {
+    let stale: Vec<String> = rebuild::stale_reports(state.store.as_ref(), &state.reports)?
+        .into_iter()
+        .map(|r| r.id.clone())
+        .collect();
+    for id in stale {
+        let state = state.clone();
+        std::thread::spawn(move || {
+            let Some(report) = state.reports.get(&id) else {
+                return;
+            };
+            tracing::info!(report = %id, "rebuilding aggregates from stored responses");
+            if let Err(e) = rebuild::rebuild(
+                state.store.as_ref(),
+                &state.catalog,
+                &state.reports,
+                &report,
+            ) {
+                tracing::error!(report = %id, "rebuilding aggregates failed: {e}");
+            }
+        });
+    }
+    Ok(())
+}
+
 /// Loads forms, opens the store and settles the tokens: everything that can fail before serving.
 pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
-    let catalog = load_dir(&config.forms_dir).map_err(StartError::InvalidFiles)?;
+    let (catalog, reports) = load_files(config)?;
     let store = SledStore::open(&config.db_dir())?;
     let (researcher, token_origin, new_token) = match &config.researcher_token {
         Some(token) => (token.clone(), TokenOrigin::Environment, None),
@@ -88,6 +131,7 @@ pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
     };
     let state = AppState {
         catalog,
+        reports,
         store: Arc::new(store),
         tokens: Tokens::new(researcher, config.interviewer_token.clone()),
     };
@@ -165,6 +209,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let addr = listener.local_addr()?;
     let acceptor = TcpAcceptor::from_tokio(listener)?;
+    start_rebuilds(&state).map_err(std::io::Error::other)?;
     tracing::info!("fieldnotes listening on http://{addr}");
     Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(routes(state), shutdown, None)

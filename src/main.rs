@@ -4,6 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use fieldnotes::analysis::summary::text_summary;
+use fieldnotes::analysis::{ReportOutcome, rebuild, report_figures};
 use fieldnotes::app::{self, TokenOrigin};
 use fieldnotes::config::{Config, DEFAULT_ADDR, Secret};
 use fieldnotes::export::{ExportOptions, write_responses_csv};
@@ -51,6 +53,13 @@ enum Command {
         #[arg(long, env = "FIELDNOTES_REPORTS", default_value = "reports")]
         reports: PathBuf,
     },
+    /// Print a report's segment statistics (the server must not be running)
+    Report {
+        /// The report id
+        report: String,
+        #[command(flatten)]
+        dirs: Dirs,
+    },
     /// Write a form's responses CSV from the data directory (the server must not be running)
     Export {
         /// The form id
@@ -75,7 +84,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve { addr, dirs } => serve(addr, dirs),
-        Command::Check { forms, reports: _ } => check(&forms),
+        Command::Check { forms, reports } => check(&forms, &reports),
+        Command::Report { report, dirs } => report_summary(&report, dirs),
         Command::Export {
             form,
             out,
@@ -153,17 +163,48 @@ fn serve(addr: String, dirs: Dirs) -> Result<(), String> {
     })
 }
 
-fn check(forms: &std::path::Path) -> Result<(), String> {
-    match load_dir(forms) {
-        Ok(catalog) => {
-            println!("{} forms OK in {}", catalog.iter().count(), forms.display());
+fn check(forms: &std::path::Path, reports: &std::path::Path) -> Result<(), String> {
+    let config = Config {
+        forms_dir: forms.to_path_buf(),
+        reports_dir: reports.to_path_buf(),
+        ..Config::default()
+    };
+    let (catalog, reports_found) = app::load_files(&config).map_err(|e| e.to_string())?;
+    println!(
+        "{} forms and {} reports OK",
+        catalog.iter().count(),
+        reports_found.iter().count()
+    );
+    Ok(())
+}
+
+fn report_summary(id: &str, dirs: Dirs) -> Result<(), String> {
+    let config = Config {
+        data_dir: dirs.data,
+        forms_dir: dirs.forms,
+        reports_dir: dirs.reports,
+        ..Config::default()
+    };
+    let (catalog, reports) = app::load_files(&config).map_err(|e| e.to_string())?;
+    let report = reports.get(id).ok_or_else(|| {
+        format!(
+            "error: no report with id '{id}' in {}",
+            config.reports_dir.display()
+        )
+    })?;
+    let store = SledStore::open(&config.db_dir()).map_err(|e| format!("error: {e}"))?;
+    // Offline there is no background task: bring stale aggregates up to date right here.
+    for stale in rebuild::stale_reports(&store, &reports).map_err(|e| format!("error: {e}"))? {
+        rebuild::rebuild(&store, &catalog, &reports, stale).map_err(|e| format!("error: {e}"))?;
+    }
+    match report_figures(&store, &catalog, &report).map_err(|e| format!("error: {e}"))? {
+        ReportOutcome::Ready(figures) => {
+            print!("{}", text_summary(&figures));
             Ok(())
         }
-        Err(problems) => Err(problems
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\n")),
+        ReportOutcome::Building { .. } => {
+            Err("error: the report's aggregates are not ready".into())
+        }
     }
 }
 

@@ -6,7 +6,9 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::analysis;
 use crate::form::{Answers, Catalog, FieldErrors, Form, validate_submission};
+use crate::report::Reports;
 use crate::store::{Store, StoreError, StoredResponse};
 
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +56,7 @@ pub fn open_survey(catalog: &Catalog, form_id: &str) -> Result<std::sync::Arc<Fo
 pub fn submit(
     store: &dyn Store,
     catalog: &Catalog,
+    reports: &Reports,
     form_id: &str,
     answers: &Answers,
     hidden: &BTreeMap<String, Value>,
@@ -70,7 +73,8 @@ pub fn submit(
         answers: accepted.answers,
         receipt_sha256: sha256_hex(&receipt),
     };
-    store.insert_response(&response, &form)?;
+    let contributions = analysis::contributions(reports, &form, &response);
+    store.insert_response(&response, &form, &contributions)?;
     Ok(Receipt {
         id: response.id,
         receipt,
@@ -78,7 +82,13 @@ pub fn submit(
 }
 
 /// Erases a response. `receipt` is `None` when a researcher asks, who needs none.
-pub fn erase(store: &dyn Store, id: &str, receipt: Option<&str>) -> Result<(), EraseError> {
+pub fn erase(
+    store: &dyn Store,
+    catalog: &Catalog,
+    reports: &Reports,
+    id: &str,
+    receipt: Option<&str>,
+) -> Result<(), EraseError> {
     let id = Uuid::parse_str(id).map_err(|_| EraseError::NotFound)?;
     let existing = store.response(id)?.ok_or(EraseError::NotFound)?;
     if let Some(receipt) = receipt
@@ -86,7 +96,10 @@ pub fn erase(store: &dyn Store, id: &str, receipt: Option<&str>) -> Result<(), E
     {
         return Err(EraseError::WrongReceipt);
     }
-    store.delete_response(id)?.ok_or(EraseError::NotFound)?;
+    let contributions_of = |r: &StoredResponse| analysis::contributions_in(catalog, reports, r);
+    store
+        .delete_response(id, &contributions_of)?
+        .ok_or(EraseError::NotFound)?;
     Ok(())
 }
 

@@ -13,9 +13,13 @@ fn fieldnotes(args: &[&str]) -> Output {
         .args(args)
         .env_remove("FIELDNOTES_DATA")
         .env_remove("FIELDNOTES_FORMS")
+        .env_remove("FIELDNOTES_REPORTS")
         .output()
         .expect("the binary runs")
 }
+
+/// A reports directory that does not exist: no reports, for the fixture forms.
+const NO_REPORTS: &str = "tests/fixtures/no-reports";
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -34,13 +38,20 @@ fn check_passes_on_the_shipped_forms() {
         text(&out.stdout),
         text(&out.stderr)
     );
-    assert!(text(&out.stdout).contains("3 forms OK"));
+    assert_eq!(text(&out.stdout).trim(), "3 forms and 1 reports OK");
 }
 
 #[test]
 fn check_reports_every_problem_as_file_colon_problem() {
     let dir = repo_path("tests/fixtures/broken");
-    let out = fieldnotes(&["check", "--forms", path_str(&dir)]);
+    let none = repo_path("tests/fixtures/no-reports");
+    let out = fieldnotes(&[
+        "check",
+        "--forms",
+        path_str(&dir),
+        "--reports",
+        path_str(&none),
+    ]);
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
     let file = |name: &str| dir.join(name).display().to_string();
@@ -83,6 +94,118 @@ fn check_reports_every_problem_as_file_colon_problem() {
 }
 
 #[test]
+fn check_reports_every_report_problem() {
+    let forms = fixture_forms();
+    let dir = repo_path("tests/fixtures/broken-reports");
+    let out = fieldnotes(&[
+        "check",
+        "--forms",
+        path_str(&forms),
+        "--reports",
+        path_str(&dir),
+    ]);
+    assert!(!out.status.success());
+    let file = |name: &str| dir.join(name).display().to_string();
+    let expected = [
+        format!("{}: unknown form 'no-such-form'", file("bad-refs.toml")),
+        format!(
+            "{}: 'all-types' in `interviews` is a survey, not an interview guide",
+            file("bad-refs.toml")
+        ),
+        format!(
+            "{}: unknown interview guide 'missing-guide'",
+            file("bad-refs.toml")
+        ),
+        format!(
+            "{}: segment_by 'tools' must be a single-choice question; in form 'all-types' it is not",
+            file("bad-segment.toml")
+        ),
+        format!(
+            "{}: min_cell must be a whole number from 0 to 10000, not -1",
+            file("bad-segment.toml")
+        ),
+        format!(
+            "{}: theme 'price' is defined twice",
+            file("bad-segment.toml")
+        ),
+        format!(
+            "{}: theme 'price' has an empty match pattern",
+            file("bad-segment.toml")
+        ),
+        format!(
+            "{}: [email] 'not an address' is not an email address",
+            file("bad-segment.toml")
+        ),
+        format!(
+            "{}: [email] every = \"fortnightly\" must be weekly, monthly, quarterly or a duration such as \"10s\", \"15m\", \"6h\", \"2d\"",
+            file("bad-segment.toml")
+        ),
+        format!(
+            "{}: line 5: unknown field `min_cel`, expected one of `id`, `title`, `form`, `interviews`, `segment_by`, `min_cell`, `themes`, `email`",
+            file("typo.toml")
+        ),
+    ];
+    let stderr = text(&out.stderr);
+    assert_eq!(
+        stderr.lines().collect::<Vec<_>>(),
+        expected.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn the_report_command_prints_a_summary_offline() {
+    let data = tempfile::tempdir().unwrap();
+    let forms = repo_path("tests/fixtures/panel/forms");
+    let reports = repo_path("tests/fixtures/panel/reports");
+    let server = ServerProcess::start_with_reports(data.path(), &forms, &reports, free_port());
+    let client = reqwest::Client::new();
+    for (plan, nps) in [
+        ("Free", 9),
+        ("Free", 3),
+        ("Free", 10),
+        ("Free", 8),
+        ("Free", 6),
+        ("Pro", 9),
+        ("Pro", 7),
+        ("Pro", 10),
+        ("Pro", 2),
+        ("Pro", 9),
+        ("Team", 10),
+    ] {
+        let response = client
+            .post(format!("{}/api/forms/panel/responses", server.base))
+            .json(&json!({"answers": {"plan": plan, "nps": nps}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+    }
+    server.kill();
+    let out = fieldnotes(&[
+        "report",
+        "panel",
+        "--data",
+        path_str(data.path()),
+        "--forms",
+        path_str(&forms),
+        "--reports",
+        path_str(&reports),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("Panel by plan\nform panel · 11 responses · segmented by plan"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("segments: Free (n=5) · Pro (n=5) · Team (suppressed)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("NPS 20.0"), "{stdout}");
+    assert!(stdout.contains("The average for “How likely are you to recommend us?” shows no significant difference between segments (Welch's t"), "{stdout}");
+}
+
+#[test]
 fn serve_refuses_invalid_forms_with_the_same_text() {
     let data = tempfile::tempdir().unwrap();
     let dir = repo_path("tests/fixtures/broken");
@@ -94,6 +217,8 @@ fn serve_refuses_invalid_forms_with_the_same_text() {
         path_str(data.path()),
         "--forms",
         path_str(&dir),
+        "--reports",
+        NO_REPORTS,
     ]);
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
@@ -117,6 +242,8 @@ fn serve_names_a_busy_port() {
         path_str(data.path()),
         "--forms",
         path_str(&fixture_forms()),
+        "--reports",
+        NO_REPORTS,
     ]);
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
@@ -140,6 +267,8 @@ fn serve_names_an_unusable_data_directory() {
         path_str(&data),
         "--forms",
         path_str(&fixture_forms()),
+        "--reports",
+        NO_REPORTS,
     ]);
     assert!(!out.status.success());
     let stderr = text(&out.stderr);

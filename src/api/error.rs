@@ -25,6 +25,17 @@ pub struct ErrorBody {
     /// Per-field messages, for `validation` errors.
     #[oai(skip_serializing_if_is_none)]
     pub fields: Option<BTreeMap<String, String>>,
+    /// How far a rebuild has got, for `rebuilding` errors.
+    #[oai(skip_serializing_if_is_none)]
+    pub progress: Option<Progress>,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct Progress {
+    /// Responses folded in so far.
+    pub done: u64,
+    /// Responses to fold in.
+    pub total: u64,
 }
 
 #[derive(Debug, ApiResponse)]
@@ -51,7 +62,7 @@ pub enum ApiError {
     Validation(Json<ErrorBody>),
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
-    /// The store is not writable.
+    /// The store is not writable, or a report is being rebuilt (with `progress`).
     #[oai(status = 503)]
     Unavailable(Json<ErrorBody>),
 }
@@ -61,6 +72,7 @@ fn body(error: &str, message: impl Into<String>) -> Json<ErrorBody> {
         error: error.into(),
         message: message.into(),
         fields: None,
+        progress: None,
     })
 }
 
@@ -96,6 +108,7 @@ impl ApiError {
                 if count == 1 { " was" } else { "s were" }
             ),
             fields: Some(fields),
+            progress: None,
         }))
     }
 
@@ -106,6 +119,17 @@ impl ApiError {
             "internal",
             "something went wrong on the server; it has been logged",
         ))
+    }
+
+    pub fn rebuilding(done: u64, total: u64) -> Self {
+        ApiError::Unavailable(Json(ErrorBody {
+            error: "rebuilding".into(),
+            message: format!(
+                "the report is being rebuilt from stored responses ({done} of {total}); try again shortly"
+            ),
+            fields: None,
+            progress: Some(Progress { done, total }),
+        }))
     }
 
     pub fn unavailable(cause: impl std::fmt::Display) -> Self {

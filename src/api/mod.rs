@@ -4,6 +4,7 @@ mod auth;
 mod error;
 mod forms;
 mod health;
+mod reports;
 mod responses;
 mod stream;
 
@@ -23,11 +24,18 @@ pub enum ApiTags {
     Forms,
     /// Survey responses: submit, erase, export
     Responses,
+    /// Segment statistics
+    Reports,
     /// Service health
     Health,
 }
 
-pub type Apis = (forms::FormsApi, responses::ResponsesApi, health::HealthApi);
+pub type Apis = (
+    forms::FormsApi,
+    responses::ResponsesApi,
+    reports::ReportsApi,
+    health::HealthApi,
+);
 
 /// The OpenAPI service; mounted at `/api`, it also serves the spec and Swagger UI.
 pub fn service(state: Arc<AppState>) -> OpenApiService<Apis, ()> {
@@ -36,6 +44,9 @@ pub fn service(state: Arc<AppState>) -> OpenApiService<Apis, ()> {
             state: state.clone(),
         },
         responses::ResponsesApi {
+            state: state.clone(),
+        },
+        reports::ReportsApi {
             state: state.clone(),
         },
         health::HealthApi { state },

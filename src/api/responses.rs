@@ -76,6 +76,7 @@ impl ResponsesApi {
             responses::submit(
                 state.store.as_ref(),
                 &state.catalog,
+                &state.reports,
                 &id.0,
                 &body.0.answers,
                 &body.0.hidden,
@@ -103,7 +104,13 @@ impl ResponsesApi {
         }
         let state = self.state.clone();
         tokio::task::spawn_blocking(move || {
-            responses::erase(state.store.as_ref(), &id.0, receipt.as_deref())
+            responses::erase(
+                state.store.as_ref(),
+                &state.catalog,
+                &state.reports,
+                &id.0,
+                receipt.as_deref(),
+            )
         })
         .await??;
         Ok(Erased::Erased)

@@ -101,13 +101,13 @@ struct RawSection {
 }
 
 /// Collects problems for one file.
-struct Report<'a> {
-    file: &'a str,
-    problems: &'a mut Vec<Problem>,
+pub(crate) struct ProblemLog<'a> {
+    pub file: &'a str,
+    pub problems: &'a mut Vec<Problem>,
 }
 
-impl Report<'_> {
-    fn add(&mut self, message: impl Into<String>) {
+impl ProblemLog<'_> {
+    pub fn add(&mut self, message: impl Into<String>) {
         self.problems.push(Problem {
             file: self.file.to_string(),
             message: message.into(),
@@ -117,14 +117,26 @@ impl Report<'_> {
 
 /// Loads every form in `dir`; `Err` carries every problem found in any file.
 pub fn load_dir(dir: &Path) -> Result<Catalog, Vec<Problem>> {
+    let (catalog, problems) = load_dir_lenient(dir);
+    if problems.is_empty() {
+        Ok(catalog)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Loads what can be loaded and lists every problem: `check` uses the valid forms to go on
+/// checking the report files that refer to them.
+pub fn load_dir_lenient(dir: &Path) -> (Catalog, Vec<Problem>) {
     let mut problems = Vec::new();
     let files = match list_toml_files(dir) {
         Ok(files) => files,
         Err(message) => {
-            return Err(vec![Problem {
+            let problem = Problem {
                 file: dir.display().to_string(),
                 message,
-            }]);
+            };
+            return (Catalog::default(), vec![problem]);
         }
     };
     let bank_path = dir.join(BANK_FILE);
@@ -140,7 +152,7 @@ pub fn load_dir(dir: &Path) -> Result<Catalog, Vec<Problem>> {
         .filter(|p| p.file_name() != Some(BANK_FILE.as_ref()))
     {
         let file = display_name(path);
-        let mut report = Report {
+        let mut report = ProblemLog {
             file: &file,
             problems: &mut problems,
         };
@@ -154,14 +166,10 @@ pub fn load_dir(dir: &Path) -> Result<Catalog, Vec<Problem>> {
         files_by_id.insert(form.id.clone(), file.clone());
         forms.insert(form.id.clone(), Arc::new(form));
     }
-    if problems.is_empty() {
-        Ok(Catalog { forms })
-    } else {
-        Err(problems)
-    }
+    (Catalog { forms }, problems)
 }
 
-fn list_toml_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+pub(crate) fn list_toml_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     let entries =
         std::fs::read_dir(dir).map_err(|e| format!("cannot read the forms directory: {e}"))?;
     let mut files: Vec<PathBuf> = entries
@@ -172,11 +180,14 @@ fn list_toml_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-fn display_name(path: &Path) -> String {
+pub(crate) fn display_name(path: &Path) -> String {
     path.display().to_string()
 }
 
-fn read_toml<T: serde::de::DeserializeOwned>(path: &Path, report: &mut Report) -> Option<T> {
+pub(crate) fn read_toml<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    report: &mut ProblemLog,
+) -> Option<T> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) => {
@@ -205,7 +216,7 @@ fn read_toml<T: serde::de::DeserializeOwned>(path: &Path, report: &mut Report) -
 
 fn load_bank(path: &Path, problems: &mut Vec<Problem>) -> BTreeMap<String, Question> {
     let file = display_name(path);
-    let mut report = Report {
+    let mut report = ProblemLog {
         file: &file,
         problems,
     };
@@ -242,7 +253,11 @@ fn load_bank(path: &Path, problems: &mut Vec<Problem>) -> BTreeMap<String, Quest
     bank
 }
 
-fn load_form(path: &Path, bank: &BTreeMap<String, Question>, report: &mut Report) -> Option<Form> {
+fn load_form(
+    path: &Path,
+    bank: &BTreeMap<String, Question>,
+    report: &mut ProblemLog,
+) -> Option<Form> {
     let raw = read_toml::<RawForm>(path, report)?;
     let before = report.problems.len();
     if !is_slug(&raw.id, true) {
@@ -306,7 +321,7 @@ pub fn is_slug(s: &str, allow_dash: bool) -> bool {
         })
 }
 
-fn check_hidden(hidden: &[String], kind: FormKind, report: &mut Report) {
+fn check_hidden(hidden: &[String], kind: FormKind, report: &mut ProblemLog) {
     let mut seen = HashSet::new();
     for name in hidden {
         if !is_slug(name, false) {
@@ -326,7 +341,7 @@ fn check_hidden(hidden: &[String], kind: FormKind, report: &mut Report) {
 fn resolve_questions(
     raw: Vec<RawQuestion>,
     bank: &BTreeMap<String, Question>,
-    report: &mut Report,
+    report: &mut ProblemLog,
 ) -> Vec<Question> {
     let mut out = Vec::new();
     for (index, raw_question) in raw.into_iter().enumerate() {
@@ -344,7 +359,7 @@ fn use_from_bank(
     bank_id: &str,
     bank: &BTreeMap<String, Question>,
     index: usize,
-    report: &mut Report,
+    report: &mut ProblemLog,
 ) -> Option<Question> {
     let overridden: Vec<&str> = [
         ("id", raw.id.is_some()),
@@ -389,7 +404,7 @@ fn use_from_bank(
     Some(question)
 }
 
-fn full_question(raw: RawQuestion, index: usize, report: &mut Report) -> Option<Question> {
+fn full_question(raw: RawQuestion, index: usize, report: &mut ProblemLog) -> Option<Question> {
     let label = raw
         .id
         .clone()
@@ -421,7 +436,7 @@ fn full_question(raw: RawQuestion, index: usize, report: &mut Report) -> Option<
     Some(question)
 }
 
-fn check_question_shape(q: &Question, label: &str, report: &mut Report) {
+fn check_question_shape(q: &Question, label: &str, report: &mut ProblemLog) {
     if !is_slug(&q.id, false) {
         report.add(format!(
             "{label}: id must start with a lowercase letter and hold only lowercase letters, digits and '_'"
@@ -475,7 +490,7 @@ fn check_question_shape(q: &Question, label: &str, report: &mut Report) {
     }
 }
 
-fn check_options(q: &Question, label: &str, report: &mut Report) {
+fn check_options(q: &Question, label: &str, report: &mut ProblemLog) {
     if q.options.is_empty() {
         report.add(format!(
             "{label}: a {} question needs options",
@@ -492,7 +507,7 @@ fn check_options(q: &Question, label: &str, report: &mut Report) {
     }
 }
 
-fn check_scale(q: &Question, label: &str, report: &mut Report) {
+fn check_scale(q: &Question, label: &str, report: &mut ProblemLog) {
     let (Some(min), Some(max)) = (q.min, q.max) else {
         report.add(format!("{label}: a scale needs min and max"));
         return;
@@ -520,7 +535,7 @@ fn check_scale(q: &Question, label: &str, report: &mut Report) {
     }
 }
 
-fn check_question_ids(questions: &[Question], hidden: &[String], report: &mut Report) {
+fn check_question_ids(questions: &[Question], hidden: &[String], report: &mut ProblemLog) {
     let mut seen = HashSet::new();
     for q in questions {
         if !seen.insert(q.id.as_str()) {
@@ -533,7 +548,7 @@ fn check_question_ids(questions: &[Question], hidden: &[String], report: &mut Re
 }
 
 /// Parses each `show_if` and checks it only reads earlier questions in ways their types allow.
-fn check_conditions(questions: &mut [Question], report: &mut Report) {
+fn check_conditions(questions: &mut [Question], report: &mut ProblemLog) {
     for index in 0..questions.len() {
         let Some(source) = questions[index].show_if.clone() else {
             continue;
@@ -616,7 +631,7 @@ fn check_option_value(target: &Question, value: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn check_sections(raw: Vec<RawSection>, kind: FormKind, report: &mut Report) -> Vec<Section> {
+fn check_sections(raw: Vec<RawSection>, kind: FormKind, report: &mut ProblemLog) -> Vec<Section> {
     if kind == FormKind::Survey {
         if !raw.is_empty() {
             report.add("sections belong to interview guides; surveys are paged automatically");

@@ -5,7 +5,8 @@ mod model;
 pub mod show_if;
 mod validate;
 
-pub use load::{Catalog, Problem, load_dir};
+pub use load::{Catalog, Problem, is_slug, load_dir, load_dir_lenient};
+pub(crate) use load::{ProblemLog, display_name, list_toml_files, read_toml};
 pub use model::{Form, FormKind, FormStatus, Question, QuestionType, Section};
 pub use validate::{
     Accepted, Answers, FieldErrors, MAX_TEXT_CHARS, is_given, prune_hidden_answers,

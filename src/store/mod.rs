@@ -4,6 +4,7 @@
 //! `tokio::task::spawn_blocking`. A method that writes returns only once the write is on disk.
 
 mod flusher;
+mod sled_aggregates;
 mod sled_store;
 
 use std::collections::BTreeMap;
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::analysis::aggregate::SegmentStats;
 use crate::form::Form;
 
 pub use sled_store::SledStore;
@@ -41,16 +43,51 @@ pub struct StoredResponse {
     pub receipt_sha256: String,
 }
 
+/// What one response adds to (or, erased, takes from) one segment of one report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contribution {
+    pub report: String,
+    pub segment: String,
+    pub stats: SegmentStats,
+}
+
+/// Where a report's aggregates stand.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AggregateState {
+    /// Never built for this definition: a rebuild must start.
+    Missing,
+    Building {
+        done: u64,
+        total: u64,
+    },
+    Ready(BTreeMap<String, SegmentStats>),
+}
+
+/// Computes a response's contributions; run inside the store's write so it sees the record
+/// exactly as it is erased.
+pub type ContributionsOf<'a> = &'a (dyn Fn(&StoredResponse) -> Vec<Contribution> + Sync);
+
 pub type ResponseIter = Box<dyn Iterator<Item = Result<StoredResponse, StoreError>> + Send>;
 
 pub trait Store: Send + Sync + 'static {
-    /// Stores the response and, the first time a revision is answered, the form as it was.
-    fn insert_response(&self, response: &StoredResponse, form: &Form) -> Result<(), StoreError>;
+    /// Stores the response, its contributions to report aggregates (in the same write) and,
+    /// the first time a revision is answered, the form as it was.
+    fn insert_response(
+        &self,
+        response: &StoredResponse,
+        form: &Form,
+        contributions: &[Contribution],
+    ) -> Result<(), StoreError>;
 
     fn response(&self, id: Uuid) -> Result<Option<StoredResponse>, StoreError>;
 
-    /// Erases a response for good; returns it, or `None` when there was none.
-    fn delete_response(&self, id: Uuid) -> Result<Option<StoredResponse>, StoreError>;
+    /// Erases a response for good, taking its contributions out of the aggregates in the
+    /// same write; returns it, or `None` when there was none.
+    fn delete_response(
+        &self,
+        id: Uuid,
+        contributions: ContributionsOf,
+    ) -> Result<Option<StoredResponse>, StoreError>;
 
     /// A form's responses, oldest first, read lazily so that exports stay flat in memory.
     fn responses(&self, form_id: &str) -> ResponseIter;
@@ -60,4 +97,22 @@ pub trait Store: Send + Sync + 'static {
 
     /// Writes and flushes a marker: the health check.
     fn probe_write(&self) -> Result<(), StoreError>;
+
+    /// A report's aggregates for its current definition (`key`), or how far their rebuild is.
+    fn aggregates(&self, report: &str, key: &str) -> Result<AggregateState, StoreError>;
+
+    /// Starts over a report's aggregates for a new definition: clears them and marks them
+    /// as building. Returns false when they are already built for `key`, true when a
+    /// rebuild must run (a new one, or one a restart interrupted).
+    fn begin_rebuild(&self, report: &str, key: &str, form_id: &str) -> Result<bool, StoreError>;
+
+    /// Folds the next batch of stored responses into a building report's aggregates;
+    /// returns true once every response is in and the aggregates are ready.
+    fn rebuild_step(
+        &self,
+        report: &str,
+        form_id: &str,
+        batch: usize,
+        contributions: ContributionsOf,
+    ) -> Result<bool, StoreError>;
 }

@@ -11,7 +11,10 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 use uuid::Uuid;
 
 use super::flusher::Flusher;
-use super::{ResponseIter, Store, StoreError, StoredResponse};
+use super::sled_aggregates::apply_contributions;
+use super::{
+    AggregateState, Contribution, ContributionsOf, ResponseIter, Store, StoreError, StoredResponse,
+};
 use crate::form::Form;
 
 /// sled's page cache; reads past it come from disk. Bounded so that a full export of a
@@ -28,6 +31,10 @@ pub struct SledStore {
     pub(super) responses_by_form: sled::Tree,
     pub(super) revisions: sled::Tree,
     pub(super) meta: sled::Tree,
+    pub(super) aggregates: sled::Tree,
+    pub(super) aggregate_state: sled::Tree,
+    /// Serialises aggregate writers with rebuild batches (see `sled_aggregates`).
+    pub(super) aggregate_lock: std::sync::Mutex<()>,
     pub(super) flusher: Flusher,
 }
 
@@ -60,10 +67,10 @@ pub(super) fn form_key(form_id: &str, suffix: &[u8]) -> Vec<u8> {
     key
 }
 
-pub(super) fn transaction_error(e: TransactionError<()>) -> StoreError {
+pub(super) fn transaction_error(e: TransactionError<String>) -> StoreError {
     match e {
         TransactionError::Storage(e) => backend(e),
-        TransactionError::Abort(()) => StoreError::Backend("transaction aborted".into()),
+        TransactionError::Abort(reason) => StoreError::Corrupt(reason),
     }
 }
 
@@ -85,6 +92,9 @@ impl SledStore {
             responses_by_form: tree("responses_by_form")?,
             revisions: tree("revisions")?,
             meta: tree("meta")?,
+            aggregates: tree("aggregates")?,
+            aggregate_state: tree("aggregate_state")?,
+            aggregate_lock: std::sync::Mutex::new(()),
             flusher: Flusher::start(db)?,
         })
     }
@@ -108,9 +118,31 @@ pub(super) fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, StoreErr
     serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+impl SledStore {
+    pub(super) fn load_response(&self, id: Uuid) -> Result<Option<StoredResponse>, StoreError> {
+        match self.responses.get(id.as_bytes()).map_err(backend)? {
+            Some(bytes) => decode(&bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    pub(super) fn lock(&self) -> Result<std::sync::MutexGuard<'_, ()>, StoreError> {
+        self.aggregate_lock
+            .lock()
+            .map_err(|_| StoreError::Backend("aggregate lock poisoned".into()))
+    }
+}
+
 impl Store for SledStore {
-    fn insert_response(&self, response: &StoredResponse, form: &Form) -> Result<(), StoreError> {
+    fn insert_response(
+        &self,
+        response: &StoredResponse,
+        form: &Form,
+        contributions: &[Contribution],
+    ) -> Result<(), StoreError> {
         let record = encode(response)?;
+        let id = response.id.as_bytes().to_vec();
+        let index_key = form_key(&response.form, &id);
         let revision_key = form_key(&form.id, form.revision.as_bytes());
         // Revisions are never removed, so a revision seen once needs no snapshot again.
         let snapshot = match self
@@ -124,10 +156,15 @@ impl Store for SledStore {
                 form,
             })?),
         };
-        let id = response.id.as_bytes().to_vec();
-        let index_key = form_key(&response.form, &id);
-        (&self.responses, &self.responses_by_form, &self.revisions)
-            .transaction(|(responses, by_form, revisions)| {
+        let guard = self.lock()?;
+        (
+            &self.responses,
+            &self.responses_by_form,
+            &self.revisions,
+            &self.aggregates,
+            &self.aggregate_state,
+        )
+            .transaction(|(responses, by_form, revisions, aggregates, states)| {
                 responses.insert(id.as_slice(), record.as_slice())?;
                 by_form.insert(index_key.as_slice(), &[] as &[u8])?;
                 if let Some(snapshot) = &snapshot
@@ -135,33 +172,46 @@ impl Store for SledStore {
                 {
                     revisions.insert(revision_key.as_slice(), snapshot.as_slice())?;
                 }
-                Ok::<_, ConflictableTransactionError<()>>(())
+                apply_contributions(aggregates, states, response.id, contributions, 1)
             })
             .map_err(transaction_error)?;
+        drop(guard);
         self.flusher.wait_durable()
     }
 
     fn response(&self, id: Uuid) -> Result<Option<StoredResponse>, StoreError> {
-        match self.responses.get(id.as_bytes()).map_err(backend)? {
-            Some(bytes) => decode(&bytes).map(Some),
-            None => Ok(None),
-        }
+        self.load_response(id)
     }
 
-    fn delete_response(&self, id: Uuid) -> Result<Option<StoredResponse>, StoreError> {
-        let Some(existing) = self.response(id)? else {
-            return Ok(None);
-        };
-        let index_key = form_key(&existing.form, id.as_bytes());
-        (&self.responses, &self.responses_by_form)
-            .transaction(|(responses, by_form)| {
+    fn delete_response(
+        &self,
+        id: Uuid,
+        contributions_of: ContributionsOf,
+    ) -> Result<Option<StoredResponse>, StoreError> {
+        let guard = self.lock()?;
+        let removed = (
+            &self.responses,
+            &self.responses_by_form,
+            &self.aggregates,
+            &self.aggregate_state,
+        )
+            .transaction(|(responses, by_form, aggregates, states)| {
+                let Some(bytes) = responses.get(id.as_bytes())? else {
+                    return Ok(None);
+                };
+                let existing: StoredResponse = serde_json::from_slice(&bytes)
+                    .map_err(|e| ConflictableTransactionError::Abort(e.to_string()))?;
                 responses.remove(id.as_bytes().as_slice())?;
-                by_form.remove(index_key.as_slice())?;
-                Ok::<_, ConflictableTransactionError<()>>(())
+                by_form.remove(form_key(&existing.form, id.as_bytes()))?;
+                apply_contributions(aggregates, states, id, &contributions_of(&existing), -1)?;
+                Ok(Some(existing))
             })
             .map_err(transaction_error)?;
-        self.flusher.wait_durable()?;
-        Ok(Some(existing))
+        drop(guard);
+        if removed.is_some() {
+            self.flusher.wait_durable()?;
+        }
+        Ok(removed)
     }
 
     fn responses(&self, form_id: &str) -> ResponseIter {
@@ -199,5 +249,23 @@ impl Store for SledStore {
             .insert("health_probe", now.as_bytes())
             .map_err(backend)?;
         self.flusher.wait_durable()
+    }
+
+    fn aggregates(&self, report: &str, key: &str) -> Result<AggregateState, StoreError> {
+        self.read_aggregates(report, key)
+    }
+
+    fn begin_rebuild(&self, report: &str, key: &str, form_id: &str) -> Result<bool, StoreError> {
+        self.start_rebuild(report, key, form_id)
+    }
+
+    fn rebuild_step(
+        &self,
+        report: &str,
+        form_id: &str,
+        batch: usize,
+        contributions: ContributionsOf,
+    ) -> Result<bool, StoreError> {
+        self.rebuild_batch(report, form_id, batch, contributions)
     }
 }

@@ -171,6 +171,7 @@ async fn submit(
         responses::submit(
             store_state.store.as_ref(),
             &store_state.catalog,
+            &store_state.reports,
             &form_id,
             &answers,
             &hidden,

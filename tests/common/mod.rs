@@ -26,6 +26,15 @@ pub fn shipped_forms() -> PathBuf {
     repo_path("forms")
 }
 
+/// The shipped reports go with the shipped forms; fixture forms get none.
+pub fn reports_for(forms: &Path) -> PathBuf {
+    if forms == shipped_forms() {
+        repo_path("reports")
+    } else {
+        repo_path("tests/fixtures/no-reports")
+    }
+}
+
 pub struct TestServer {
     pub base: String,
     pub http: reqwest::Client,
@@ -41,7 +50,7 @@ impl TestServer {
             addr: "127.0.0.1:0".into(),
             data_dir: data.path().to_path_buf(),
             forms_dir: forms.to_path_buf(),
-            reports_dir: repo_path("reports"),
+            reports_dir: reports_for(forms),
             researcher_token: Some(Secret::new(RESEARCHER)),
             interviewer_token: Some(Secret::new(INTERVIEWER)),
         };
@@ -124,12 +133,23 @@ pub fn free_port() -> u16 {
 
 impl ServerProcess {
     pub fn start(data: &Path, forms: &Path, port: u16) -> ServerProcess {
+        Self::start_with_reports(data, forms, &reports_for(forms), port)
+    }
+
+    pub fn start_with_reports(
+        data: &Path,
+        forms: &Path,
+        reports: &Path,
+        port: u16,
+    ) -> ServerProcess {
         let child = Command::new(env!("CARGO_BIN_EXE_fieldnotes"))
             .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
             .arg("--data")
             .arg(data)
             .arg("--forms")
             .arg(forms)
+            .arg("--reports")
+            .arg(reports)
             .env("FIELDNOTES_RESEARCHER_TOKEN", RESEARCHER)
             .env("FIELDNOTES_INTERVIEWER_TOKEN", INTERVIEWER)
             .stdout(Stdio::null())

@@ -1,0 +1,112 @@
+//! Reports: segment statistics as JSON and CSV.
+
+use std::sync::Arc;
+
+use poem::{Body, Request};
+use poem_openapi::param::Path;
+use poem_openapi::payload::{Binary, Json};
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use super::ApiTags;
+use super::auth::require;
+use super::error::ApiError;
+use super::stream::stream_blocking;
+use crate::analysis::figures::ReportFigures;
+use crate::analysis::{ReportOutcome, report_figures};
+use crate::app::AppState;
+use crate::auth::Role;
+use crate::export::write_segments_csv;
+use crate::report::ReportDef;
+
+#[derive(Debug, Object)]
+pub struct ReportSummary {
+    pub id: String,
+    pub title: String,
+    pub form: String,
+    pub segment_by: String,
+    pub min_cell: u32,
+    pub interviews: Vec<String>,
+}
+
+#[derive(ApiResponse)]
+pub enum ReportCsv {
+    /// Long format: one row per question, segment, option or measure.
+    #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
+    Ok(Binary<Body>, #[oai(header = "Content-Disposition")] String),
+}
+
+pub struct ReportsApi {
+    pub state: Arc<AppState>,
+}
+
+impl ReportsApi {
+    fn report(&self, id: &str) -> Result<Arc<ReportDef>, ApiError> {
+        self.state
+            .reports
+            .get(id)
+            .ok_or_else(|| ApiError::not_found(format!("no report with id '{id}'")))
+    }
+
+    /// The figures, or 503 with progress while the aggregates are being rebuilt.
+    async fn figures(&self, report: Arc<ReportDef>) -> Result<ReportFigures, ApiError> {
+        let state = self.state.clone();
+        let outcome = tokio::task::spawn_blocking(move || {
+            report_figures(state.store.as_ref(), &state.catalog, &report)
+        })
+        .await??;
+        match outcome {
+            ReportOutcome::Ready(figures) => Ok(*figures),
+            ReportOutcome::Building { done, total } => Err(ApiError::rebuilding(done, total)),
+        }
+    }
+}
+
+#[OpenApi(tag = "ApiTags::Reports")]
+impl ReportsApi {
+    /// Every report defined in `reports/`.
+    #[oai(path = "/reports", method = "get")]
+    async fn list_reports(&self, req: &Request) -> Result<Json<Vec<ReportSummary>>, ApiError> {
+        require(&self.state, req, Role::Researcher)?;
+        let reports = self
+            .state
+            .reports
+            .iter()
+            .map(|r| ReportSummary {
+                id: r.id.clone(),
+                title: r.title.clone(),
+                form: r.form.clone(),
+                segment_by: r.segment_by.clone(),
+                min_cell: r.min_cell,
+                interviews: r.interviews.clone(),
+            })
+            .collect();
+        Ok(Json(reports))
+    }
+
+    /// A report's segment statistics (see SPEC.md, "Report JSON"). 503 with `progress`
+    /// while its aggregates are rebuilt after the report or its form changed.
+    #[oai(path = "/reports/:id", method = "get")]
+    async fn get_report(
+        &self,
+        req: &Request,
+        id: Path<String>,
+    ) -> Result<Json<serde_json::Value>, ApiError> {
+        require(&self.state, req, Role::Researcher)?;
+        let figures = self.figures(self.report(&id.0)?).await?;
+        serde_json::to_value(figures)
+            .map(Json)
+            .map_err(ApiError::internal)
+    }
+
+    /// The same figures as CSV, one row per question × segment × option or measure.
+    #[oai(path = "/reports/:id/segments.csv", method = "get")]
+    async fn segments_csv(&self, req: &Request, id: Path<String>) -> Result<ReportCsv, ApiError> {
+        require(&self.state, req, Role::Researcher)?;
+        let figures = self.figures(self.report(&id.0)?).await?;
+        let filename = format!("attachment; filename=\"{}-segments.csv\"", figures.id);
+        let body = stream_blocking(format!("the segments CSV of {}", figures.id), move |out| {
+            write_segments_csv(out, &figures)
+        });
+        Ok(ReportCsv::Ok(Binary(body), filename))
+    }
+}
