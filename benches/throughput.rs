@@ -2,8 +2,9 @@
 //!
 //! 1. Durable submissions over HTTP: 1 client (baseline) against 32 concurrent clients. Every
 //!    201 waits for its flush, so the ratio shows what the group-commit flusher buys.
-//! 2. CSV export with the real binary: rows per second and peak memory at 10x the rows of the
-//!    baseline. Flat memory means the peak barely moves while the row count grows tenfold.
+//! 2. Per store size, 1,000 responses (baseline) against 1,000,000: the CSV export with the
+//!    real binary (rows per second, peak memory: flat means it barely moves while the rows grow
+//!    a thousandfold) and the report's figures from its aggregates (the same time at any size).
 //!
 //! Run: `cargo bench --bench throughput` (figures go in BENCHMARKS.md).
 
@@ -11,7 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fieldnotes::analysis::rebuild;
+use fieldnotes::analysis::{ReportOutcome, rebuild, report_figures};
 use fieldnotes::app;
 use fieldnotes::config::{Config, Secret};
 use fieldnotes::form::Answers;
@@ -163,31 +164,59 @@ fn export_peak(data: &Path, forms: &Path) -> (Duration, u64, u64) {
     (elapsed, peak_kib, bytes)
 }
 
-fn bench_export(forms: &Path) {
-    println!("CSV export with `fieldnotes export`, {FORM}:");
-    let mut baseline: Option<(f64, u64)> = None;
-    for rows in [50_000, 500_000] {
+/// Median time of `report_figures` over repeated calls: what `GET /api/reports/{id}` costs
+/// beyond HTTP.
+fn report_latency(data: &Path, forms: &Path) -> Duration {
+    let config = Config {
+        data_dir: data.to_path_buf(),
+        forms_dir: forms.to_path_buf(),
+        reports_dir: reports_dir(),
+        ..Config::default()
+    };
+    let (catalog, reports) = app::load_files(&config).expect("forms and reports");
+    let store = SledStore::open(&config.db_dir()).expect("store");
+    let report = reports.get(FORM).expect("the shipped report");
+    let mut times: Vec<Duration> = (0..101)
+        .map(|_| {
+            let started = Instant::now();
+            let outcome = report_figures(&store, &catalog, &report).expect("figures");
+            assert!(matches!(outcome, ReportOutcome::Ready(_)));
+            started.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn bench_sizes(forms: &Path) {
+    println!(
+        "per store size, {FORM} (export with `fieldnotes export`, report from its aggregates):"
+    );
+    let mut baseline: Option<(u64, Duration)> = None;
+    for rows in [1_000, 1_000_000] {
         let data = tempfile::tempdir().expect("temp dir");
         let fill_started = Instant::now();
         fill_store(data.path(), forms, rows);
         let fill = fill_started.elapsed();
         let (elapsed, peak_kib, bytes) = export_peak(data.path(), forms);
+        let latency = report_latency(data.path(), forms);
         let rate = rows as f64 / elapsed.as_secs_f64();
-        let label = match baseline {
+        let against = match baseline {
             None => "(baseline)".to_string(),
-            Some((base_rate, base_peak)) => format!(
-                "({:.2}x the baseline's speed, {:.2}x its peak memory)",
-                rate / base_rate,
-                peak_kib as f64 / base_peak as f64
+            Some((base_peak, base_latency)) => format!(
+                "({:.2}x the baseline's export peak memory, {:.2}x its report time)",
+                peak_kib as f64 / base_peak as f64,
+                latency.as_secs_f64() / base_latency.as_secs_f64()
             ),
         };
         println!(
-            "  {rows:>7} rows: {rate:>9.0} rows/s, peak RSS {:>6.1} MiB, {:>6.1} MiB of CSV {label}  [filled in {:.1}s]",
+            "  {rows:>9} responses: export {rate:>8.0} rows/s, peak RSS {:>6.1} MiB, {:>7.1} MiB of CSV; report {:>7.3} ms {against}  [filled in {:.0}s]",
             peak_kib as f64 / 1024.0,
             bytes as f64 / (1024.0 * 1024.0),
+            latency.as_secs_f64() * 1000.0,
             fill.as_secs_f64()
         );
-        baseline.get_or_insert((rate, peak_kib));
+        baseline.get_or_insert((peak_kib, latency));
     }
 }
 
@@ -199,5 +228,5 @@ fn main() {
     let forms = Path::new(env!("CARGO_MANIFEST_DIR")).join("forms");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(bench_submissions(&forms));
-    bench_export(&forms);
+    bench_sizes(&forms);
 }

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::{RESEARCHER, TestServer, free_port, shipped_forms};
 use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::Value;
 use serde_json::json;
 
 struct ChromeDriver {
@@ -322,4 +323,137 @@ async fn a_respondent_answers_the_shipped_survey_in_chromium() {
     for (column, value) in &expected {
         assert_eq!(&cell(column), value, "column {column}");
     }
+}
+
+/// Logs a browser in through the login page, as a researcher would.
+async fn log_in(client: &Client, server: &TestServer, next: &str) {
+    client
+        .goto(&server.url(&format!("/login?next={next}")))
+        .await
+        .expect("the login page");
+    client
+        .find(Locator::Id("token"))
+        .await
+        .expect("token field")
+        .send_keys(RESEARCHER)
+        .await
+        .expect("type the token");
+    press_submit(client).await;
+}
+
+async fn press_submit(client: &Client) {
+    let old_page = client.find(Locator::Css("main")).await.expect("main");
+    client
+        .find(Locator::Css("button[type='submit']"))
+        .await
+        .expect("submit button")
+        .click()
+        .await
+        .expect("click");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while old_page.text().await.is_ok() {
+        assert!(Instant::now() < deadline, "the page did not change");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_report_page_draws_one_bar_group_per_unsuppressed_segment() {
+    let server = TestServer::start(&shipped_forms()).await;
+    // Two segments over min_cell (5), one under it.
+    let sizes = [("11–50", 6), ("51–200", 5), ("Just me", 2)];
+    let mut i = 0;
+    for (size, count) in sizes {
+        for _ in 0..count {
+            i += 1;
+            let body = json!({"answers": {
+                "company_size": size, "role": if i % 2 == 0 { "Founder or owner" } else { "Individual contributor" },
+                "nps": (i * 3) % 11, "decision_drivers": ["Price"], "nps_reason": "Too slow <b>really</b>"
+            }});
+            let mut body = body;
+            if (i * 3) % 11 > 6 {
+                body["answers"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("nps_reason");
+            }
+            let response = server.submit("customer-profile", body).await;
+            assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        }
+    }
+    let report: Value = server
+        .get_as("/api/reports/customer-profile", RESEARCHER)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let shown: Vec<&str> = report["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["suppressed"] == false)
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(shown, vec!["11–50", "51–200"]);
+
+    let driver = ChromeDriver::start();
+    let client = driver.browser().await;
+    log_in(&client, &server, "/r/customer-profile").await;
+    assert!(
+        client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/r/customer-profile")
+    );
+    let text = page_text(&client).await;
+    assert!(text.contains("Customer profile — segments and themes"));
+    assert!(text.contains("13 responses"));
+    let suppressed = client
+        .find(Locator::Id("suppressed"))
+        .await
+        .expect("a suppressed note")
+        .text()
+        .await
+        .unwrap();
+    assert!(suppressed.contains("Just me"));
+
+    for question in ["role", "nps", "decision_drivers"] {
+        let groups = client
+            .find_all(Locator::Css(&format!("#q-{question} svg g.bar-group")))
+            .await
+            .unwrap();
+        let mut names = Vec::new();
+        for g in &groups {
+            names.push(g.attr("data-segment").await.unwrap().unwrap_or_default());
+        }
+        assert_eq!(
+            names, shown,
+            "one bar group per unsuppressed segment for {question}"
+        );
+        let bars = client
+            .find_all(Locator::Css(&format!("#q-{question} svg rect.bar")))
+            .await
+            .unwrap();
+        assert!(!bars.is_empty());
+        // The SVG is laid out: its bars have a real rendered size.
+        let (_, _, width, height) = bars[0].rectangle().await.unwrap();
+        assert!(width >= 0.0 && height > 0.0);
+    }
+    let nps_whiskers = client
+        .find_all(Locator::Css("#q-nps svg line.whisker"))
+        .await
+        .unwrap();
+    assert_eq!(
+        nps_whiskers.len(),
+        4,
+        "mean and NPS intervals for two segments"
+    );
+    std::fs::write(
+        std::env::temp_dir().join("fieldnotes-report.png"),
+        client.screenshot().await.unwrap(),
+    )
+    .ok();
+    client.close().await.unwrap();
 }

@@ -3,6 +3,7 @@
 
 mod login;
 mod paging;
+mod report_page;
 mod survey;
 mod survey_view;
 
@@ -10,10 +11,11 @@ use std::sync::Arc;
 
 use askama::Template;
 use poem::http::StatusCode;
-use poem::web::Data;
-use poem::{IntoResponse, Response, Route, get, handler};
+use poem::web::{Data, Redirect};
+use poem::{IntoResponse, Request, Response, Route, get, handler};
 
 use crate::app::AppState;
+use crate::auth::{AuthError, Role};
 use crate::form::Form;
 use crate::responses::Receipt;
 
@@ -21,6 +23,7 @@ pub fn routes() -> Route {
     Route::new()
         .at("/", get(index))
         .at("/s/:id", get(survey::show).post(survey::answer))
+        .at("/r/:id", get(report_page::show))
         .at("/login", get(login::show).post(login::submit))
         .at("/logout", poem::post(login::logout))
 }
@@ -42,6 +45,25 @@ pub fn render(status: StatusCode, page: &impl Template) -> Response {
             tracing::error!("page failed to render: {e}");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
+    }
+}
+
+/// Staff pages: a browser without a valid login is sent to the login page (and back after),
+/// a login whose role is too low gets a 403 page. `None` lets the request through.
+pub fn deny_unless_staff(state: &AppState, req: &Request, role: Role) -> Option<Response> {
+    let token = crate::api::presented_token(req);
+    match state.tokens.authorize(token.as_deref(), role) {
+        Ok(_) => None,
+        Err(AuthError::Unauthenticated) => {
+            let next: String =
+                form_urlencoded::byte_serialize(req.uri().path().as_bytes()).collect();
+            Some(Redirect::see_other(format!("/login?next={next}")).into_response())
+        }
+        Err(AuthError::Forbidden) => Some(message_page(
+            StatusCode::FORBIDDEN,
+            "Not for this login",
+            "This page needs a different role. Log in with a researcher token to see it.",
+        )),
     }
 }
 

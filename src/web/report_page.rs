@@ -1,0 +1,314 @@
+//! `GET /r/{id}`: the report page, with charts drawn as inline SVG on the server.
+//!
+//! Geometry is computed here; the template only places what it is given, and escapes
+//! every name an option, a segment or a question carries.
+
+use std::sync::Arc;
+
+use askama::Template;
+use poem::http::StatusCode;
+use poem::web::{Data, Path};
+use poem::{Request, Response, handler};
+
+use super::{deny_unless_staff, message_page, render};
+use crate::analysis::figures::{Figures, Interval, QuestionFigures, ReportFigures};
+use crate::analysis::summary::{describe_test, is_significant};
+use crate::analysis::{ReportOutcome, report_figures};
+use crate::app::AppState;
+use crate::auth::Role;
+
+const PALETTE: [&str; 8] = [
+    "#1d5fd1", "#d1741d", "#2e9e5b", "#a33ea1", "#c9a400", "#0f8a9d", "#c2410c", "#64748b",
+];
+const LABEL_WIDTH: f64 = 200.0;
+const BAR_AREA: f64 = 360.0;
+/// Longer labels are cut with an ellipsis; the full text is in the bar's tooltip.
+const LABEL_CHARS: usize = 30;
+
+fn short_label(text: &str) -> String {
+    if text.chars().count() <= LABEL_CHARS {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(LABEL_CHARS - 1).collect();
+        format!("{}…", cut.trim_end())
+    }
+}
+const ROW: f64 = 20.0;
+const GROUP_GAP: f64 = 12.0;
+
+pub struct BarView {
+    pub label: String,
+    pub short_label: String,
+    pub y: f64,
+    pub x: f64,
+    pub width: f64,
+    pub color: &'static str,
+    pub value_text: String,
+    pub text_x: f64,
+    /// (x from, x to) of the 95% interval whisker.
+    pub whisker: Option<(f64, f64)>,
+}
+
+pub struct GroupView {
+    pub segment: String,
+    pub n: u64,
+    pub y: f64,
+    pub bars: Vec<BarView>,
+}
+
+pub struct ChartView {
+    pub height: f64,
+    pub width: f64,
+    pub caption: String,
+    pub groups: Vec<GroupView>,
+}
+
+pub struct QuestionView {
+    pub id: String,
+    pub text: String,
+    pub kind: &'static str,
+    pub chart: ChartView,
+    pub sentence: Option<String>,
+    pub significant: bool,
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage {
+    title: String,
+    id: String,
+    form: String,
+    responses: u64,
+    segment_by: String,
+    min_cell: u32,
+    shown: Vec<(String, u64)>,
+    suppressed: Vec<String>,
+    questions: Vec<QuestionView>,
+}
+
+#[derive(Template)]
+#[template(path = "rebuilding.html")]
+struct RebuildingPage {
+    title: String,
+    done: u64,
+    total: u64,
+}
+
+fn percent_bars(f: &Figures, y0: f64) -> Vec<BarView> {
+    let Some(percent) = &f.percent else {
+        return Vec::new();
+    };
+    let intervals = match &f.ci95 {
+        Some(Interval::Choices(map)) => Some(map),
+        _ => None,
+    };
+    percent
+        .0
+        .iter()
+        .enumerate()
+        .map(|(i, (option, p))| {
+            let width = BAR_AREA * p / 100.0;
+            let whisker = intervals.and_then(|m| m.get(option)).map(|[lo, hi]| {
+                (
+                    LABEL_WIDTH + BAR_AREA * lo / 100.0,
+                    LABEL_WIDTH + BAR_AREA * hi / 100.0,
+                )
+            });
+            BarView {
+                label: option.clone(),
+                short_label: short_label(option),
+                y: y0 + i as f64 * ROW,
+                x: LABEL_WIDTH,
+                width,
+                color: PALETTE[i % PALETTE.len()],
+                value_text: format!("{p:.0}%"),
+                text_x: whisker.map_or(LABEL_WIDTH + width, |w| w.1.max(LABEL_WIDTH + width)) + 4.0,
+                whisker,
+            }
+        })
+        .collect()
+}
+
+/// A bar from `origin` to `value` on a linear scale `[low, high]` mapped onto the bar area.
+fn scaled_bar(
+    label: &str,
+    value: f64,
+    ci: Option<[f64; 2]>,
+    (low, high): (f64, f64),
+    origin: f64,
+    y: f64,
+    text: String,
+) -> BarView {
+    let span = (high - low).max(f64::EPSILON);
+    let to_x = |v: f64| LABEL_WIDTH + BAR_AREA * ((v.clamp(low, high) - low) / span);
+    let (a, b) = (to_x(origin), to_x(value));
+    let whisker = ci.map(|[lo, hi]| (to_x(lo), to_x(hi)));
+    BarView {
+        label: label.to_string(),
+        short_label: short_label(label),
+        y,
+        x: a.min(b),
+        width: (b - a).abs(),
+        color: PALETTE[0],
+        value_text: text,
+        text_x: whisker.map_or(a.max(b), |w| w.1.max(a.max(b))) + 4.0,
+        whisker,
+    }
+}
+
+fn numeric_range(q: &QuestionFigures) -> (f64, f64) {
+    let all = std::iter::once(&q.overall).chain(q.by_segment.iter().map(|s| &s.figures));
+    let highest = all
+        .filter_map(|f| match &f.ci95 {
+            Some(Interval::Mean([_, hi])) => Some(*hi),
+            _ => f.mean,
+        })
+        .fold(0.0_f64, f64::max);
+    match q.kind {
+        "nps" => (0.0, 10.0),
+        _ => (0.0, if highest > 0.0 { highest * 1.1 } else { 1.0 }),
+    }
+}
+
+fn segment_bars(q: &QuestionFigures, f: &Figures, y0: f64) -> Vec<BarView> {
+    if q.kind == "single" || q.kind == "multi" {
+        return percent_bars(f, y0);
+    }
+    let mut bars = Vec::new();
+    if let Some(mean) = f.mean {
+        let ci = match &f.ci95 {
+            Some(Interval::Mean(ci)) => Some(*ci),
+            _ => None,
+        };
+        bars.push(scaled_bar(
+            "mean",
+            mean,
+            ci,
+            numeric_range(q),
+            numeric_range(q).0,
+            y0,
+            format!("{mean:.2}"),
+        ));
+    }
+    if let Some(nps) = f.nps {
+        let y = y0 + bars.len() as f64 * ROW;
+        bars.push(scaled_bar(
+            "NPS",
+            nps,
+            f.nps_ci95,
+            (-100.0, 100.0),
+            0.0,
+            y,
+            format!("{nps:.1}"),
+        ));
+    }
+    bars
+}
+
+fn chart(q: &QuestionFigures) -> ChartView {
+    let mut y = 0.0;
+    let mut groups = Vec::new();
+    for segment in &q.by_segment {
+        let header = y;
+        y += ROW;
+        let bars = segment_bars(q, &segment.figures, y);
+        y += bars.len().max(1) as f64 * ROW + GROUP_GAP;
+        groups.push(GroupView {
+            segment: segment.segment.clone(),
+            n: segment.figures.n,
+            y: header,
+            bars,
+        });
+    }
+    let caption = match q.kind {
+        "single" | "multi" => "Share of those who answered, with 95% Wilson intervals.".to_string(),
+        "nps" => "Mean score (0–10) and NPS (−100 to 100), with 95% intervals.".to_string(),
+        _ => "Mean with its 95% t-interval.".to_string(),
+    };
+    ChartView {
+        height: y.max(ROW),
+        width: LABEL_WIDTH + BAR_AREA + 60.0,
+        caption,
+        groups,
+    }
+}
+
+fn question_view(q: &QuestionFigures) -> QuestionView {
+    QuestionView {
+        id: q.id.clone(),
+        text: q.text.clone(),
+        kind: q.kind,
+        chart: chart(q),
+        sentence: q.test.as_ref().map(|t| describe_test(q, t)),
+        significant: q.test.as_ref().is_some_and(is_significant),
+    }
+}
+
+fn page(report: ReportFigures) -> ReportPage {
+    ReportPage {
+        shown: report
+            .segments
+            .iter()
+            .filter_map(|s| s.n.map(|n| (s.name.clone(), n)))
+            .collect(),
+        suppressed: report
+            .segments
+            .iter()
+            .filter(|s| s.suppressed)
+            .map(|s| s.name.clone())
+            .collect(),
+        questions: report.questions.iter().map(question_view).collect(),
+        title: report.title,
+        id: report.id,
+        form: report.form,
+        responses: report.responses,
+        segment_by: report.segment_by,
+        min_cell: report.min_cell,
+    }
+}
+
+#[handler]
+pub async fn show(state: Data<&Arc<AppState>>, req: &Request, Path(id): Path<String>) -> Response {
+    if let Some(denied) = deny_unless_staff(&state, req, Role::Researcher) {
+        return denied;
+    }
+    let Some(report) = state.reports.get(&id) else {
+        return message_page(
+            StatusCode::NOT_FOUND,
+            "Report not found",
+            "There is no report with this name.",
+        );
+    };
+    let state = state.0.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        report_figures(state.store.as_ref(), &state.catalog, &report)
+    })
+    .await;
+    match outcome {
+        Ok(Ok(ReportOutcome::Ready(figures))) => render(StatusCode::OK, &page(*figures)),
+        Ok(Ok(ReportOutcome::Building { done, total })) => render(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &RebuildingPage {
+                title: id,
+                done,
+                total,
+            },
+        ),
+        Ok(Err(e)) => {
+            tracing::error!("report {id} failed: {e}");
+            message_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "The report could not be read; the error has been logged.",
+            )
+        }
+        Err(e) => {
+            tracing::error!("report {id} failed: {e}");
+            message_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "The report could not be read; the error has been logged.",
+            )
+        }
+    }
+}
