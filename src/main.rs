@@ -10,7 +10,7 @@ use fieldnotes::app::{self, TokenOrigin};
 use fieldnotes::config::{Config, DEFAULT_ADDR, Secret};
 use fieldnotes::export::{ExportOptions, write_responses_csv};
 use fieldnotes::form::load_dir;
-use fieldnotes::store::{SledStore, Store};
+use fieldnotes::store::{ONE_PASS_CACHE_BYTES, SledStore, Store};
 
 #[derive(Parser)]
 #[command(
@@ -192,7 +192,8 @@ fn report_summary(id: &str, dirs: Dirs) -> Result<(), String> {
             config.reports_dir.display()
         )
     })?;
-    let store = SledStore::open(&config.db_dir()).map_err(|e| format!("error: {e}"))?;
+    let store = SledStore::open_with_cache(&config.db_dir(), ONE_PASS_CACHE_BYTES)
+        .map_err(|e| format!("error: {e}"))?;
     // Offline there is no background task: bring stale aggregates up to date right here.
     for stale in rebuild::stale_reports(&store, &reports).map_err(|e| format!("error: {e}"))? {
         rebuild::rebuild(&store, &catalog, &reports, stale).map_err(|e| format!("error: {e}"))?;
@@ -235,7 +236,8 @@ fn export(
         data_dir: data.to_path_buf(),
         ..Config::default()
     };
-    let store = SledStore::open(&config.db_dir()).map_err(|e| format!("error: {e}"))?;
+    let store = SledStore::open_with_cache(&config.db_dir(), ONE_PASS_CACHE_BYTES)
+        .map_err(|e| format!("error: {e}"))?;
     let revisions = store
         .revisions(form_id)
         .map_err(|e| format!("error: {e}"))?;

@@ -404,6 +404,38 @@ async fn reports_need_a_researcher_and_exist() {
         .await
         .unwrap();
     assert_eq!(list[0]["id"], "panel");
+
+    // The report page: browsers without a login go to it and come back; interviewers may not.
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = |path: &str, token: Option<&str>| {
+        let mut request = no_redirects.get(format!("{}{path}", panel.server.base));
+        if let Some(token) = token {
+            request = request.header("cookie", format!("fieldnotes_session={token}"));
+        }
+        request.send()
+    };
+    let anonymous = page("/r/panel", None).await.unwrap();
+    assert_eq!(anonymous.status(), 303);
+    assert_eq!(anonymous.headers()["location"], "/login?next=%2Fr%2Fpanel");
+    assert_eq!(
+        page("/r/panel", Some(INTERVIEWER)).await.unwrap().status(),
+        403
+    );
+    assert_eq!(
+        page("/r/nope", Some(RESEARCHER)).await.unwrap().status(),
+        404
+    );
+    let html = page("/r/panel", Some(RESEARCHER))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<h1>Panel by plan</h1>"), "{html}");
+
     // An empty report: every segment empty and suppressed, no figures, no tests.
     let report = panel.report().await;
     assert_eq!(report["responses"], 0);

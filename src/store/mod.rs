@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::analysis::aggregate::SegmentStats;
 use crate::form::Form;
 
-pub use sled_store::SledStore;
+pub use sled_store::{ONE_PASS_CACHE_BYTES, SledStore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

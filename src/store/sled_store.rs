@@ -17,9 +17,11 @@ use super::{
 };
 use crate::form::Form;
 
-/// sled's page cache; reads past it come from disk. Bounded so that a full export of a
-/// large form keeps memory flat instead of pulling every page into the cache (default 1 GiB).
+/// sled's page cache for the server; reads past it come from disk. Bounded so that a full
+/// export of a large form cannot pull every page into memory (sled's default is 1 GiB).
 const CACHE_BYTES: u64 = 64 * 1024 * 1024;
+/// The cache for one-shot commands (`export`, `report`), which read each record once.
+pub const ONE_PASS_CACHE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Separates a form id from what follows in composite keys; never valid in a slug.
 const KEY_SEPARATOR: u8 = 0xFF;
@@ -76,6 +78,10 @@ pub(super) fn transaction_error(e: TransactionError<String>) -> StoreError {
 
 impl SledStore {
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        Self::open_with_cache(dir, CACHE_BYTES)
+    }
+
+    pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<Self, StoreError> {
         let open_error = |reason: String| StoreError::Open {
             path: dir.display().to_string(),
             reason,
@@ -83,7 +89,7 @@ impl SledStore {
         std::fs::create_dir_all(dir).map_err(|e| open_error(e.to_string()))?;
         let db = sled::Config::new()
             .path(dir)
-            .cache_capacity(CACHE_BYTES)
+            .cache_capacity(cache_bytes)
             .open()
             .map_err(|e| open_error(explain_open_error(e)))?;
         let tree = |name: &str| db.open_tree(name).map_err(|e| open_error(e.to_string()));
