@@ -5,6 +5,7 @@ pub mod figures;
 pub mod rebuild;
 pub mod stats;
 pub mod summary;
+pub mod themes;
 
 use crate::form::{Catalog, Form};
 use crate::report::Reports;

@@ -1,0 +1,3 @@
+//! Theme counts across open-ended answers and interview notes.
+
+pub mod matcher;
