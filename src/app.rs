@@ -15,6 +15,7 @@ use poem::{
 use crate::auth::{Tokens, load_or_generate_token};
 use crate::config::Config;
 use crate::form::{Catalog, Problem, load_dir};
+use crate::interview::Interviews;
 use crate::store::{SledStore, Store, StoreError};
 use crate::{api, web};
 
@@ -25,6 +26,7 @@ pub struct AppState {
     pub catalog: Catalog,
     pub store: Arc<dyn Store>,
     pub tokens: Tokens,
+    pub interviews: Arc<Interviews>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -67,7 +69,7 @@ pub struct Prepared {
 /// Loads forms, opens the store and settles the tokens: everything that can fail before serving.
 pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
     let catalog = load_dir(&config.forms_dir).map_err(StartError::InvalidFiles)?;
-    let store = SledStore::open(&config.db_dir())?;
+    let store = Arc::new(SledStore::open(&config.db_dir())?);
     let (researcher, token_origin, new_token) = match &config.researcher_token {
         Some(token) => (token.clone(), TokenOrigin::Environment, None),
         None => {
@@ -88,8 +90,9 @@ pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
     };
     let state = AppState {
         catalog,
-        store: Arc::new(store),
+        store: store.clone(),
         tokens: Tokens::new(researcher, config.interviewer_token.clone()),
+        interviews: Arc::new(Interviews::new(store)),
     };
     Ok(Prepared {
         state: Arc::new(state),

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod config;
 pub mod export;
 pub mod form;
+pub mod interview;
 pub mod responses;
 pub mod store;
 pub mod web;

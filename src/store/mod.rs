@@ -4,6 +4,8 @@
 //! `tokio::task::spawn_blocking`. A method that writes returns only once the write is on disk.
 
 mod flusher;
+mod interviews;
+mod sled_interviews;
 mod sled_store;
 
 use std::collections::BTreeMap;
@@ -14,6 +16,7 @@ use uuid::Uuid;
 
 use crate::form::Form;
 
+pub use interviews::{InterviewIter, InterviewStore, InterviewWrite, NoteIter, NoteWrite};
 pub use sled_store::SledStore;
 
 #[derive(Debug, thiserror::Error)]
