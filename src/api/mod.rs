@@ -4,6 +4,7 @@ mod auth;
 mod error;
 mod forms;
 mod health;
+mod interviews;
 mod responses;
 mod stream;
 
@@ -25,9 +26,16 @@ pub enum ApiTags {
     Responses,
     /// Service health
     Health,
+    /// Live interviews: notes, events, notes export
+    Interviews,
 }
 
-pub type Apis = (forms::FormsApi, responses::ResponsesApi, health::HealthApi);
+pub type Apis = (
+    forms::FormsApi,
+    responses::ResponsesApi,
+    health::HealthApi,
+    interviews::InterviewsApi,
+);
 
 /// The OpenAPI service; mounted at `/api`, it also serves the spec and Swagger UI.
 pub fn service(state: Arc<AppState>) -> OpenApiService<Apis, ()> {
@@ -38,7 +46,10 @@ pub fn service(state: Arc<AppState>) -> OpenApiService<Apis, ()> {
         responses::ResponsesApi {
             state: state.clone(),
         },
-        health::HealthApi { state },
+        health::HealthApi {
+            state: state.clone(),
+        },
+        interviews::InterviewsApi { state },
     );
     OpenApiService::new(apis, "fieldnotes", env!("CARGO_PKG_VERSION"))
         .description(

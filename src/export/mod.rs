@@ -1,7 +1,9 @@
 //! CSV downloads, written row by row to any `Write` so the HTTP route and the CLI share bytes.
 
+mod notes;
 mod responses;
 
+pub use notes::write_notes_csv;
 pub use responses::{ExportOptions, write_responses_csv};
 
 use crate::store::StoreError;

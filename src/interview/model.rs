@@ -78,6 +78,10 @@ pub struct Interview {
     /// Answers to the guide's questions: the segments this interview belongs to.
     #[serde(default)]
     pub attributes: Answers,
+    /// Attributes that were personal data (`pii`) when the interview started, so that the
+    /// CSV keeps them out even after their question leaves the guide.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pii_attributes: Vec<String>,
     pub started_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<DateTime<Utc>>,

@@ -126,6 +126,12 @@ impl Interviews {
             guide_revision: form.revision.clone(),
             participant,
             attributes,
+            pii_attributes: form
+                .questions
+                .iter()
+                .filter(|q| q.pii)
+                .map(|q| q.id.clone())
+                .collect(),
             started_at: now(),
             ended_at: None,
             note_count: 0,
