@@ -2,6 +2,8 @@
 //! through the same `prepare` and `serve` that `fieldnotes serve` uses.
 #![allow(dead_code)]
 
+pub mod chrome;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
