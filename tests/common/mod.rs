@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod chrome;
+pub mod interviews;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
