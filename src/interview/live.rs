@@ -16,22 +16,29 @@ use super::model::InterviewEvent;
 use super::service::Interviews;
 
 /// Events an observer may fall behind by before it catches up from the store.
-const CHANNEL_CAPACITY: usize = 256;
+pub const CHANNEL_CAPACITY: usize = 256;
 
 pub type LiveEvent = Arc<InterviewEvent>;
 
-#[derive(Default)]
 pub struct Hub {
     channels: Mutex<HashMap<Uuid, broadcast::Sender<LiveEvent>>>,
+    capacity: usize,
 }
 
 impl Hub {
+    pub fn new(capacity: usize) -> Self {
+        Hub {
+            channels: Mutex::new(HashMap::new()),
+            capacity,
+        }
+    }
+
     pub fn subscribe(&self, interview: Uuid) -> broadcast::Receiver<LiveEvent> {
         // The map only holds senders; a panic elsewhere cannot leave it half-changed.
         let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
         channels
             .entry(interview)
-            .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
+            .or_insert_with(|| broadcast::channel(self.capacity).0)
             .subscribe()
     }
 
@@ -110,4 +117,41 @@ pub fn feed(
         last_sent: subscription.after,
     };
     futures_util::stream::unfold(start, Feed::next)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use futures_util::StreamExt;
+
+    use super::*;
+    use crate::form::{Answers, load_dir};
+    use crate::interview::NoteInput;
+    use crate::store::SledStore;
+
+    #[tokio::test]
+    async fn an_observer_that_falls_behind_catches_up_from_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let forms = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/forms");
+        let catalog = load_dir(&forms).unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let service = Arc::new(Interviews::with_channel_capacity(Arc::new(store), 4));
+        let interview = service
+            .start(&catalog, "guide", "P01", &Answers::new())
+            .unwrap();
+        let id = interview.id.to_string();
+        let subscription = service.subscribe(&id, 0).unwrap();
+        // Ten events into a channel of four, while nobody reads.
+        for i in 1..=10 {
+            let note = NoteInput {
+                text: format!("note {i}"),
+                ..Default::default()
+            };
+            service.add_note(&catalog, &id, &note).unwrap();
+        }
+        let events: Vec<LiveEvent> = feed(service.clone(), subscription).take(10).collect().await;
+        let ids: Vec<u64> = events.iter().map(|e| e.id).collect();
+        assert_eq!(ids, (1..=10).collect::<Vec<_>>());
+    }
 }

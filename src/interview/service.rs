@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::live::{Hub, Subscription};
+use super::live::{CHANNEL_CAPACITY, Hub, Subscription};
 use super::model::{Change, Interview, InterviewEvent, Note, NoteVersion};
 use super::rules::{self, NoteEdit, NoteInput};
 use crate::form::{Answers, Catalog, FieldErrors, Form, FormKind};
@@ -63,9 +63,15 @@ fn parse_id(id: &str) -> Result<Uuid, InterviewError> {
 
 impl Interviews {
     pub fn new(store: Arc<dyn InterviewStore>) -> Self {
+        Self::with_channel_capacity(store, CHANNEL_CAPACITY)
+    }
+
+    /// `capacity`: how many events an observer may fall behind the live channel by before it
+    /// catches up from the store instead.
+    pub fn with_channel_capacity(store: Arc<dyn InterviewStore>, capacity: usize) -> Self {
         Interviews {
             store,
-            hub: Hub::default(),
+            hub: Hub::new(capacity),
             stripes: std::array::from_fn(|_| Mutex::new(())),
         }
     }
