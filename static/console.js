@@ -84,6 +84,18 @@
     }
   }
 
+  // Stored lists change one note at a time, by client_id, so that two tabs of the same
+  // interview never overwrite each other's notes; a note both tabs send is saved once.
+  function remember(key, note) {
+    const items = load(key).filter((n) => n.client_id !== note.client_id);
+    items.push(note);
+    store(key, items);
+  }
+
+  function forget(key, clientId) {
+    store(key, load(key).filter((n) => n.client_id !== clientId));
+  }
+
   async function errorMessage(response) {
     try {
       const body = await response.json();
@@ -338,7 +350,7 @@
             saved = null;
           }
           queue.shift();
-          store(queueKey, queue);
+          forget(queueKey, note.client_id);
           blocked = false;
           backoffMs = 1000;
           // The events stream brings the note too; showing it now keeps the list current
@@ -349,9 +361,10 @@
         if (response && PERMANENT.has(response.status)) {
           const why = await errorMessage(response);
           queue.shift();
-          store(queueKey, queue);
-          refused.push(Object.assign({}, note, { error: why }));
-          store(refusedKey, refused);
+          const rejected = Object.assign({}, note, { error: why });
+          refused.push(rejected);
+          remember(refusedKey, rejected);
+          forget(queueKey, note.client_id);
           showPending(note, 'refused', 'not saved: ' + why);
           continue;
         }
@@ -374,7 +387,7 @@
 
   function dismissRefused(clientId) {
     refused = refused.filter((n) => n.client_id !== clientId);
-    store(refusedKey, refused);
+    forget(refusedKey, clientId);
     const item = pendingItems.get(clientId);
     if (item) item.remove();
     pendingItems.delete(clientId);
@@ -392,7 +405,7 @@
       forces: FORCES.filter((f) => forces.has(f)),
     };
     queue.push(note);
-    store(queueKey, queue);
+    remember(queueKey, note);
     showPending(note, blocked ? 'unsent' : 'sending', blocked ? 'unsent, waiting' : 'saving…');
     textBox.value = '';
     quote = false;

@@ -450,5 +450,24 @@ async fn notes_typed_while_the_server_is_down_are_saved_in_order_once_it_is_back
         .await
         .unwrap();
     assert_eq!(left, Value::Null, "nothing is left to send");
+
+    // A page closed before it could save leaves its note in localStorage; the console sends
+    // it when it opens again, and a second reload sends nothing more.
+    browser
+        .execute(
+            "localStorage.setItem(arguments[0], JSON.stringify([\
+               {client_id: 'left-by-a-closed-tab', text: 'from the closed tab', section: 'since',\
+                kind: 'quote', forces: ['habit']}]))",
+            vec![json!(format!("fieldnotes.unsent.{id}"))],
+        )
+        .await
+        .unwrap();
+    browser.refresh().await.unwrap();
+    wait_for_count(&browser, "#notes li[data-state='saved']", 4).await;
+    browser.refresh().await.unwrap();
+    wait_for_count(&browser, "#notes li[data-state='saved']", 4).await;
+    let texts = stored_texts(&server.base, &id).await;
+    assert_eq!(texts.len(), 4, "{texts:?}");
+    assert_eq!(texts[3], (4, "from the closed tab".to_string()));
     browser.close().await.unwrap();
 }
