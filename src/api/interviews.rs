@@ -247,7 +247,8 @@ pub struct EventJson {
     #[oai(rename = "type")]
     pub kind: String,
     pub at: String,
-    /// The note as saved (note_created, note_edited).
+    /// The note as saved (note_created, note_edited), without its history: the interview
+    /// (`GET /api/interviews/{id}`) has that.
     #[oai(skip_serializing_if_is_none)]
     pub note: Option<NoteJson>,
     /// The note concerned (every note event).

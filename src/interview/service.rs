@@ -276,7 +276,14 @@ impl Interviews {
         });
         note.content = content;
         note.edited_at = Some(at);
-        let change = Change::NoteEdited { note: note.clone() };
+        // Observers need the note as it is now; its history stays with the note, so the log
+        // does not grow by every earlier version at each edit.
+        let change = Change::NoteEdited {
+            note: Note {
+                history: Vec::new(),
+                ..note.clone()
+            },
+        };
         self.commit(
             &interview,
             interview.clone(),
@@ -405,8 +412,9 @@ mod tests {
         let Change::NoteEdited { note } = &events[1].change else {
             panic!("an edit event")
         };
-        assert_eq!(note.history[0].content.text, "kept");
+        assert_eq!(note.content.text, "kept, edited");
         assert_eq!(note.content.forces, vec![Force::Push, Force::Anxiety]);
+        assert!(note.history.is_empty(), "events carry no history");
 
         let (after, notes) = service.with_notes(&id).unwrap();
         assert_eq!(
@@ -414,6 +422,7 @@ mod tests {
             (1, 2, 4)
         );
         assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].history[0].content.text, "kept");
     }
 
     #[test]
