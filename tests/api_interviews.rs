@@ -600,6 +600,11 @@ async fn interviews_are_listed_newest_first() {
     };
     assert_eq!(list("").await, started);
     assert_eq!(list("?guide=jtbd-switch").await, started);
+    assert_eq!(
+        list("?guide=").await,
+        started,
+        "an empty filter keeps everything"
+    );
     assert_eq!(list("?guide=customer-profile").await, Vec::<String>::new());
 
     let (_, body) = call(

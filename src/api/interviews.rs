@@ -30,8 +30,6 @@ use crate::interview::{
 
 /// A comment line every so often keeps proxies and browsers from closing a quiet stream.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
-/// More than any person would scroll; `GET /api/interviews` answers newest first.
-const LIST_LIMIT: usize = 1000;
 
 fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
@@ -306,7 +304,7 @@ impl InterviewsApi {
         })))
     }
 
-    /// Interviews, newest first; `guide` keeps those of one guide.
+    /// Interviews, newest first, without their notes; `guide` keeps those of one guide.
     #[oai(path = "/interviews", method = "get")]
     async fn list(
         &self,
@@ -316,7 +314,8 @@ impl InterviewsApi {
         require(&self.state, req, Role::Interviewer)?;
         let state = self.state.clone();
         let interviews = tokio::task::spawn_blocking(move || {
-            state.interviews.list(guide.0.as_deref(), LIST_LIMIT)
+            let guide = guide.0.as_deref().filter(|g| !g.is_empty());
+            state.interviews.list(guide, usize::MAX)
         })
         .await??;
         Ok(Json(
