@@ -16,6 +16,7 @@ use crate::analysis::rebuild;
 use crate::auth::{Tokens, load_or_generate_token};
 use crate::config::Config;
 use crate::form::{Catalog, Problem, load_dir_lenient};
+use crate::interview::Interviews;
 use crate::report::{Reports, load_reports};
 use crate::store::{SledStore, Store, StoreError};
 use crate::{api, web};
@@ -28,6 +29,7 @@ pub struct AppState {
     pub reports: Reports,
     pub store: Arc<dyn Store>,
     pub tokens: Tokens,
+    pub interviews: Arc<Interviews>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -110,7 +112,7 @@ pub fn start_rebuilds(state: &Arc<AppState>) -> Result<(), StoreError> {
 /// Loads forms, opens the store and settles the tokens: everything that can fail before serving.
 pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
     let (catalog, reports) = load_files(config)?;
-    let store = SledStore::open(&config.db_dir())?;
+    let store = Arc::new(SledStore::open(&config.db_dir())?);
     let (researcher, token_origin, new_token) = match &config.researcher_token {
         Some(token) => (token.clone(), TokenOrigin::Environment, None),
         None => {
@@ -132,8 +134,9 @@ pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
     let state = AppState {
         catalog,
         reports,
-        store: Arc::new(store),
+        store: store.clone(),
         tokens: Tokens::new(researcher, config.interviewer_token.clone()),
+        interviews: Arc::new(Interviews::new(store)),
     };
     Ok(Prepared {
         state: Arc::new(state),

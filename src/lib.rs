@@ -8,6 +8,7 @@ pub mod auth;
 pub mod config;
 pub mod export;
 pub mod form;
+pub mod interview;
 pub mod report;
 pub mod responses;
 pub mod store;

@@ -1,79 +1,17 @@
 //! The shipped customer-profile survey answered in a real headless Chromium (WebDriver),
 //! on a phone-sized window: a validation error, every page, back, submit, then the CSV.
 //!
-//! Needs Debian's `chromium` and `chromium-driver`; `scripts/test` installs them. The test
-//! fails, never skips, when they are missing.
+//! Needs Debian's `chromium` and `chromium-driver` (see `common::chrome`).
 
 mod common;
 
 use std::collections::BTreeMap;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{RESEARCHER, TestServer, free_port, shipped_forms};
-use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::Value;
-use serde_json::json;
-
-struct ChromeDriver {
-    child: Child,
-    port: u16,
-    _profile: tempfile::TempDir,
-}
-
-impl ChromeDriver {
-    fn start() -> ChromeDriver {
-        let binary =
-            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
-        let port = free_port();
-        let child = Command::new(&binary)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot run {binary} ({e}): install chromium-driver, or run scripts/test")
-            });
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        ChromeDriver {
-            child,
-            port,
-            _profile: tempfile::tempdir().expect("profile dir"),
-        }
-    }
-
-    async fn browser(&self) -> Client {
-        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-        let profile = format!("--user-data-dir={}", self._profile.path().display());
-        let capabilities = json!({
-            "goog:chromeOptions": {
-                "binary": chromium,
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--disable-quic", "--no-first-run", "--disable-background-networking",
-                         "--disable-component-update", "--disable-sync", "--window-size=412,915", profile]
-            }
-        });
-        let serde_json::Value::Object(capabilities) = capabilities else {
-            unreachable!()
-        };
-        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(capabilities)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
-            .expect("a Chromium session")
-    }
-}
-
-impl Drop for ChromeDriver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::chrome::ChromeDriver;
+use common::{RESEARCHER, TestServer, shipped_forms};
+use fantoccini::{Client, Locator};
+use serde_json::{Value, json};
 
 /// What the respondent picks for a question, by the input's `name` (`q.<id>`).
 fn choose(name: &str, values: &[String]) -> String {

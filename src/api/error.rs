@@ -13,6 +13,7 @@ use poem_openapi::{ApiResponse, Object};
 use crate::auth::AuthError;
 use crate::export::ExportError;
 use crate::form::FieldErrors;
+use crate::interview::InterviewError;
 use crate::responses::{EraseError, SubmitError};
 use crate::store::StoreError;
 
@@ -175,6 +176,21 @@ impl From<EraseError> for ApiError {
             EraseError::NotFound => ApiError::not_found(e.to_string()),
             EraseError::WrongReceipt => ApiError::Forbidden(body("forbidden", e.to_string())),
             EraseError::Store(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<InterviewError> for ApiError {
+    fn from(e: InterviewError) -> Self {
+        match e {
+            InterviewError::NotFound | InterviewError::NoteNotFound(_) => {
+                ApiError::not_found(e.to_string())
+            }
+            InterviewError::GuideClosed(_)
+            | InterviewError::GuideGone(_)
+            | InterviewError::Ended => ApiError::conflict(e.to_string()),
+            InterviewError::Invalid(fields) => ApiError::validation(fields),
+            InterviewError::Store(e) => ApiError::internal(e),
         }
     }
 }

@@ -4,6 +4,7 @@ mod auth;
 mod error;
 mod forms;
 mod health;
+mod interviews;
 mod reports;
 mod responses;
 mod stream;
@@ -28,6 +29,8 @@ pub enum ApiTags {
     Reports,
     /// Service health
     Health,
+    /// Live interviews: notes, events, notes export
+    Interviews,
 }
 
 pub type Apis = (
@@ -35,6 +38,7 @@ pub type Apis = (
     responses::ResponsesApi,
     reports::ReportsApi,
     health::HealthApi,
+    interviews::InterviewsApi,
 );
 
 /// The OpenAPI service; mounted at `/api`, it also serves the spec and Swagger UI.
@@ -49,7 +53,10 @@ pub fn service(state: Arc<AppState>) -> OpenApiService<Apis, ()> {
         reports::ReportsApi {
             state: state.clone(),
         },
-        health::HealthApi { state },
+        health::HealthApi {
+            state: state.clone(),
+        },
+        interviews::InterviewsApi { state },
     );
     OpenApiService::new(apis, "fieldnotes", env!("CARGO_PKG_VERSION"))
         .description(

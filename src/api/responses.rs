@@ -58,7 +58,7 @@ pub enum CsvDownload {
     Ok(Binary<Body>, #[oai(header = "Content-Disposition")] String),
 }
 
-fn flag(value: &Option<String>) -> bool {
+pub(super) fn flag(value: &Option<String>) -> bool {
     matches!(value.as_deref(), Some("1" | "true" | "yes"))
 }
 

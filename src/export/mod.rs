@@ -1,8 +1,10 @@
 //! CSV downloads, written row by row to any `Write` so the HTTP route and the CLI share bytes.
 
+mod notes;
 mod responses;
 mod segments;
 
+pub use notes::write_notes_csv;
 pub use responses::{ExportOptions, write_responses_csv};
 pub use segments::write_segments_csv;
 

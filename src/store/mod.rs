@@ -4,7 +4,9 @@
 //! `tokio::task::spawn_blocking`. A method that writes returns only once the write is on disk.
 
 mod flusher;
+mod interviews;
 mod sled_aggregates;
+mod sled_interviews;
 mod sled_store;
 
 use std::collections::BTreeMap;
@@ -16,6 +18,7 @@ use uuid::Uuid;
 use crate::analysis::aggregate::SegmentStats;
 use crate::form::Form;
 
+pub use interviews::{InterviewIter, InterviewStore, InterviewWrite, NoteIter, NoteWrite};
 pub use sled_store::{ONE_PASS_CACHE_BYTES, SledStore};
 
 #[derive(Debug, thiserror::Error)]

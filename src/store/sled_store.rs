@@ -3,6 +3,8 @@
 //! - `responses_by_form`: form id, 0xFF, response uuid -> empty (a form's responses in time order)
 //! - `revisions`: form id, 0xFF, revision -> the form as it was answered, with its first response
 //! - `meta`: small markers such as the health probe
+//!
+//! Interview trees are described in `sled_interviews`.
 
 use std::path::Path;
 
@@ -37,6 +39,11 @@ pub struct SledStore {
     pub(super) aggregate_state: sled::Tree,
     /// Serialises aggregate writers with rebuild batches (see `sled_aggregates`).
     pub(super) aggregate_lock: std::sync::Mutex<()>,
+    pub(super) interviews: sled::Tree,
+    pub(super) interviews_by_guide: sled::Tree,
+    pub(super) notes: sled::Tree,
+    pub(super) note_client_ids: sled::Tree,
+    pub(super) interview_events: sled::Tree,
     pub(super) flusher: Flusher,
 }
 
@@ -101,6 +108,11 @@ impl SledStore {
             aggregates: tree("aggregates")?,
             aggregate_state: tree("aggregate_state")?,
             aggregate_lock: std::sync::Mutex::new(()),
+            interviews: tree("interviews")?,
+            interviews_by_guide: tree("interviews_by_guide")?,
+            notes: tree("notes")?,
+            note_client_ids: tree("note_client_ids")?,
+            interview_events: tree("interview_events")?,
             flusher: Flusher::start(db)?,
         })
     }

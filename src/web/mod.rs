@@ -1,6 +1,8 @@
-//! Server-rendered HTML pages: the hosted survey, the staff login and the front page.
+//! Server-rendered HTML pages: the hosted survey, the staff login, the front page and the
+//! interview pages.
 //! Templates (askama, in `templates/`) escape everything they print.
 
+mod interviews;
 mod login;
 mod paging;
 mod report_page;
@@ -26,18 +28,37 @@ pub fn routes() -> Route {
         .at("/r/:id", get(report_page::show))
         .at("/login", get(login::show).post(login::submit))
         .at("/logout", poem::post(login::logout))
+        .at("/i", get(interviews::index))
+        .at(
+            "/i/new/:guide",
+            get(interviews::new_form).post(interviews::start),
+        )
+        .at("/i/:id", get(interviews::console))
+        .at("/static/console.js", get(interviews::script))
 }
 
 /// Our pages run no scripts and load nothing from elsewhere; the policy makes any injected
 /// markup inert even if escaping were ever missed, and refuses framing (clickjacking).
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// The interview console runs our one script and talks to our API; nothing else.
+pub const CONSOLE_POLICY: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 /// Renders a page; a template that fails to render is logged and answered with a plain 500.
 pub fn render(status: StatusCode, page: &impl Template) -> Response {
+    render_with_policy(status, page, CONTENT_SECURITY_POLICY)
+}
+
+/// `render` with another content security policy, for the one page that runs a script.
+pub fn render_with_policy(
+    status: StatusCode,
+    page: &impl Template,
+    policy: &'static str,
+) -> Response {
     match page.render() {
         Ok(html) => poem::web::Html(html)
             .with_status(status)
-            .with_header("content-security-policy", CONTENT_SECURITY_POLICY)
+            .with_header("content-security-policy", policy)
             .with_header("x-content-type-options", "nosniff")
             .with_header("referrer-policy", "same-origin")
             .into_response(),

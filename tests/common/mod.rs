@@ -2,6 +2,9 @@
 //! through the same `prepare` and `serve` that `fieldnotes serve` uses.
 #![allow(dead_code)]
 
+pub mod chrome;
+pub mod interviews;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

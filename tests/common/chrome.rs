@@ -1,0 +1,83 @@
+//! Headless Chromium through chromedriver, for the browser tests. Each browser session gets
+//! its own profile, so two sessions are two people with their own cookies and storage.
+//!
+//! Needs Debian's `chromium` and `chromium-driver`; `scripts/test` installs them. The tests
+//! fail, never skip, when they are missing.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder};
+use serde_json::json;
+
+use super::free_port;
+
+pub struct ChromeDriver {
+    child: Child,
+    port: u16,
+    profiles: Mutex<Vec<tempfile::TempDir>>,
+}
+
+impl ChromeDriver {
+    pub fn start() -> ChromeDriver {
+        let binary =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let port = free_port();
+        let child = Command::new(&binary)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot run {binary} ({e}): install chromium-driver, or run scripts/test")
+            });
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        ChromeDriver {
+            child,
+            port,
+            profiles: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// A phone-sized browser.
+    pub async fn browser(&self) -> Client {
+        self.browser_sized(412, 915).await
+    }
+
+    /// A browser with a window of this size and a profile of its own.
+    pub async fn browser_sized(&self, width: u32, height: u32) -> Client {
+        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let profile_dir = tempfile::tempdir().expect("profile dir");
+        let profile = format!("--user-data-dir={}", profile_dir.path().display());
+        self.profiles.lock().expect("profiles").push(profile_dir);
+        let capabilities = json!({
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--disable-quic", "--no-first-run", "--disable-background-networking",
+                         "--disable-component-update", "--disable-sync",
+                         format!("--window-size={width},{height}"), profile]
+            }
+        });
+        let serde_json::Value::Object(capabilities) = capabilities else {
+            unreachable!()
+        };
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a Chromium session")
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
