@@ -102,6 +102,36 @@ pub struct SegmentInfo {
     pub suppressed: bool,
 }
 
+/// Texts and mentions of a theme in one segment, from one source (`survey` or `interview`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ThemeCell {
+    pub segment: String,
+    pub source: String,
+    pub responses: u64,
+    pub mentions: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ThemeFigures {
+    pub name: String,
+    /// Texts (answers and notes) that mention the theme, in unsuppressed segments.
+    pub responses: u64,
+    /// Occurrences of the theme in those texts.
+    pub mentions: u64,
+    /// Texts that mention the theme, per unsuppressed segment.
+    pub by_segment: Ordered<u64>,
+    /// The same per segment and source, for the themes CSV.
+    pub cells: Vec<ThemeCell>,
+    /// Up to three verbatim texts, interview quotes first, never personal data.
+    pub quotes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TermCount {
+    pub term: String,
+    pub count: u64,
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ReportFigures {
     pub id: String,
@@ -112,6 +142,9 @@ pub struct ReportFigures {
     pub min_cell: u32,
     pub segments: Vec<SegmentInfo>,
     pub questions: Vec<QuestionFigures>,
+    pub themes: Vec<ThemeFigures>,
+    /// Frequent words and two-word phrases in texts that mention no theme.
+    pub uncoded_terms: Vec<TermCount>,
 }
 
 fn segment_names(
@@ -192,6 +225,8 @@ pub fn compute(
         min_cell: report.min_cell,
         segments,
         questions,
+        themes: Vec::new(),
+        uncoded_terms: Vec::new(),
     }
 }
 
