@@ -16,33 +16,33 @@ use unicode_segmentation::UnicodeSegmentation;
 
 use crate::report::Theme;
 
-/// Snowball languages a report may name with `language = "..."`.
-pub const LANGUAGES: [(&str, Algorithm); 18] = [
-    ("arabic", Algorithm::Arabic),
-    ("danish", Algorithm::Danish),
-    ("dutch", Algorithm::Dutch),
-    ("english", Algorithm::English),
-    ("finnish", Algorithm::Finnish),
-    ("french", Algorithm::French),
-    ("german", Algorithm::German),
-    ("greek", Algorithm::Greek),
-    ("hungarian", Algorithm::Hungarian),
-    ("italian", Algorithm::Italian),
-    ("norwegian", Algorithm::Norwegian),
-    ("portuguese", Algorithm::Portuguese),
-    ("romanian", Algorithm::Romanian),
-    ("russian", Algorithm::Russian),
-    ("spanish", Algorithm::Spanish),
-    ("swedish", Algorithm::Swedish),
-    ("tamil", Algorithm::Tamil),
-    ("turkish", Algorithm::Turkish),
+/// Languages a report may name with `language = "..."`: the Snowball stemmer and the ISO
+/// 639-1 code of its stop-word list (NLTK's lists, through the stop-words crate).
+pub const LANGUAGES: [(&str, Algorithm, &str); 17] = [
+    ("arabic", Algorithm::Arabic, "ar"),
+    ("danish", Algorithm::Danish, "da"),
+    ("dutch", Algorithm::Dutch, "nl"),
+    ("english", Algorithm::English, "en"),
+    ("finnish", Algorithm::Finnish, "fi"),
+    ("french", Algorithm::French, "fr"),
+    ("german", Algorithm::German, "de"),
+    ("greek", Algorithm::Greek, "el"),
+    ("hungarian", Algorithm::Hungarian, "hu"),
+    ("italian", Algorithm::Italian, "it"),
+    ("norwegian", Algorithm::Norwegian, "no"),
+    ("portuguese", Algorithm::Portuguese, "pt"),
+    ("romanian", Algorithm::Romanian, "ro"),
+    ("russian", Algorithm::Russian, "ru"),
+    ("spanish", Algorithm::Spanish, "es"),
+    ("swedish", Algorithm::Swedish, "sv"),
+    ("turkish", Algorithm::Turkish, "tr"),
 ];
 
-pub fn algorithm(language: &str) -> Option<Algorithm> {
+pub fn language(name: &str) -> Option<(Algorithm, &'static str)> {
     LANGUAGES
         .iter()
-        .find(|(name, _)| *name == language)
-        .map(|(_, algorithm)| *algorithm)
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, algorithm, iso)| (*algorithm, *iso))
 }
 
 /// A word of a text: where it is, and its folded and stemmed forms.
@@ -197,11 +197,11 @@ impl Matcher {
 
     /// Every theme the text mentions, with the spans of its mentions.
     pub fn find(&self, text: &str) -> Vec<Found> {
-        self.find_in(text, &self.words(text))
+        self.find_in(&self.words(text))
     }
 
     /// The same, on words already split from `text`.
-    pub fn find_in(&self, _text: &str, words: &[Word]) -> Vec<Found> {
+    pub fn find_in(&self, words: &[Word]) -> Vec<Found> {
         let mut spans: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.themes];
         // Per theme, the first word a new match may start at (no overlapping matches).
         let mut free_from = vec![0usize; self.themes];
@@ -313,7 +313,7 @@ mod tests {
 
     #[test]
     fn languages_are_named() {
-        assert!(algorithm("german").is_some());
-        assert!(algorithm("klingon").is_none());
+        assert!(language("german").is_some());
+        assert!(language("klingon").is_none());
     }
 }

@@ -1,3 +1,6 @@
 //! Theme counts across open-ended answers and interview notes.
 
+pub mod codebook;
 pub mod matcher;
+
+pub use codebook::{Codebook, DEFAULT_LANGUAGE, TextAnalysis};
