@@ -109,6 +109,14 @@ pub fn start_rebuilds(state: &Arc<AppState>) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Counts each note's themes into the reports that read its guide.
+fn note_counter(catalog: &Catalog, reports: &Reports) -> crate::interview::NoteCounter {
+    let (catalog, reports) = (catalog.clone(), reports.clone());
+    Arc::new(move |interview, note| {
+        crate::analysis::note_contributions(&catalog, &reports, interview, note)
+    })
+}
+
 /// Loads forms, opens the store and settles the tokens: everything that can fail before serving.
 pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
     let (catalog, reports) = load_files(config)?;
@@ -131,12 +139,15 @@ pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
             (token, origin, shown)
         }
     };
+    let interviews = Arc::new(
+        Interviews::new(store.clone()).with_note_counter(note_counter(&catalog, &reports)),
+    );
     let state = AppState {
         catalog,
         reports,
         store: store.clone(),
         tokens: Tokens::new(researcher, config.interviewer_token.clone()),
-        interviews: Arc::new(Interviews::new(store)),
+        interviews,
     };
     Ok(Prepared {
         state: Arc::new(state),

@@ -129,7 +129,7 @@ fn check_reports_every_report_problem() {
             file("bad-segment.toml")
         ),
         format!(
-            "{}: theme 'price' has an empty match pattern",
+            "{}: theme 'price': pattern \"*\" has no word to match",
             file("bad-segment.toml")
         ),
         format!(
@@ -141,7 +141,7 @@ fn check_reports_every_report_problem() {
             file("bad-segment.toml")
         ),
         format!(
-            "{}: line 5: unknown field `min_cel`, expected one of `id`, `title`, `form`, `interviews`, `segment_by`, `min_cell`, `themes`, `email`",
+            "{}: line 5: unknown field `min_cel`, expected one of `id`, `title`, `form`, `interviews`, `segment_by`, `min_cell`, `themes`, `language`, `email`",
             file("typo.toml")
         ),
     ];

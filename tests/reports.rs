@@ -515,12 +515,20 @@ async fn incremental_aggregates_equal_a_rebuild_even_after_erasures() {
             .begin_rebuild("panel", "another-key", "panel")
             .unwrap()
     );
-    let contributions_of = |r: &fieldnotes::store::StoredResponse| {
+    let response = |r: &fieldnotes::store::StoredResponse| {
         fieldnotes::analysis::contributions_in(&state.catalog, &state.reports, r)
+    };
+    let note = |i: &fieldnotes::interview::Interview, n: &fieldnotes::interview::Note| {
+        fieldnotes::analysis::note_contributions(&state.catalog, &state.reports, i, n)
+    };
+    let contributors = fieldnotes::store::Contributors {
+        response: &response,
+        note: &note,
+        guides: &[],
     };
     while !state
         .store
-        .rebuild_step("panel", "panel", 7, &contributions_of)
+        .rebuild_step("panel", "panel", 7, &contributors)
         .unwrap()
     {}
     let fieldnotes::store::AggregateState::Ready(rebuilt) =

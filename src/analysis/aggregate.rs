@@ -90,11 +90,21 @@ impl QuestionTally {
     }
 }
 
+/// Texts that mention a theme, and how often they do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThemeTally {
+    pub texts: i64,
+    pub mentions: i64,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SegmentStats {
     pub responses: i64,
     #[serde(default)]
     pub questions: BTreeMap<String, QuestionTally>,
+    /// Theme, then source (`survey` or `interview`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub themes: BTreeMap<String, BTreeMap<String, ThemeTally>>,
 }
 
 impl SegmentStats {
@@ -123,10 +133,24 @@ impl SegmentStats {
                 self.questions.remove(id);
             }
         }
+        for (theme, sources) in &other.themes {
+            let mine = self.themes.entry(theme.clone()).or_default();
+            for (source, tally) in sources {
+                let entry = mine.entry(source.clone()).or_default();
+                entry.texts += sign * tally.texts;
+                entry.mentions += sign * tally.mentions;
+                if *entry == ThemeTally::default() {
+                    mine.remove(source);
+                }
+            }
+            if mine.is_empty() {
+                self.themes.remove(theme);
+            }
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.responses == 0 && self.questions.is_empty()
+        self.responses == 0 && self.questions.is_empty() && self.themes.is_empty()
     }
 }
 
@@ -143,15 +167,90 @@ pub fn segment_of(form: &Form, segment_by: &str, response: &StoredResponse) -> S
     }
 }
 
+/// Where a theme was found, kept so a report can quote it and list it in the drill-down.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThemeTextRecord {
+    pub text: String,
+    /// `survey` or `interview`.
+    pub source: String,
+    /// `quote` or `note` for interview notes, `answer` for survey answers.
+    pub kind: String,
+    pub segment: String,
+    /// Byte ranges of the matched words in `text`.
+    pub spans: Vec<(usize, usize)>,
+    /// The question id, or the interview's participant label and note number.
+    pub origin: String,
+}
+
+/// One text's entry under one theme. `order` sorts entries: interview quotes first, then
+/// notes, then survey answers, each in time order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThemeText {
+    pub theme: String,
+    pub order: Vec<u8>,
+    pub record: ThemeTextRecord,
+}
+
+/// Everything one response or note adds to one report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tally {
+    pub segment: String,
+    pub stats: SegmentStats,
+    pub texts: Vec<ThemeText>,
+    /// Uncoded words and phrases, one per occurrence.
+    pub terms: Vec<String>,
+}
+
+pub const SURVEY: &str = "survey";
+pub const INTERVIEW: &str = "interview";
+
+/// Where a text comes from: its source, its kind, its sort key and a label for people.
+pub struct TextOrigin<'a> {
+    pub source: &'a str,
+    pub kind: &'a str,
+    pub order: Vec<u8>,
+    pub label: String,
+}
+
+/// Counts one text's themes (or, if it has none, its terms) into `tally`.
+pub fn count_text(report: &ReportDef, text: &str, origin: TextOrigin, tally: &mut Tally) {
+    let analysis = report.codebook.analyse(text);
+    for found in &analysis.found {
+        let name = &report.codebook.names[found.theme];
+        let entry = tally
+            .stats
+            .themes
+            .entry(name.clone())
+            .or_default()
+            .entry(origin.source.to_string())
+            .or_default();
+        entry.texts += 1;
+        entry.mentions += found.spans.len() as i64;
+        tally.texts.push(ThemeText {
+            theme: name.clone(),
+            order: origin.order.clone(),
+            record: ThemeTextRecord {
+                text: text.to_string(),
+                source: origin.source.to_string(),
+                kind: origin.kind.to_string(),
+                segment: tally.segment.clone(),
+                spans: found.spans.clone(),
+                origin: origin.label.clone(),
+            },
+        });
+    }
+    tally.terms.extend(analysis.uncoded_terms);
+}
+
 /// What one response adds to its segment of one report.
-pub fn contribution(
-    report: &ReportDef,
-    form: &Form,
-    response: &StoredResponse,
-) -> (String, SegmentStats) {
-    let mut stats = SegmentStats {
-        responses: 1,
-        questions: BTreeMap::new(),
+pub fn contribution(report: &ReportDef, form: &Form, response: &StoredResponse) -> Tally {
+    let mut tally = Tally {
+        segment: segment_of(form, &report.segment_by, response),
+        stats: SegmentStats {
+            responses: 1,
+            ..SegmentStats::default()
+        },
+        ..Tally::default()
     };
     for q in &form.questions {
         if q.pii || q.id == report.segment_by {
@@ -160,7 +259,21 @@ pub fn contribution(
         let Some(answer) = response.answers.get(&q.id) else {
             continue;
         };
-        let mut tally = QuestionTally {
+        if let (QuestionType::Text | QuestionType::LongText, Value::String(text)) = (q.kind, answer)
+        {
+            let mut order = vec![2];
+            order.extend_from_slice(response.id.as_bytes());
+            order.extend_from_slice(q.id.as_bytes());
+            let origin = TextOrigin {
+                source: SURVEY,
+                kind: "answer",
+                order,
+                label: q.id.clone(),
+            };
+            count_text(report, text, origin, &mut tally);
+            continue;
+        }
+        let mut question = QuestionTally {
             answered: 1,
             ..QuestionTally::default()
         };
@@ -173,28 +286,44 @@ pub fn contribution(
         };
         match (q.kind, answer) {
             (QuestionType::Single, Value::String(choice)) => {
-                tally.counts.insert(bucket(choice), 1);
+                question.counts.insert(bucket(choice), 1);
             }
             (QuestionType::Multi, Value::Array(items)) => {
                 for choice in items.iter().filter_map(Value::as_str) {
-                    *tally.counts.entry(bucket(choice)).or_default() += 1;
+                    *question.counts.entry(bucket(choice)).or_default() += 1;
                 }
             }
             (QuestionType::Scale | QuestionType::Nps, Value::Number(n)) => {
                 let value = n.as_f64().unwrap_or_default();
-                tally.counts.insert(format!("{}", value as i64), 1);
-                tally.sums = Some(Sums::of(value));
+                question.counts.insert(format!("{}", value as i64), 1);
+                question.sums = Some(Sums::of(value));
             }
             (QuestionType::Number, Value::Number(n)) => {
-                tally.sums = Some(Sums::of(n.as_f64().unwrap_or_default()));
+                question.sums = Some(Sums::of(n.as_f64().unwrap_or_default()));
             }
-            // Text answers feed theme counts, not these statistics; a type changed since
-            // the answer was given is left out rather than miscounted.
+            // A type changed since the answer was given: left out rather than miscounted.
             _ => continue,
         }
-        stats.questions.insert(q.id.clone(), tally);
+        tally.stats.questions.insert(q.id.clone(), question);
     }
-    (segment_of(form, &report.segment_by, response), stats)
+    tally
+}
+
+/// The segment an interview belongs to: its participant attribute named by `segment_by`.
+pub fn interview_segment(
+    guide: Option<&Form>,
+    segment_by: &str,
+    attributes: &crate::form::Answers,
+) -> String {
+    let options = guide
+        .and_then(|g| g.question(segment_by))
+        .map(|q| q.options.as_slice())
+        .unwrap_or_default();
+    match attributes.get(segment_by) {
+        Some(Value::String(choice)) if options.contains(choice) => choice.clone(),
+        Some(Value::String(_)) => OTHER.into(),
+        _ => NO_ANSWER.into(),
+    }
 }
 
 #[cfg(test)]
@@ -206,6 +335,16 @@ mod tests {
         let mut total = SegmentStats::default();
         let a = SegmentStats {
             responses: 1,
+            themes: BTreeMap::from([(
+                "Price".to_string(),
+                BTreeMap::from([(
+                    "survey".to_string(),
+                    ThemeTally {
+                        texts: 1,
+                        mentions: 2,
+                    },
+                )]),
+            )]),
             questions: BTreeMap::from([(
                 "nps".to_string(),
                 QuestionTally {
@@ -217,6 +356,7 @@ mod tests {
         };
         let b = SegmentStats {
             responses: 1,
+            themes: BTreeMap::new(),
             questions: BTreeMap::from([(
                 "seats".to_string(),
                 QuestionTally {

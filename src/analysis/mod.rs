@@ -8,6 +8,7 @@ pub mod summary;
 pub mod themes;
 
 use crate::form::{Catalog, Form};
+use crate::interview::{Interview, Note, NoteKind};
 use crate::report::Reports;
 use crate::store::{Contribution, StoredResponse};
 
@@ -19,13 +20,9 @@ pub fn contributions(
 ) -> Vec<Contribution> {
     reports
         .for_form(&form.id)
-        .map(|report| {
-            let (segment, stats) = aggregate::contribution(report, form, response);
-            Contribution {
-                report: report.id.clone(),
-                segment,
-                stats,
-            }
+        .map(|report| Contribution {
+            report: report.id.clone(),
+            tally: aggregate::contribution(report, form, response),
         })
         .collect()
 }
@@ -40,6 +37,50 @@ pub fn contributions_in(
         .get(&response.form)
         .map(|form| contributions(reports, &form, response))
         .unwrap_or_default()
+}
+
+/// What an interview note adds to the theme counts of every report that reads its guide.
+pub fn note_contributions(
+    catalog: &Catalog,
+    reports: &Reports,
+    interview: &Interview,
+    note: &Note,
+) -> Vec<Contribution> {
+    let guide = catalog.get(&interview.guide);
+    reports
+        .iter()
+        .filter(|report| report.interviews.contains(&interview.guide))
+        .filter_map(|report| {
+            let segment = aggregate::interview_segment(
+                guide.as_deref(),
+                &report.segment_by,
+                &interview.attributes,
+            );
+            let mut tally = aggregate::Tally {
+                segment,
+                ..aggregate::Tally::default()
+            };
+            let (priority, kind) = match note.content.kind {
+                NoteKind::Quote => (0, "quote"),
+                NoteKind::Note => (1, "note"),
+            };
+            let mut order = vec![priority];
+            order.extend_from_slice(interview.id.as_bytes());
+            order.extend_from_slice(&note.seq.to_be_bytes());
+            let origin = aggregate::TextOrigin {
+                source: aggregate::INTERVIEW,
+                kind,
+                order,
+                label: format!("{}, note {}", interview.participant, note.seq),
+            };
+            aggregate::count_text(report, &note.content.text, origin, &mut tally);
+            let counts = !tally.stats.is_empty() || !tally.terms.is_empty();
+            counts.then(|| Contribution {
+                report: report.id.clone(),
+                tally,
+            })
+        })
+        .collect()
 }
 
 /// A report's figures, or how far the rebuild of its aggregates has got.
@@ -62,9 +103,14 @@ pub fn report_figures(
         )));
     };
     match store.aggregates(&report.id, &report.aggregate_key)? {
-        AggregateState::Ready(segments) => Ok(ReportOutcome::Ready(Box::new(figures::compute(
-            report, &form, &segments,
-        )))),
+        AggregateState::Ready(segments) => {
+            let mut figures = figures::compute(report, &form, &segments);
+            let (themes, terms) =
+                themes::figures::theme_figures(store, report, &figures.segments, &segments)?;
+            figures.themes = themes;
+            figures.uncoded_terms = terms;
+            Ok(ReportOutcome::Ready(Box::new(figures)))
+        }
         AggregateState::Building { done, total } => Ok(ReportOutcome::Building { done, total }),
         AggregateState::Missing => Ok(ReportOutcome::Building { done: 0, total: 0 }),
     }

@@ -2,8 +2,9 @@
 //! changed: once, in batches, while the server keeps taking responses.
 
 use crate::form::Catalog;
+use crate::interview::{Interview, Note};
 use crate::report::{ReportDef, Reports};
-use crate::store::{Store, StoreError, StoredResponse};
+use crate::store::{Contributors, Store, StoreError, StoredResponse};
 
 /// Responses folded in per write; small enough that writers wait only briefly.
 const BATCH: usize = 2_000;
@@ -29,9 +30,15 @@ pub fn rebuild(
     reports: &Reports,
     report: &ReportDef,
 ) -> Result<(), StoreError> {
-    let contributions_of = |r: &StoredResponse| super::contributions_in(catalog, reports, r);
+    let response = |r: &StoredResponse| super::contributions_in(catalog, reports, r);
+    let note = |i: &Interview, n: &Note| super::note_contributions(catalog, reports, i, n);
+    let contributors = Contributors {
+        response: &response,
+        note: &note,
+        guides: &report.interviews,
+    };
     let started = std::time::Instant::now();
-    while !store.rebuild_step(&report.id, &report.form, BATCH, &contributions_of)? {}
+    while !store.rebuild_step(&report.id, &report.form, BATCH, &contributors)? {}
     tracing::info!(report = %report.id, "aggregates rebuilt in {:.1}s", started.elapsed().as_secs_f64());
     Ok(())
 }

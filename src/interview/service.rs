@@ -14,7 +14,7 @@ use super::live::{CHANNEL_CAPACITY, Hub, Subscription};
 use super::model::{Change, Interview, InterviewEvent, Note, NoteVersion};
 use super::rules::{self, NoteEdit, NoteInput};
 use crate::form::{Answers, Catalog, FieldErrors, Form, FormKind};
-use crate::store::{InterviewStore, InterviewWrite, NoteWrite, StoreError};
+use crate::store::{Contribution, InterviewStore, InterviewWrite, NoteWrite, StoreError};
 
 /// Locks shared by interviews whose ids hash alike: bounded memory, and contention only
 /// between two interviews that happen to share one, for the length of a flush.
@@ -45,8 +45,12 @@ pub struct Saved {
     pub created: bool,
 }
 
+/// How a note counts towards the reports' themes; none by default.
+pub type NoteCounter = Arc<dyn Fn(&Interview, &Note) -> Vec<Contribution> + Send + Sync>;
+
 pub struct Interviews {
     store: Arc<dyn InterviewStore>,
+    counter: NoteCounter,
     hub: Hub,
     stripes: [Mutex<()>; LOCK_STRIPES],
 }
@@ -71,9 +75,16 @@ impl Interviews {
     pub fn with_channel_capacity(store: Arc<dyn InterviewStore>, capacity: usize) -> Self {
         Interviews {
             store,
+            counter: Arc::new(|_, _| Vec::new()),
             hub: Hub::new(capacity),
             stripes: std::array::from_fn(|_| Mutex::new(())),
         }
+    }
+
+    /// Counts every note's themes into the reports, in the same write as the note.
+    pub fn with_note_counter(mut self, counter: NoteCounter) -> Self {
+        self.counter = counter;
+        self
     }
 
     pub fn store(&self) -> &Arc<dyn InterviewStore> {
@@ -183,6 +194,17 @@ impl Interviews {
         change: Change,
         at: DateTime<Utc>,
     ) -> Result<Interview, InterviewError> {
+        let (retract, add) = match &note {
+            NoteWrite::Unchanged => (Vec::new(), Vec::new()),
+            NoteWrite::Put(new) => {
+                let old = self.store.note(before.id, new.seq)?;
+                let retract = old
+                    .map(|old| (self.counter)(before, &old))
+                    .unwrap_or_default();
+                (retract, (self.counter)(&after, new))
+            }
+            NoteWrite::Remove(old) => ((self.counter)(before, old), Vec::new()),
+        };
         after.last_event_id = before.last_event_id + 1;
         let event = InterviewEvent {
             id: after.last_event_id,
@@ -194,6 +216,8 @@ impl Interviews {
             expected_last_event_id: before.last_event_id,
             note,
             event: &event,
+            retract: &retract,
+            add: &add,
         })?;
         self.hub.publish(after.id, Arc::new(event));
         Ok(after)

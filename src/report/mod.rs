@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use crate::analysis::themes::{Codebook, DEFAULT_LANGUAGE};
 use crate::form::{
     Catalog, Form, FormKind, Problem, ProblemLog, QuestionType, display_name, is_slug,
     list_toml_files, read_toml,
@@ -47,9 +48,13 @@ pub struct ReportDef {
     pub segment_by: String,
     pub min_cell: u32,
     pub themes: Vec<Theme>,
+    pub language: String,
+    /// The themes compiled for matching, with the language's stop words.
+    pub codebook: Arc<Codebook>,
     pub email: Option<EmailSettings>,
-    /// What the stored aggregates were computed for: the form revision and `segment_by`.
-    /// When it changes, the aggregates are rebuilt from the stored responses.
+    /// What the stored aggregates were computed for: the form and guide revisions,
+    /// `segment_by`, the codebook and its language. When it changes, the aggregates are
+    /// rebuilt from the stored responses and notes.
     pub aggregate_key: String,
 }
 
@@ -65,6 +70,7 @@ struct RawReport {
     min_cell: Option<i64>,
     #[serde(default)]
     themes: Vec<RawTheme>,
+    language: Option<String>,
     email: Option<RawEmail>,
 }
 
@@ -167,13 +173,23 @@ fn load_report(path: &Path, catalog: &Catalog, log: &mut ProblemLog) -> Option<R
     }
     let min_cell = check_min_cell(raw.min_cell, log);
     let themes = check_themes(raw.themes, log);
+    let language = raw.language.unwrap_or_else(|| DEFAULT_LANGUAGE.to_string());
+    let codebook = match Codebook::new(&themes, &language) {
+        Ok(codebook) => Some(Arc::new(codebook)),
+        Err(problems) => {
+            problems.into_iter().for_each(|p| log.add(p));
+            None
+        }
+    };
     let email = raw.email.and_then(|email| check_email(email, log));
-    let form = form?;
+    let (form, codebook) = (form?, codebook?);
     if log.problems.len() > before {
         return None;
     }
     Some(ReportDef {
-        aggregate_key: aggregate_key(&form, &raw.segment_by),
+        aggregate_key: aggregate_key(&form, &guides, &raw.segment_by, &themes, &language),
+        language,
+        codebook,
         id: raw.id,
         title: raw.title,
         form: raw.form,
@@ -185,9 +201,33 @@ fn load_report(path: &Path, catalog: &Catalog, log: &mut ProblemLog) -> Option<R
     })
 }
 
-fn aggregate_key(form: &Form, segment_by: &str) -> String {
-    let digest = Sha256::digest(format!("{}\n{}\n{segment_by}", form.id, form.revision));
-    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+fn aggregate_key(
+    form: &Form,
+    guides: &[Arc<Form>],
+    segment_by: &str,
+    themes: &[Theme],
+    language: &str,
+) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(format!(
+        "{}\n{}\n{segment_by}\n{language}\n",
+        form.id, form.revision
+    ));
+    for guide in guides {
+        hasher.update(format!("guide {} {}\n", guide.id, guide.revision));
+    }
+    for theme in themes {
+        hasher.update(format!("theme {}\n", theme.name));
+        for pattern in &theme.patterns {
+            hasher.update(format!("  {pattern}\n"));
+        }
+    }
+    hasher
+        .finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn check_form(id: &str, catalog: &Catalog, log: &mut ProblemLog) -> Option<Arc<Form>> {
@@ -274,11 +314,6 @@ fn check_themes(raw: Vec<RawTheme>, log: &mut ProblemLog) -> Vec<Theme> {
         }
         if theme.patterns.is_empty() {
             log.add(format!("theme '{name}' has no match patterns"));
-        }
-        for pattern in &theme.patterns {
-            if pattern.trim().trim_end_matches('*').trim().is_empty() {
-                log.add(format!("theme '{name}' has an empty match pattern"));
-            }
         }
         themes.push(Theme {
             name,

@@ -6,7 +6,7 @@
 
 use uuid::Uuid;
 
-use super::StoreError;
+use super::{Contribution, StoreError};
 use crate::interview::{Interview, InterviewEvent, Note};
 
 pub type InterviewIter = Box<dyn Iterator<Item = Result<Interview, StoreError>> + Send>;
@@ -31,6 +31,10 @@ pub struct InterviewWrite<'a> {
     pub expected_last_event_id: u64,
     pub note: NoteWrite<'a>,
     pub event: &'a InterviewEvent,
+    /// What the note's earlier text gave the theme counts (an edit or a deletion takes it back).
+    pub retract: &'a [Contribution],
+    /// What the note's text gives them now.
+    pub add: &'a [Contribution],
 }
 
 pub trait InterviewStore: Send + Sync + 'static {

@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::analysis::aggregate::SegmentStats;
+use crate::analysis::aggregate::{SegmentStats, Tally, ThemeTextRecord};
 use crate::form::Form;
+use crate::interview::{Interview, Note};
 
 pub use interviews::{InterviewIter, InterviewStore, InterviewWrite, NoteIter, NoteWrite};
 pub use sled_store::{ONE_PASS_CACHE_BYTES, SledStore};
@@ -46,12 +47,11 @@ pub struct StoredResponse {
     pub receipt_sha256: String,
 }
 
-/// What one response adds to (or, erased, takes from) one segment of one report.
+/// What one response or note adds to (or, erased, takes from) one report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Contribution {
     pub report: String,
-    pub segment: String,
-    pub stats: SegmentStats,
+    pub tally: Tally,
 }
 
 /// Where a report's aggregates stand.
@@ -69,6 +69,15 @@ pub enum AggregateState {
 /// Computes a response's contributions; run inside the store's write so it sees the record
 /// exactly as it is erased.
 pub type ContributionsOf<'a> = &'a (dyn Fn(&StoredResponse) -> Vec<Contribution> + Sync);
+
+/// What a rebuild needs: how responses and notes contribute, and which guides' notes count.
+pub struct Contributors<'a> {
+    pub response: ContributionsOf<'a>,
+    pub note: &'a (dyn Fn(&Interview, &Note) -> Vec<Contribution> + Sync),
+    pub guides: &'a [String],
+}
+
+pub type ThemeTextIter = Box<dyn Iterator<Item = Result<ThemeTextRecord, StoreError>> + Send>;
 
 pub type ResponseIter = Box<dyn Iterator<Item = Result<StoredResponse, StoreError>> + Send>;
 
@@ -109,13 +118,23 @@ pub trait Store: Send + Sync + 'static {
     /// rebuild must run (a new one, or one a restart interrupted).
     fn begin_rebuild(&self, report: &str, key: &str, form_id: &str) -> Result<bool, StoreError>;
 
-    /// Folds the next batch of stored responses into a building report's aggregates;
-    /// returns true once every response is in and the aggregates are ready.
+    /// Folds the next batch of stored responses into a building report's aggregates, and
+    /// after the last batch every note of its guides; returns true once they are ready.
     fn rebuild_step(
         &self,
         report: &str,
         form_id: &str,
         batch: usize,
-        contributions: ContributionsOf,
+        contributors: &Contributors,
     ) -> Result<bool, StoreError>;
+
+    /// The texts that mention a theme, interview quotes first, read lazily.
+    fn theme_texts(&self, report: &str, theme: &str) -> ThemeTextIter;
+
+    /// A report's uncoded term counts, summed over the segments `include` accepts.
+    fn terms(
+        &self,
+        report: &str,
+        include: &dyn Fn(&str) -> bool,
+    ) -> Result<BTreeMap<String, u64>, StoreError>;
 }

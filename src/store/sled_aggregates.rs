@@ -1,10 +1,15 @@
 //! Report aggregates in sled. Trees and keys:
-//! - `aggregates`: report id, 0xFF, segment name -> `SegmentStats` as JSON
+//! - `aggregates`: report id, 0xFF, segment -> `SegmentStats` as JSON
 //! - `aggregate_state`: report id -> `RebuildState` as JSON
+//! - `theme_texts`: report id, 0xFF, theme, 0xFF, order -> `ThemeTextRecord` as JSON
+//!   (the quotes and the drill-down; `order` puts interview quotes first)
+//! - `terms`: report id, 0xFF, segment, 0xFF, term -> count (i64, big-endian)
 //!
-//! Writers (insert, erase) and rebuild batches take `aggregate_lock`, so a rebuild's cursor
-//! and the writers agree on which responses it has already folded in: a response at or before
-//! the cursor is updated incrementally, one after it is left for the rebuild to pick up.
+//! Writers (responses, notes) and rebuild batches take `aggregate_lock`, so a rebuild's cursor
+//! and the writers agree on what it has already folded in: a response at or before the cursor
+//! is updated incrementally, one after it is left for the rebuild to pick up. Notes are folded
+//! in by the rebuild's last step, all at once, so a note only counts incrementally once the
+//! aggregates are ready.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -14,9 +19,11 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use uuid::Uuid;
 
-use super::sled_store::{SledStore, backend, decode, encode, form_key, form_prefix};
-use super::{AggregateState, Contribution, ContributionsOf, StoreError};
-use crate::analysis::aggregate::SegmentStats;
+use super::sled_store::{
+    SledStore, backend, decode, encode, form_key, form_prefix, transaction_error,
+};
+use super::{AggregateState, Contribution, Contributors, StoreError};
+use crate::analysis::aggregate::{SegmentStats, ThemeTextRecord};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct RebuildState {
@@ -34,50 +41,119 @@ fn abort(message: impl Into<String>) -> ConflictableTransactionError<String> {
     ConflictableTransactionError::Abort(message.into())
 }
 
-fn aggregate_key(report: &str, segment: &str) -> Vec<u8> {
-    form_key(report, segment.as_bytes())
-}
-
-/// Applies contributions inside a write, to the reports whose aggregates should see them.
-pub(super) fn apply_contributions(
-    aggregates: &TransactionalTree,
-    states: &TransactionalTree,
-    response: Uuid,
-    contributions: &[Contribution],
-    sign: i64,
-) -> TxResult<()> {
-    for contribution in contributions {
-        let Some(bytes) = states.get(contribution.report.as_bytes())? else {
-            continue;
-        };
-        let state: RebuildState =
-            serde_json::from_slice(&bytes).map_err(|e| abort(e.to_string()))?;
-        let counted = state.ready || state.cursor.is_some_and(|cursor| response <= cursor);
-        if counted {
-            add_to_segment(aggregates, contribution, sign)?;
+fn key(parts: &[&[u8]]) -> Vec<u8> {
+    let mut key = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            key.push(0xFF);
         }
+        key.extend_from_slice(part);
     }
-    Ok(())
+    key
 }
 
-fn add_to_segment(
-    aggregates: &TransactionalTree,
-    contribution: &Contribution,
-    sign: i64,
-) -> TxResult<()> {
-    let key = aggregate_key(&contribution.report, &contribution.segment);
-    let mut stats: SegmentStats = match aggregates.get(&key)? {
-        Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| abort(e.to_string()))?,
-        None => SegmentStats::default(),
-    };
-    stats.add(&contribution.stats, sign);
-    if stats.is_empty() {
-        aggregates.remove(key)?;
-    } else {
-        let bytes = serde_json::to_vec(&stats).map_err(|e| abort(e.to_string()))?;
-        aggregates.insert(key, bytes)?;
+/// The four aggregate trees, inside one transaction.
+pub(super) struct AggregateTx<'a> {
+    pub aggregates: &'a TransactionalTree,
+    pub states: &'a TransactionalTree,
+    pub theme_texts: &'a TransactionalTree,
+    pub terms: &'a TransactionalTree,
+}
+
+/// Which writes a report's aggregates take in now: a response (by id) or a note (`None`).
+fn counted(state: &RebuildState, response: Option<Uuid>) -> bool {
+    state.ready || response.is_some_and(|id| state.cursor.is_some_and(|cursor| id <= cursor))
+}
+
+impl AggregateTx<'_> {
+    /// Applies contributions (`sign` 1 adds, -1 takes back) to the reports that count them now.
+    pub fn apply(
+        &self,
+        contributions: &[Contribution],
+        response: Option<Uuid>,
+        sign: i64,
+    ) -> TxResult<()> {
+        for contribution in contributions {
+            let Some(bytes) = self.states.get(contribution.report.as_bytes())? else {
+                continue;
+            };
+            let state: RebuildState =
+                serde_json::from_slice(&bytes).map_err(|e| abort(e.to_string()))?;
+            if counted(&state, response) {
+                self.add(contribution, sign)?;
+            }
+        }
+        Ok(())
     }
-    Ok(())
+
+    fn add(&self, contribution: &Contribution, sign: i64) -> TxResult<()> {
+        let report = contribution.report.as_bytes();
+        let tally = &contribution.tally;
+        let segment_key = key(&[report, tally.segment.as_bytes()]);
+        let mut stats: SegmentStats = match self.aggregates.get(&segment_key)? {
+            Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| abort(e.to_string()))?,
+            None => SegmentStats::default(),
+        };
+        stats.add(&tally.stats, sign);
+        if stats.is_empty() {
+            self.aggregates.remove(segment_key)?;
+        } else {
+            let bytes = serde_json::to_vec(&stats).map_err(|e| abort(e.to_string()))?;
+            self.aggregates.insert(segment_key, bytes)?;
+        }
+        for text in &tally.texts {
+            let text_key = key(&[report, text.theme.as_bytes(), &text.order]);
+            if sign > 0 {
+                let bytes = serde_json::to_vec(&text.record).map_err(|e| abort(e.to_string()))?;
+                self.theme_texts.insert(text_key, bytes)?;
+            } else {
+                self.theme_texts.remove(text_key)?;
+            }
+        }
+        let mut terms: BTreeMap<&str, i64> = BTreeMap::new();
+        for term in &tally.terms {
+            *terms.entry(term).or_default() += sign;
+        }
+        for (term, delta) in terms {
+            let term_key = key(&[report, tally.segment.as_bytes(), term.as_bytes()]);
+            let current = match self.terms.get(&term_key)? {
+                Some(bytes) => i64::from_be_bytes(
+                    bytes
+                        .as_ref()
+                        .try_into()
+                        .map_err(|_| abort("bad term count"))?,
+                ),
+                None => 0,
+            };
+            let next = current + delta;
+            if next <= 0 {
+                self.terms.remove(term_key)?;
+            } else {
+                self.terms.insert(term_key, &next.to_be_bytes())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One contribution per segment, so a batch reads and writes each segment's record once.
+fn merge_by_segment(contributions: Vec<Contribution>) -> Vec<Contribution> {
+    let mut merged: BTreeMap<(String, String), Contribution> = BTreeMap::new();
+    for c in contributions {
+        let entry = merged
+            .entry((c.report.clone(), c.tally.segment.clone()))
+            .or_insert_with(|| Contribution {
+                report: c.report.clone(),
+                tally: crate::analysis::aggregate::Tally {
+                    segment: c.tally.segment.clone(),
+                    ..Default::default()
+                },
+            });
+        entry.tally.stats.add(&c.tally.stats, 1);
+        entry.tally.texts.extend(c.tally.texts);
+        entry.tally.terms.extend(c.tally.terms);
+    }
+    merged.into_values().collect()
 }
 
 impl SledStore {
@@ -116,6 +192,51 @@ impl SledStore {
         Ok(AggregateState::Ready(segments))
     }
 
+    /// The texts that mention a theme, in order (interview quotes first).
+    pub(super) fn read_theme_texts(
+        &self,
+        report: &str,
+        theme: &str,
+    ) -> Box<dyn Iterator<Item = Result<ThemeTextRecord, StoreError>> + Send> {
+        let mut prefix = key(&[report.as_bytes(), theme.as_bytes()]);
+        prefix.push(0xFF);
+        Box::new(
+            self.theme_texts
+                .scan_prefix(prefix)
+                .map(|entry| entry.map_err(backend).and_then(|(_, bytes)| decode(&bytes))),
+        )
+    }
+
+    /// Term counts of a report, summed over the segments `include` accepts.
+    pub(super) fn read_terms(
+        &self,
+        report: &str,
+        include: &dyn Fn(&str) -> bool,
+    ) -> Result<BTreeMap<String, u64>, StoreError> {
+        let prefix = form_prefix(report);
+        let mut totals: BTreeMap<String, u64> = BTreeMap::new();
+        for entry in self.terms.scan_prefix(&prefix) {
+            let (k, bytes) = entry.map_err(backend)?;
+            let rest = &k[prefix.len()..];
+            let Some(split) = rest.iter().position(|&b| b == 0xFF) else {
+                continue;
+            };
+            let segment = String::from_utf8_lossy(&rest[..split]);
+            if !include(&segment) {
+                continue;
+            }
+            let term = String::from_utf8_lossy(&rest[split + 1..]).into_owned();
+            let count = i64::from_be_bytes(
+                bytes
+                    .as_ref()
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt("bad term count".into()))?,
+            );
+            *totals.entry(term).or_default() += count.max(0) as u64;
+        }
+        Ok(totals)
+    }
+
     pub(super) fn start_rebuild(
         &self,
         report: &str,
@@ -127,11 +248,13 @@ impl SledStore {
             // Built already, or a rebuild a restart interrupted: it goes on from its cursor.
             return Ok(!state.ready);
         }
-        let mut batch = sled::Batch::default();
-        for entry in self.aggregates.scan_prefix(form_prefix(report)).keys() {
-            batch.remove(entry.map_err(backend)?);
+        for tree in [&self.aggregates, &self.theme_texts, &self.terms] {
+            let mut batch = sled::Batch::default();
+            for entry in tree.scan_prefix(form_prefix(report)).keys() {
+                batch.remove(entry.map_err(backend)?);
+            }
+            tree.apply_batch(batch).map_err(backend)?;
         }
-        self.aggregates.apply_batch(batch).map_err(backend)?;
         let total = self
             .responses_by_form
             .scan_prefix(form_prefix(form_id))
@@ -150,12 +273,36 @@ impl SledStore {
         Ok(true)
     }
 
+    /// Every note of the guides, as contributions (the rebuild's last step).
+    fn note_contributions(
+        &self,
+        report: &str,
+        contributors: &Contributors,
+    ) -> Result<Vec<Contribution>, StoreError> {
+        use super::InterviewStore;
+        let mut all = Vec::new();
+        for guide in contributors.guides {
+            for interview in self.interviews(Some(guide)) {
+                let interview = interview?;
+                for note in self.notes(interview.id) {
+                    let note = note?;
+                    all.extend(
+                        (contributors.note)(&interview, &note)
+                            .into_iter()
+                            .filter(|c| c.report == report),
+                    );
+                }
+            }
+        }
+        Ok(all)
+    }
+
     pub(super) fn rebuild_batch(
         &self,
         report: &str,
         form_id: &str,
         batch: usize,
-        contributions_of: ContributionsOf,
+        contributors: &Contributors,
     ) -> Result<bool, StoreError> {
         let guard = self.lock()?;
         let Some(mut state) = self.rebuild_state(report)? else {
@@ -171,7 +318,7 @@ impl SledStore {
             Some(cursor) => Bound::Excluded(form_key(form_id, cursor.as_bytes())),
             None => Bound::Included(prefix.clone()),
         };
-        let mut merged: BTreeMap<String, SegmentStats> = BTreeMap::new();
+        let mut contributions = Vec::new();
         let mut seen = 0;
         for entry in self
             .responses_by_form
@@ -185,37 +332,42 @@ impl SledStore {
             let id = Uuid::from_slice(&key[prefix.len()..])
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             state.cursor = Some(id);
-            let Some(response) = self.load_response(id)? else {
-                continue;
-            };
-            for contribution in contributions_of(&response)
-                .into_iter()
-                .filter(|c| c.report == report)
-            {
-                merged
-                    .entry(contribution.segment)
-                    .or_default()
-                    .add(&contribution.stats, 1);
+            if let Some(response) = self.load_response(id)? {
+                contributions.extend(
+                    (contributors.response)(&response)
+                        .into_iter()
+                        .filter(|c| c.report == report),
+                );
             }
         }
         state.done += seen as u64;
         state.total = state.total.max(state.done);
         state.ready = seen < batch;
+        if state.ready {
+            contributions.extend(self.note_contributions(report, contributors)?);
+        }
+        let merged = merge_by_segment(contributions);
         let state_bytes = encode(&state)?;
-        (&self.aggregates, &self.aggregate_state)
-            .transaction(|(aggregates, states)| {
-                for (segment, stats) in &merged {
-                    let contribution = Contribution {
-                        report: report.to_string(),
-                        segment: segment.clone(),
-                        stats: stats.clone(),
-                    };
-                    add_to_segment(aggregates, &contribution, 1)?;
+        (
+            &self.aggregates,
+            &self.aggregate_state,
+            &self.theme_texts,
+            &self.terms,
+        )
+            .transaction(|(aggregates, states, theme_texts, terms)| {
+                let tx = AggregateTx {
+                    aggregates,
+                    states,
+                    theme_texts,
+                    terms,
+                };
+                for contribution in &merged {
+                    tx.add(contribution, 1)?;
                 }
                 states.insert(report.as_bytes(), state_bytes.as_slice())?;
                 Ok(())
             })
-            .map_err(super::sled_store::transaction_error)?;
+            .map_err(transaction_error)?;
         drop(guard);
         self.flusher.wait_durable()?;
         Ok(state.ready)

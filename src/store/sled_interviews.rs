@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::StoreError;
 use super::interviews::{InterviewIter, InterviewStore, InterviewWrite, NoteIter, NoteWrite};
+use super::sled_aggregates::AggregateTx;
 use super::sled_store::{SledStore, backend, decode, encode, form_key, form_prefix};
 use crate::interview::{Interview, InterviewEvent, Note};
 
@@ -32,6 +33,19 @@ fn client_id_key(interview: Uuid, client_id: &str) -> Vec<u8> {
 struct Counters {
     #[serde(default)]
     last_event_id: u64,
+}
+
+/// The theme counts' errors, in this module's error type.
+fn aggregate_error(
+    e: ConflictableTransactionError<String>,
+) -> ConflictableTransactionError<StoreError> {
+    match e {
+        ConflictableTransactionError::Abort(reason) => {
+            ConflictableTransactionError::Abort(StoreError::Corrupt(reason))
+        }
+        ConflictableTransactionError::Conflict => ConflictableTransactionError::Conflict,
+        ConflictableTransactionError::Storage(e) => ConflictableTransactionError::Storage(e),
+    }
 }
 
 fn write_error(e: TransactionError<StoreError>) -> StoreError {
@@ -155,42 +169,68 @@ impl InterviewStore for SledStore {
             NoteWrite::Put(note) => (Some((note, encode(note)?)), None),
             NoteWrite::Remove(note) => (None, Some((note, self.event_keys_of_note(id, note.seq)?))),
         };
+        let guard = self.lock()?;
         (
             &self.interviews,
             &self.notes,
             &self.note_client_ids,
             &self.interview_events,
+            &self.aggregates,
+            &self.aggregate_state,
+            &self.theme_texts,
+            &self.terms,
         )
-            .transaction(|(interviews, notes, client_ids, events)| {
-                let stored = interviews
-                    .get(id.as_bytes())?
-                    .ok_or_else(|| abort("the interview is not stored"))?;
-                let counters: Counters =
-                    decode(&stored).map_err(ConflictableTransactionError::Abort)?;
-                if counters.last_event_id != change.expected_last_event_id {
-                    return Err(abort("the interview changed during the write"));
-                }
-                interviews.insert(id.as_bytes(), record.as_slice())?;
-                if let Some((note, bytes)) = &put {
-                    notes.insert(numbered_key(id, note.seq), bytes.as_slice())?;
-                    if let Some(client_id) = &note.client_id {
-                        let key = client_id_key(id, client_id);
-                        client_ids.insert(key, &note.seq.to_be_bytes())?;
+            .transaction(
+                |(
+                    interviews,
+                    notes,
+                    client_ids,
+                    events,
+                    aggregates,
+                    states,
+                    theme_texts,
+                    terms,
+                )| {
+                    let stored = interviews
+                        .get(id.as_bytes())?
+                        .ok_or_else(|| abort("the interview is not stored"))?;
+                    let counters: Counters =
+                        decode(&stored).map_err(ConflictableTransactionError::Abort)?;
+                    if counters.last_event_id != change.expected_last_event_id {
+                        return Err(abort("the interview changed during the write"));
                     }
-                }
-                if let Some((note, event_keys)) = &removed {
-                    notes.remove(numbered_key(id, note.seq))?;
-                    if let Some(client_id) = &note.client_id {
-                        client_ids.remove(client_id_key(id, client_id))?;
+                    interviews.insert(id.as_bytes(), record.as_slice())?;
+                    if let Some((note, bytes)) = &put {
+                        notes.insert(numbered_key(id, note.seq), bytes.as_slice())?;
+                        if let Some(client_id) = &note.client_id {
+                            let key = client_id_key(id, client_id);
+                            client_ids.insert(key, &note.seq.to_be_bytes())?;
+                        }
                     }
-                    for key in event_keys {
-                        events.remove(key)?;
+                    if let Some((note, event_keys)) = &removed {
+                        notes.remove(numbered_key(id, note.seq))?;
+                        if let Some(client_id) = &note.client_id {
+                            client_ids.remove(client_id_key(id, client_id))?;
+                        }
+                        for key in event_keys {
+                            events.remove(key)?;
+                        }
                     }
-                }
-                events.insert(event_key.as_slice(), event.as_slice())?;
-                Ok(())
-            })
+                    events.insert(event_key.as_slice(), event.as_slice())?;
+                    let tx = AggregateTx {
+                        aggregates,
+                        states,
+                        theme_texts,
+                        terms,
+                    };
+                    tx.apply(change.retract, None, -1)
+                        .map_err(aggregate_error)?;
+                    tx.apply(change.add, None, 1).map_err(aggregate_error)?;
+                    Ok(())
+                },
+            )
             .map_err(write_error)?;
+        drop(guard);
         self.flusher.wait_durable()
     }
 

@@ -13,9 +13,10 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 use uuid::Uuid;
 
 use super::flusher::Flusher;
-use super::sled_aggregates::apply_contributions;
+use super::sled_aggregates::AggregateTx;
 use super::{
-    AggregateState, Contribution, ContributionsOf, ResponseIter, Store, StoreError, StoredResponse,
+    AggregateState, Contribution, ContributionsOf, Contributors, ResponseIter, Store, StoreError,
+    StoredResponse, ThemeTextIter,
 };
 use crate::form::Form;
 
@@ -37,6 +38,8 @@ pub struct SledStore {
     pub(super) meta: sled::Tree,
     pub(super) aggregates: sled::Tree,
     pub(super) aggregate_state: sled::Tree,
+    pub(super) theme_texts: sled::Tree,
+    pub(super) terms: sled::Tree,
     /// Serialises aggregate writers with rebuild batches (see `sled_aggregates`).
     pub(super) aggregate_lock: std::sync::Mutex<()>,
     pub(super) interviews: sled::Tree,
@@ -107,6 +110,8 @@ impl SledStore {
             meta: tree("meta")?,
             aggregates: tree("aggregates")?,
             aggregate_state: tree("aggregate_state")?,
+            theme_texts: tree("theme_texts")?,
+            terms: tree("terms")?,
             aggregate_lock: std::sync::Mutex::new(()),
             interviews: tree("interviews")?,
             interviews_by_guide: tree("interviews_by_guide")?,
@@ -181,17 +186,27 @@ impl Store for SledStore {
             &self.revisions,
             &self.aggregates,
             &self.aggregate_state,
+            &self.theme_texts,
+            &self.terms,
         )
-            .transaction(|(responses, by_form, revisions, aggregates, states)| {
-                responses.insert(id.as_slice(), record.as_slice())?;
-                by_form.insert(index_key.as_slice(), &[] as &[u8])?;
-                if let Some(snapshot) = &snapshot
-                    && revisions.get(revision_key.as_slice())?.is_none()
-                {
-                    revisions.insert(revision_key.as_slice(), snapshot.as_slice())?;
-                }
-                apply_contributions(aggregates, states, response.id, contributions, 1)
-            })
+            .transaction(
+                |(responses, by_form, revisions, aggregates, states, theme_texts, terms)| {
+                    responses.insert(id.as_slice(), record.as_slice())?;
+                    by_form.insert(index_key.as_slice(), &[] as &[u8])?;
+                    if let Some(snapshot) = &snapshot
+                        && revisions.get(revision_key.as_slice())?.is_none()
+                    {
+                        revisions.insert(revision_key.as_slice(), snapshot.as_slice())?;
+                    }
+                    let tx = AggregateTx {
+                        aggregates,
+                        states,
+                        theme_texts,
+                        terms,
+                    };
+                    tx.apply(contributions, Some(response.id), 1)
+                },
+            )
             .map_err(transaction_error)?;
         drop(guard);
         self.flusher.wait_durable()
@@ -212,18 +227,28 @@ impl Store for SledStore {
             &self.responses_by_form,
             &self.aggregates,
             &self.aggregate_state,
+            &self.theme_texts,
+            &self.terms,
         )
-            .transaction(|(responses, by_form, aggregates, states)| {
-                let Some(bytes) = responses.get(id.as_bytes())? else {
-                    return Ok(None);
-                };
-                let existing: StoredResponse = serde_json::from_slice(&bytes)
-                    .map_err(|e| ConflictableTransactionError::Abort(e.to_string()))?;
-                responses.remove(id.as_bytes().as_slice())?;
-                by_form.remove(form_key(&existing.form, id.as_bytes()))?;
-                apply_contributions(aggregates, states, id, &contributions_of(&existing), -1)?;
-                Ok(Some(existing))
-            })
+            .transaction(
+                |(responses, by_form, aggregates, states, theme_texts, terms)| {
+                    let Some(bytes) = responses.get(id.as_bytes())? else {
+                        return Ok(None);
+                    };
+                    let existing: StoredResponse = serde_json::from_slice(&bytes)
+                        .map_err(|e| ConflictableTransactionError::Abort(e.to_string()))?;
+                    responses.remove(id.as_bytes().as_slice())?;
+                    by_form.remove(form_key(&existing.form, id.as_bytes()))?;
+                    let tx = AggregateTx {
+                        aggregates,
+                        states,
+                        theme_texts,
+                        terms,
+                    };
+                    tx.apply(&contributions_of(&existing), Some(id), -1)?;
+                    Ok(Some(existing))
+                },
+            )
             .map_err(transaction_error)?;
         drop(guard);
         if removed.is_some() {
@@ -282,8 +307,20 @@ impl Store for SledStore {
         report: &str,
         form_id: &str,
         batch: usize,
-        contributions: ContributionsOf,
+        contributors: &Contributors,
     ) -> Result<bool, StoreError> {
-        self.rebuild_batch(report, form_id, batch, contributions)
+        self.rebuild_batch(report, form_id, batch, contributors)
+    }
+
+    fn theme_texts(&self, report: &str, theme: &str) -> ThemeTextIter {
+        self.read_theme_texts(report, theme)
+    }
+
+    fn terms(
+        &self,
+        report: &str,
+        include: &dyn Fn(&str) -> bool,
+    ) -> Result<std::collections::BTreeMap<String, u64>, StoreError> {
+        self.read_terms(report, include)
     }
 }

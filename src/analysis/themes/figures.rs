@@ -1,0 +1,82 @@
+//! A report's theme counts, quotes and uncoded terms, from its aggregates and theme index.
+
+use std::collections::BTreeMap;
+
+use crate::analysis::aggregate::{INTERVIEW, SURVEY, SegmentStats};
+use crate::analysis::figures::{Ordered, SegmentInfo, TermCount, ThemeCell, ThemeFigures};
+use crate::report::ReportDef;
+use crate::store::{Store, StoreError};
+
+pub const QUOTES: usize = 3;
+pub const UNCODED_TERMS: usize = 15;
+
+/// The quotes of a theme: texts from unsuppressed segments, interview quotes first.
+fn quotes(
+    store: &dyn Store,
+    report: &ReportDef,
+    theme: &str,
+    shown: &[&str],
+) -> Result<Vec<String>, StoreError> {
+    let mut quotes = Vec::new();
+    for record in store.theme_texts(&report.id, theme) {
+        let record = record?;
+        if shown.contains(&record.segment.as_str()) && !quotes.contains(&record.text) {
+            quotes.push(record.text);
+            if quotes.len() == QUOTES {
+                break;
+            }
+        }
+    }
+    Ok(quotes)
+}
+
+pub fn theme_figures(
+    store: &dyn Store,
+    report: &ReportDef,
+    segments: &[SegmentInfo],
+    aggregates: &BTreeMap<String, SegmentStats>,
+) -> Result<(Vec<ThemeFigures>, Vec<TermCount>), StoreError> {
+    let shown: Vec<&str> = segments
+        .iter()
+        .filter(|s| !s.suppressed)
+        .map(|s| s.name.as_str())
+        .collect();
+    let mut themes = Vec::new();
+    for name in &report.codebook.names {
+        let mut cells = Vec::new();
+        let mut by_segment = Vec::new();
+        for segment in &shown {
+            let sources = aggregates.get(*segment).and_then(|s| s.themes.get(name));
+            let mut texts = 0;
+            for source in [SURVEY, INTERVIEW] {
+                let Some(tally) = sources.and_then(|s| s.get(source)) else {
+                    continue;
+                };
+                texts += tally.texts.max(0) as u64;
+                cells.push(ThemeCell {
+                    segment: segment.to_string(),
+                    source: source.to_string(),
+                    responses: tally.texts.max(0) as u64,
+                    mentions: tally.mentions.max(0) as u64,
+                });
+            }
+            by_segment.push((segment.to_string(), texts));
+        }
+        themes.push(ThemeFigures {
+            name: name.clone(),
+            responses: cells.iter().map(|c| c.responses).sum(),
+            mentions: cells.iter().map(|c| c.mentions).sum(),
+            by_segment: Ordered(by_segment),
+            quotes: quotes(store, report, name, &shown)?,
+            cells,
+        });
+    }
+    let counts = store.terms(&report.id, &|segment| shown.contains(&segment))?;
+    let mut terms: Vec<TermCount> = counts
+        .into_iter()
+        .map(|(term, count)| TermCount { term, count })
+        .collect();
+    terms.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.term.cmp(&b.term)));
+    terms.truncate(UNCODED_TERMS);
+    Ok((themes, terms))
+}
