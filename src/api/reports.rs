@@ -12,10 +12,11 @@ use super::auth::require;
 use super::error::ApiError;
 use super::stream::stream_blocking;
 use crate::analysis::figures::ReportFigures;
+use crate::analysis::themes::drill::{ThemeTexts, theme_texts};
 use crate::analysis::{ReportOutcome, report_figures};
 use crate::app::AppState;
 use crate::auth::Role;
-use crate::export::write_segments_csv;
+use crate::export::{write_segments_csv, write_themes_csv};
 use crate::report::ReportDef;
 
 #[derive(Debug, Object)]
@@ -45,6 +46,26 @@ impl ReportsApi {
             .reports
             .get(id)
             .ok_or_else(|| ApiError::not_found(format!("no report with id '{id}'")))
+    }
+
+    /// A theme's texts, or 404 for a theme the codebook does not have.
+    pub async fn drill_down(
+        &self,
+        report: Arc<ReportDef>,
+        theme: String,
+    ) -> Result<ThemeTexts, ApiError> {
+        if !report.codebook.names.contains(&theme) {
+            return Err(ApiError::not_found(format!(
+                "report '{}' has no theme '{theme}'",
+                report.id
+            )));
+        }
+        let figures = self.figures(report.clone()).await?;
+        let state = self.state.clone();
+        Ok(tokio::task::spawn_blocking(move || {
+            theme_texts(state.store.as_ref(), &report, &figures, &theme)
+        })
+        .await??)
     }
 
     /// The figures, or 503 with progress while the aggregates are being rebuilt.
@@ -94,6 +115,35 @@ impl ReportsApi {
         require(&self.state, req, Role::Researcher)?;
         let figures = self.figures(self.report(&id.0)?).await?;
         serde_json::to_value(figures)
+            .map(Json)
+            .map_err(ApiError::internal)
+    }
+
+    /// Theme counts as CSV: theme, segment, source, responses, mentions.
+    #[oai(path = "/reports/:id/themes.csv", method = "get")]
+    async fn themes_csv(&self, req: &Request, id: Path<String>) -> Result<ReportCsv, ApiError> {
+        require(&self.state, req, Role::Researcher)?;
+        let figures = self.figures(self.report(&id.0)?).await?;
+        let filename = format!("attachment; filename=\"{}-themes.csv\"", figures.id);
+        let body = stream_blocking(format!("the themes CSV of {}", figures.id), move |out| {
+            write_themes_csv(out, &figures)
+        });
+        Ok(ReportCsv::Ok(Binary(body), filename))
+    }
+
+    /// Every text that mentions a theme (from unsuppressed segments), interview quotes first,
+    /// with the byte ranges of the matched words.
+    #[oai(path = "/reports/:id/themes/:theme", method = "get")]
+    async fn theme_texts(
+        &self,
+        req: &Request,
+        id: Path<String>,
+        theme: Path<String>,
+    ) -> Result<Json<serde_json::Value>, ApiError> {
+        require(&self.state, req, Role::Researcher)?;
+        let report = self.report(&id.0)?;
+        let drill = self.drill_down(report, theme.0).await?;
+        serde_json::to_value(drill)
             .map(Json)
             .map_err(ApiError::internal)
     }

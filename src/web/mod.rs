@@ -8,6 +8,7 @@ mod paging;
 mod report_page;
 mod survey;
 mod survey_view;
+mod theme_page;
 
 use std::sync::Arc;
 
@@ -26,6 +27,7 @@ pub fn routes() -> Route {
         .at("/", get(index))
         .at("/s/:id", get(survey::show).post(survey::answer))
         .at("/r/:id", get(report_page::show))
+        .at("/r/:id/themes/:theme", get(theme_page::show))
         .at("/login", get(login::show).post(login::submit))
         .at("/logout", poem::post(login::logout))
         .at("/i", get(interviews::index))

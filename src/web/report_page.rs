@@ -11,7 +11,7 @@ use poem::web::{Data, Path};
 use poem::{Request, Response, handler};
 
 use super::{deny_unless_staff, message_page, render};
-use crate::analysis::figures::{Figures, Interval, QuestionFigures, ReportFigures};
+use crate::analysis::figures::{Figures, Interval, QuestionFigures, ReportFigures, ThemeFigures};
 use crate::analysis::summary::{describe_test, is_significant};
 use crate::analysis::{ReportOutcome, report_figures};
 use crate::app::AppState;
@@ -72,6 +72,15 @@ pub struct QuestionView {
     pub significant: bool,
 }
 
+pub struct ThemeView {
+    pub name: String,
+    pub link: String,
+    pub responses: u64,
+    pub mentions: u64,
+    pub chart: ChartView,
+    pub quotes: Vec<String>,
+}
+
 #[derive(Template)]
 #[template(path = "report.html")]
 struct ReportPage {
@@ -84,6 +93,8 @@ struct ReportPage {
     shown: Vec<(String, u64)>,
     suppressed: Vec<String>,
     questions: Vec<QuestionView>,
+    themes: Vec<ThemeView>,
+    terms: Vec<(String, u64)>,
 }
 
 #[derive(Template)]
@@ -244,8 +255,68 @@ fn question_view(q: &QuestionFigures) -> QuestionView {
     }
 }
 
+/// One bar per unsuppressed segment: the texts that mention the theme, on a scale shared by
+/// every theme so that bars compare across themes.
+fn theme_view(report_id: &str, theme: &ThemeFigures, largest: u64) -> ThemeView {
+    let bars = theme
+        .by_segment
+        .0
+        .iter()
+        .enumerate()
+        .map(|(i, (segment, count))| {
+            scaled_bar(
+                segment,
+                *count as f64,
+                None,
+                (0.0, largest.max(1) as f64),
+                0.0,
+                i as f64 * ROW,
+                count.to_string(),
+            )
+        })
+        .collect::<Vec<_>>();
+    let height = (bars.len().max(1) as f64) * ROW;
+    let encoded: String = form_urlencoded::byte_serialize(theme.name.as_bytes()).collect();
+    ThemeView {
+        name: theme.name.clone(),
+        link: format!("/r/{report_id}/themes/{}", encoded.replace('+', "%20")),
+        responses: theme.responses,
+        mentions: theme.mentions,
+        chart: ChartView {
+            height,
+            width: LABEL_WIDTH + BAR_AREA + 60.0,
+            caption: String::new(),
+            groups: vec![GroupView {
+                segment: theme.name.clone(),
+                n: theme.responses,
+                y: 0.0,
+                bars,
+            }],
+        },
+        quotes: theme.quotes.clone(),
+    }
+}
+
 fn page(report: ReportFigures) -> ReportPage {
+    let largest = report
+        .themes
+        .iter()
+        .flat_map(|t| t.by_segment.0.iter().map(|(_, c)| *c))
+        .max()
+        .unwrap_or(0);
+    let themes = report
+        .themes
+        .iter()
+        .map(|t| theme_view(&report.id, t, largest))
+        .collect();
+    let terms = report
+        .uncoded_terms
+        .iter()
+        .map(|t| (t.term.clone(), t.count))
+        .collect();
     ReportPage {
+        themes,
+        terms,
         shown: report
             .segments
             .iter()

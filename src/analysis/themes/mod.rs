@@ -1,6 +1,7 @@
 //! Theme counts across open-ended answers and interview notes.
 
 pub mod codebook;
+pub mod drill;
 pub mod figures;
 pub mod matcher;
 
