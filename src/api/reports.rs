@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use poem::{Body, Request};
-use poem_openapi::param::Path;
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
@@ -121,12 +121,18 @@ impl ReportsApi {
 
     /// Theme counts as CSV: theme, segment, source, responses, mentions.
     #[oai(path = "/reports/:id/themes.csv", method = "get")]
-    async fn themes_csv(&self, req: &Request, id: Path<String>) -> Result<ReportCsv, ApiError> {
+    async fn themes_csv(
+        &self,
+        req: &Request,
+        id: Path<String>,
+        bom: Query<Option<String>>,
+    ) -> Result<ReportCsv, ApiError> {
         require(&self.state, req, Role::Researcher)?;
         let figures = self.figures(self.report(&id.0)?).await?;
         let filename = format!("attachment; filename=\"{}-themes.csv\"", figures.id);
+        let bom_requested = super::responses::flag(&bom.0);
         let body = stream_blocking(format!("the themes CSV of {}", figures.id), move |out| {
-            write_themes_csv(out, &figures)
+            write_themes_csv(out, &figures, bom_requested)
         });
         Ok(ReportCsv::Ok(Binary(body), filename))
     }
@@ -150,12 +156,18 @@ impl ReportsApi {
 
     /// The same figures as CSV, one row per question × segment × option or measure.
     #[oai(path = "/reports/:id/segments.csv", method = "get")]
-    async fn segments_csv(&self, req: &Request, id: Path<String>) -> Result<ReportCsv, ApiError> {
+    async fn segments_csv(
+        &self,
+        req: &Request,
+        id: Path<String>,
+        bom: Query<Option<String>>,
+    ) -> Result<ReportCsv, ApiError> {
         require(&self.state, req, Role::Researcher)?;
         let figures = self.figures(self.report(&id.0)?).await?;
         let filename = format!("attachment; filename=\"{}-segments.csv\"", figures.id);
+        let bom_requested = super::responses::flag(&bom.0);
         let body = stream_blocking(format!("the segments CSV of {}", figures.id), move |out| {
-            write_segments_csv(out, &figures)
+            write_segments_csv(out, &figures, bom_requested)
         });
         Ok(ReportCsv::Ok(Binary(body), filename))
     }

@@ -22,6 +22,20 @@ pub enum ExportError {
     Csv(#[from] csv::Error),
 }
 
+/// A CSV writer with the project's rules: RFC 4180 quoting, CRLF line ends, and a UTF-8
+/// byte-order mark first when asked for (Excel needs it to read UTF-8).
+pub fn csv_writer<W: std::io::Write>(
+    mut out: W,
+    byte_order_mark: bool,
+) -> Result<csv::Writer<W>, ExportError> {
+    if byte_order_mark {
+        out.write_all("\u{feff}".as_bytes())?;
+    }
+    Ok(csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out))
+}
+
 /// Prefixes `'` to text a spreadsheet would run as a formula (OWASP CSV injection).
 pub fn guard_formula(text: &str) -> String {
     match text.chars().next() {

@@ -100,13 +100,7 @@ pub fn write_notes_csv<W: Write>(
     options: ExportOptions,
 ) -> Result<(), ExportError> {
     let attributes = attribute_columns(guide, interviews, options);
-    let mut out = out;
-    if options.byte_order_mark {
-        out.write_all("\u{feff}".as_bytes())?;
-    }
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(out);
+    let mut writer = super::csv_writer(out, options.byte_order_mark)?;
     let mut header = vec!["interview_id".to_string(), "participant".to_string()];
     header.extend(attributes.iter().map(|c| c.id.clone()));
     header.extend(

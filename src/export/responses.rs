@@ -183,13 +183,7 @@ pub fn write_responses_csv<W: Write>(
     options: ExportOptions,
 ) -> Result<(), ExportError> {
     let columns = plan_columns(current, older, options);
-    let mut out = out;
-    if options.byte_order_mark {
-        out.write_all("\u{feff}".as_bytes())?;
-    }
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(out);
+    let mut writer = super::csv_writer(out, options.byte_order_mark)?;
     writer.write_record(columns.iter().map(header))?;
     let mut record: Vec<String> = Vec::with_capacity(columns.len());
     for response in responses {

@@ -131,10 +131,12 @@ fn question_rows(report: &ReportFigures, q: &QuestionFigures) -> Vec<Row> {
     rows
 }
 
-pub fn write_segments_csv<W: Write>(out: W, report: &ReportFigures) -> Result<(), ExportError> {
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(out);
+pub fn write_segments_csv<W: Write>(
+    out: W,
+    report: &ReportFigures,
+    byte_order_mark: bool,
+) -> Result<(), ExportError> {
+    let mut writer = super::csv_writer(out, byte_order_mark)?;
     writer.write_record([
         "question_id",
         "question_type",

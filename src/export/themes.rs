@@ -8,10 +8,12 @@ use std::io::Write;
 use super::{ExportError, guard_formula};
 use crate::analysis::figures::ReportFigures;
 
-pub fn write_themes_csv<W: Write>(out: W, report: &ReportFigures) -> Result<(), ExportError> {
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(out);
+pub fn write_themes_csv<W: Write>(
+    out: W,
+    report: &ReportFigures,
+    byte_order_mark: bool,
+) -> Result<(), ExportError> {
+    let mut writer = super::csv_writer(out, byte_order_mark)?;
     writer.write_record(["theme", "segment", "source", "responses", "mentions"])?;
     for theme in &report.themes {
         for cell in &theme.cells {
