@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fieldnotes::app;
-use fieldnotes::config::{Config, Secret};
+use fieldnotes::config::{Config, MailConfig, Secret};
 use tokio::sync::oneshot;
 
 pub const RESEARCHER: &str = "researcher-test-token";
@@ -48,14 +48,20 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(forms: &Path) -> TestServer {
+        Self::start_with(forms, &reports_for(forms), MailConfig::default()).await
+    }
+
+    /// With a reports directory and mail settings of the test's choosing.
+    pub async fn start_with(forms: &Path, reports: &Path, mail: MailConfig) -> TestServer {
         let data = tempfile::tempdir().expect("temp dir");
         let config = Config {
             addr: "127.0.0.1:0".into(),
             data_dir: data.path().to_path_buf(),
             forms_dir: forms.to_path_buf(),
-            reports_dir: reports_for(forms),
+            reports_dir: reports.to_path_buf(),
             researcher_token: Some(Secret::new(RESEARCHER)),
             interviewer_token: Some(Secret::new(INTERVIEWER)),
+            mail,
         };
         let prepared = app::prepare(&config).expect("app prepares");
         let listener = app::bind("127.0.0.1:0").await.expect("bind");
