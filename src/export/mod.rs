@@ -3,10 +3,12 @@
 mod notes;
 mod responses;
 mod segments;
+mod themes;
 
 pub use notes::write_notes_csv;
 pub use responses::{ExportOptions, write_responses_csv};
 pub use segments::write_segments_csv;
+pub use themes::write_themes_csv;
 
 use crate::store::StoreError;
 

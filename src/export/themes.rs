@@ -1,0 +1,78 @@
+//! The themes CSV of a report: one row per theme × segment × source (`survey` answers or
+//! `interview` notes), with the texts that mention the theme and its occurrences.
+//!
+//! Columns: `theme`, `segment`, `source`, `responses`, `mentions`. Suppressed segments have
+//! no rows, as in the report JSON.
+
+use std::io::Write;
+
+use super::{ExportError, guard_formula};
+use crate::analysis::figures::ReportFigures;
+
+pub fn write_themes_csv<W: Write>(out: W, report: &ReportFigures) -> Result<(), ExportError> {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
+    writer.write_record(["theme", "segment", "source", "responses", "mentions"])?;
+    for theme in &report.themes {
+        for cell in &theme.cells {
+            writer.write_record([
+                guard_formula(&theme.name),
+                guard_formula(&cell.segment),
+                guard_formula(&cell.source),
+                cell.responses.to_string(),
+                cell.mentions.to_string(),
+            ])?;
+        }
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::figures::{Ordered, ThemeCell, ThemeFigures};
+
+    #[test]
+    fn one_row_per_cell_with_formulas_defused() {
+        let report = ReportFigures {
+            id: "r".into(),
+            title: "R".into(),
+            form: "f".into(),
+            responses: 3,
+            segment_by: "plan".into(),
+            min_cell: 1,
+            segments: Vec::new(),
+            questions: Vec::new(),
+            themes: vec![ThemeFigures {
+                name: "=Price".into(),
+                responses: 3,
+                mentions: 4,
+                by_segment: Ordered(vec![("Free".into(), 3)]),
+                cells: vec![
+                    ThemeCell {
+                        segment: "Free".into(),
+                        source: "survey".into(),
+                        responses: 2,
+                        mentions: 3,
+                    },
+                    ThemeCell {
+                        segment: "Free".into(),
+                        source: "interview".into(),
+                        responses: 1,
+                        mentions: 1,
+                    },
+                ],
+                quotes: Vec::new(),
+            }],
+            uncoded_terms: Vec::new(),
+        };
+        let mut out = Vec::new();
+        write_themes_csv(&mut out, &report).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "theme,segment,source,responses,mentions\r\n'=Price,Free,survey,2,3\r\n'=Price,Free,interview,1,1\r\n"
+        );
+    }
+}
