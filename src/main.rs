@@ -137,6 +137,8 @@ fn mail_config() -> Result<MailConfig, String> {
 
 fn serve(addr: String, dirs: Dirs) -> Result<(), String> {
     tracing_subscriber::fmt()
+        // Colour only on a terminal: a log file or journal gets plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,poem=warn".into()),

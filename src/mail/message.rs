@@ -224,15 +224,21 @@ fn view(input: &SummaryInput) -> View {
         .iter()
         .any(|q| q.kind == "nps" && q.test.as_ref().is_some_and(is_significant));
     let tested = f.questions.iter().filter(|q| q.test.is_some()).count();
-    let no_difference = match (all_differences.is_empty() && !significant_nps, tested) {
-        (false, _) => None,
-        (true, 0) => Some(format!(
+    let no_difference = match (all_differences.is_empty(), tested, significant_nps) {
+        (false, _, _) => None,
+        (true, 0, _) => Some(format!(
             "Not enough segments with at least {} responses to compare yet.",
             f.min_cell
         )),
-        (true, _) => Some(format!(
-            "None of the {} tested questions differs significantly between segments (p < 0.05).",
-            tested
+        (true, _, true) => {
+            Some("Apart from the NPS above, no question differs significantly between segments (p < 0.05).".into())
+        }
+        (true, 1, false) => Some(
+            "The one question tested does not differ significantly between segments (p < 0.05)."
+                .into(),
+        ),
+        (true, _, false) => Some(format!(
+            "None of the {tested} questions tested differs significantly between segments (p < 0.05)."
         )),
     };
     let more_differences = all_differences.len().saturating_sub(MAX_DIFFERENCES);
@@ -457,7 +463,80 @@ pub fn to_message(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::figures::{Ordered, SegmentInfo, TermCount, ThemeCell};
+    use crate::analysis::figures::{
+        Ordered, SegmentFigures, SegmentInfo, TermCount, TestFigures, ThemeCell,
+    };
+
+    fn choice(segment: &str, percent: &[(&str, f64)]) -> SegmentFigures {
+        SegmentFigures {
+            segment: segment.into(),
+            figures: Figures {
+                n: 10,
+                percent: Some(Ordered(
+                    percent.iter().map(|(o, p)| (o.to_string(), *p)).collect(),
+                )),
+                ..Figures::default()
+            },
+        }
+    }
+
+    fn test(name: &'static str, p_value: f64) -> Option<TestFigures> {
+        Some(TestFigures {
+            name,
+            statistic: 9.5,
+            df: serde_json::json!(1),
+            p_value,
+            cramers_v: None,
+            low_expected: None,
+        })
+    }
+
+    #[test]
+    fn only_significant_differences_are_headlines() {
+        let mut f = figures();
+        f.questions = vec![
+            QuestionFigures {
+                id: "tool".into(),
+                kind: "single",
+                text: "Main tool?".into(),
+                overall: Figures::default(),
+                by_segment: vec![
+                    choice("Free", &[("Slack", 60.0), ("Jira", 40.0)]),
+                    choice("Pro", &[("Slack", 10.0), ("Jira", 90.0)]),
+                ],
+                test: test("chi_square", 0.002),
+            },
+            QuestionFigures {
+                id: "size".into(),
+                kind: "single",
+                text: "Team size?".into(),
+                overall: Figures::default(),
+                by_segment: vec![
+                    choice("Free", &[("1", 50.0)]),
+                    choice("Pro", &[("1", 55.0)]),
+                ],
+                test: test("chi_square", 0.4),
+            },
+        ];
+        let summary = compose(&input(&f, None)).unwrap();
+        assert!(
+            summary
+                .text
+                .contains("The answers for “Main tool?” differs significantly")
+        );
+        assert!(summary.text.contains("Free: Slack (60%)"));
+        assert!(summary.text.contains("Pro: Jira (90%)"));
+        assert!(!summary.text.contains("Team size?"));
+        assert!(summary.html.contains("Free: Slack (60%) · Pro: Jira (90%)"));
+
+        f.questions.remove(0);
+        let summary = compose(&input(&f, None)).unwrap();
+        assert!(
+            summary
+                .text
+                .contains("The one question tested does not differ significantly between segments")
+        );
+    }
 
     fn figures() -> ReportFigures {
         ReportFigures {
