@@ -4,6 +4,7 @@
 
 pub mod chrome;
 pub mod interviews;
+pub mod smtp;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -133,6 +134,15 @@ pub struct ServerProcess {
     pub base: String,
 }
 
+/// The variables that decide where mail goes.
+pub const MAIL_VARIABLES: [&str; 5] = [
+    "FIELDNOTES_SMTP_URL",
+    "FIELDNOTES_SMTP_USER",
+    "FIELDNOTES_SMTP_PASSWORD",
+    "FIELDNOTES_MAIL_FROM",
+    "FIELDNOTES_PUBLIC_URL",
+];
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -151,7 +161,31 @@ impl ServerProcess {
         reports: &Path,
         port: u16,
     ) -> ServerProcess {
-        let child = Command::new(env!("CARGO_BIN_EXE_fieldnotes"))
+        Self::start_with_env(data, forms, reports, port, &[], None)
+    }
+
+    /// With extra environment variables (mail settings) and, when `log` is given, standard
+    /// output and error appended to that file. Mail variables of the test's own environment
+    /// are never passed on, so a developer's settings cannot send test mail anywhere.
+    pub fn start_with_env(
+        data: &Path,
+        forms: &Path,
+        reports: &Path,
+        port: u16,
+        env: &[(&str, &str)],
+        log: Option<&Path>,
+    ) -> ServerProcess {
+        let output = |log: Option<&Path>| match log {
+            Some(path) => std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map(Stdio::from)
+                .expect("the log file opens"),
+            None => Stdio::null(),
+        };
+        let mut command = Command::new(env!("CARGO_BIN_EXE_fieldnotes"));
+        command
             .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
             .arg("--data")
             .arg(data)
@@ -160,9 +194,14 @@ impl ServerProcess {
             .arg("--reports")
             .arg(reports)
             .env("FIELDNOTES_RESEARCHER_TOKEN", RESEARCHER)
-            .env("FIELDNOTES_INTERVIEWER_TOKEN", INTERVIEWER)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .env("FIELDNOTES_INTERVIEWER_TOKEN", INTERVIEWER);
+        for name in MAIL_VARIABLES {
+            command.env_remove(name);
+        }
+        let child = command
+            .envs(env.iter().copied())
+            .stdout(output(log))
+            .stderr(output(log))
             .spawn()
             .expect("the fieldnotes binary starts");
         let server = ServerProcess {
