@@ -17,6 +17,7 @@ use crate::auth::{Tokens, load_or_generate_token};
 use crate::config::Config;
 use crate::form::{Catalog, Problem, load_dir_lenient};
 use crate::interview::Interviews;
+use crate::mail::{MailError, Summaries, scheduler};
 use crate::report::{Reports, load_reports};
 use crate::store::{SledStore, Store, StoreError};
 use crate::{api, web};
@@ -30,6 +31,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub tokens: Tokens,
     pub interviews: Arc<Interviews>,
+    /// Report summaries by email: the transport, the sender and what was sent when.
+    pub mail: Arc<Summaries>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +48,8 @@ pub enum StartError {
     },
     #[error("cannot listen on {addr}: {reason}")]
     Bind { addr: String, reason: String },
+    #[error("mail settings: {0}")]
+    Mail(#[from] MailError),
 }
 
 fn problems_text(problems: &[Problem]) -> String {
@@ -121,6 +126,7 @@ fn note_counter(catalog: &Catalog, reports: &Reports) -> crate::interview::NoteC
 pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
     let (catalog, reports) = load_files(config)?;
     let store = Arc::new(SledStore::open(&config.db_dir())?);
+    let mail = Summaries::new(&config.mail, config.outbox_dir(), store.clone())?;
     let (researcher, token_origin, new_token) = match &config.researcher_token {
         Some(token) => (token.clone(), TokenOrigin::Environment, None),
         None => {
@@ -148,6 +154,7 @@ pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
         store: store.clone(),
         tokens: Tokens::new(researcher, config.interviewer_token.clone()),
         interviews,
+        mail: Arc::new(mail),
     };
     Ok(Prepared {
         state: Arc::new(state),
@@ -216,6 +223,7 @@ fn too_large_response(path: &str) -> Response {
 }
 
 /// Serves until `shutdown` resolves. The listener is bound by the caller (tests bind port 0).
+/// The summary scheduler runs alongside and stops with the server.
 pub async fn serve(
     state: Arc<AppState>,
     listener: tokio::net::TcpListener,
@@ -225,9 +233,13 @@ pub async fn serve(
     let acceptor = TcpAcceptor::from_tokio(listener)?;
     start_rebuilds(&state).map_err(std::io::Error::other)?;
     tracing::info!("fieldnotes listening on http://{addr}");
-    Server::new_with_acceptor(acceptor)
+    tracing::info!("report summaries are sent {}", state.mail.describe());
+    let scheduler = scheduler::start(state.clone());
+    let served = Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(routes(state), shutdown, None)
-        .await
+        .await;
+    scheduler.stop().await;
+    served
 }
 
 /// Binds the configured address, naming it in the error when it is taken.

@@ -9,6 +9,7 @@ pub mod config;
 pub mod export;
 pub mod form;
 pub mod interview;
+pub mod mail;
 pub mod report;
 pub mod responses;
 pub mod store;

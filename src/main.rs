@@ -1,15 +1,17 @@
-//! The `fieldnotes` command line: serve, check, export.
+//! The `fieldnotes` command line: serve, check, report, export.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use fieldnotes::analysis::summary::text_summary;
 use fieldnotes::analysis::{ReportOutcome, rebuild, report_figures};
 use fieldnotes::app::{self, TokenOrigin};
-use fieldnotes::config::{Config, DEFAULT_ADDR, Secret};
+use fieldnotes::config::{Config, DEFAULT_ADDR, MailConfig, Secret};
 use fieldnotes::export::{ExportOptions, write_responses_csv};
 use fieldnotes::form::load_dir;
+use fieldnotes::mail::{Delivered, Occasion, Summaries};
 use fieldnotes::store::{ONE_PASS_CACHE_BYTES, SledStore, Store};
 
 #[derive(Parser)]
@@ -57,6 +59,10 @@ enum Command {
     Report {
         /// The report id
         report: String,
+        /// Also send the summary to the report's [email] recipients (through
+        /// FIELDNOTES_SMTP_URL, or into the outbox in the data directory)
+        #[arg(long)]
+        email: bool,
         #[command(flatten)]
         dirs: Dirs,
     },
@@ -85,7 +91,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve { addr, dirs } => serve(addr, dirs),
         Command::Check { forms, reports } => check(&forms, &reports),
-        Command::Report { report, dirs } => report_summary(&report, dirs),
+        Command::Report {
+            report,
+            email,
+            dirs,
+        } => report_summary(&report, email, dirs),
         Command::Export {
             form,
             out,
@@ -120,8 +130,15 @@ fn env_secret(name: &str) -> Option<Secret> {
         .map(|v| Secret::new(v.trim()))
 }
 
+/// Mail settings from the environment; errors never repeat a password.
+fn mail_config() -> Result<MailConfig, String> {
+    MailConfig::from_vars(|name| std::env::var(name).ok()).map_err(|e| format!("error: {e}"))
+}
+
 fn serve(addr: String, dirs: Dirs) -> Result<(), String> {
     tracing_subscriber::fmt()
+        // Colour only on a terminal: a log file or journal gets plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,poem=warn".into()),
@@ -134,6 +151,7 @@ fn serve(addr: String, dirs: Dirs) -> Result<(), String> {
         reports_dir: dirs.reports,
         researcher_token: env_secret("FIELDNOTES_RESEARCHER_TOKEN"),
         interviewer_token: env_secret("FIELDNOTES_INTERVIEWER_TOKEN"),
+        mail: mail_config()?,
     };
     let prepared = app::prepare(&config).map_err(|e| format!("error: {e}"))?;
     match (&prepared.token_origin, &prepared.new_token) {
@@ -178,11 +196,16 @@ fn check(forms: &std::path::Path, reports: &std::path::Path) -> Result<(), Strin
     Ok(())
 }
 
-fn report_summary(id: &str, dirs: Dirs) -> Result<(), String> {
+fn report_summary(id: &str, email: bool, dirs: Dirs) -> Result<(), String> {
     let config = Config {
         data_dir: dirs.data,
         forms_dir: dirs.forms,
         reports_dir: dirs.reports,
+        mail: if email {
+            mail_config()?
+        } else {
+            MailConfig::default()
+        },
         ..Config::default()
     };
     let (catalog, reports) = app::load_files(&config).map_err(|e| e.to_string())?;
@@ -192,21 +215,57 @@ fn report_summary(id: &str, dirs: Dirs) -> Result<(), String> {
             config.reports_dir.display()
         )
     })?;
-    let store = SledStore::open_with_cache(&config.db_dir(), ONE_PASS_CACHE_BYTES)
-        .map_err(|e| format!("error: {e}"))?;
+    if email && report.email.is_none() {
+        return Err(format!(
+            "error: report '{id}' has no [email] section; add one with `to = [\"you@example.com\"]` to its file"
+        ));
+    }
+    let store = Arc::new(
+        SledStore::open_with_cache(&config.db_dir(), ONE_PASS_CACHE_BYTES)
+            .map_err(|e| format!("error: {e}"))?,
+    );
     // Offline there is no background task: bring stale aggregates up to date right here.
-    for stale in rebuild::stale_reports(&store, &reports).map_err(|e| format!("error: {e}"))? {
-        rebuild::rebuild(&store, &catalog, &reports, stale).map_err(|e| format!("error: {e}"))?;
+    for stale in
+        rebuild::stale_reports(store.as_ref(), &reports).map_err(|e| format!("error: {e}"))?
+    {
+        rebuild::rebuild(store.as_ref(), &catalog, &reports, stale)
+            .map_err(|e| format!("error: {e}"))?;
     }
-    match report_figures(&store, &catalog, &report).map_err(|e| format!("error: {e}"))? {
-        ReportOutcome::Ready(figures) => {
-            print!("{}", text_summary(&figures));
-            Ok(())
-        }
+    let figures = match report_figures(store.as_ref(), &catalog, &report)
+        .map_err(|e| format!("error: {e}"))?
+    {
+        ReportOutcome::Ready(figures) => figures,
         ReportOutcome::Building { .. } => {
-            Err("error: the report's aggregates are not ready".into())
+            return Err("error: the report's aggregates are not ready".into());
         }
+    };
+    print!("{}", text_summary(&figures));
+    if !email {
+        return Ok(());
     }
+    let summaries = Summaries::new(&config.mail, config.outbox_dir(), store.clone())
+        .map_err(|e| format!("error: {e}"))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("error: cannot start: {e}"))?;
+    let sent = runtime
+        .block_on(summaries.send(&report, &figures, Occasion::OnDemand))
+        .map_err(|e| format!("error: {e}"))?;
+    match &sent.delivered {
+        Delivered::Smtp => println!(
+            "Summary sent to {} {} ({})",
+            sent.to.join(", "),
+            summaries.describe(),
+            sent.message_id
+        ),
+        Delivered::Outbox(file) => println!(
+            "Summary for {} written to {} (no FIELDNOTES_SMTP_URL set)",
+            sent.to.join(", "),
+            file.display()
+        ),
+    }
+    Ok(())
 }
 
 fn export(

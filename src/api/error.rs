@@ -14,6 +14,7 @@ use crate::auth::AuthError;
 use crate::export::ExportError;
 use crate::form::FieldErrors;
 use crate::interview::InterviewError;
+use crate::mail::{MailError, SendError};
 use crate::responses::{EraseError, SubmitError};
 use crate::store::StoreError;
 
@@ -63,6 +64,9 @@ pub enum ApiError {
     Validation(Json<ErrorBody>),
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
+    /// The mail server could not be reached or refused the message; `message` names it.
+    #[oai(status = 502)]
+    BadGateway(Json<ErrorBody>),
     /// The store is not writable, or a report is being rebuilt (with `progress`).
     #[oai(status = 503)]
     Unavailable(Json<ErrorBody>),
@@ -198,6 +202,21 @@ impl From<InterviewError> for ApiError {
 impl From<ExportError> for ApiError {
     fn from(e: ExportError) -> Self {
         ApiError::internal(e)
+    }
+}
+
+impl From<SendError> for ApiError {
+    fn from(e: SendError) -> Self {
+        match e {
+            SendError::NoEmail(_) => ApiError::Conflict(body("no_email", e.to_string())),
+            // The researcher configured the server and needs to know what it said.
+            SendError::Mail(MailError::Smtp { .. }) => {
+                tracing::warn!("{e}");
+                ApiError::BadGateway(body("mail_failed", e.to_string()))
+            }
+            SendError::Mail(e) => ApiError::internal(e),
+            SendError::Store(e) => ApiError::internal(e),
+        }
     }
 }
 

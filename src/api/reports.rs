@@ -17,6 +17,7 @@ use crate::analysis::{ReportOutcome, report_figures};
 use crate::app::AppState;
 use crate::auth::Role;
 use crate::export::{write_segments_csv, write_themes_csv};
+use crate::mail::{Occasion, SendError};
 use crate::report::ReportDef;
 
 #[derive(Debug, Object)]
@@ -27,6 +28,17 @@ pub struct ReportSummary {
     pub segment_by: String,
     pub min_cell: u32,
     pub interviews: Vec<String>,
+}
+
+/// A summary sent on demand.
+#[derive(Debug, Object)]
+pub struct EmailSent {
+    /// The recipients, from the report's `[email] to`.
+    pub to: Vec<String>,
+    /// `smtp` when `FIELDNOTES_SMTP_URL` is set, else `outbox` (a `.eml` file in `data/outbox`).
+    pub transport: String,
+    /// The message's Message-ID header.
+    pub message_id: String,
 }
 
 #[derive(ApiResponse)]
@@ -113,10 +125,45 @@ impl ReportsApi {
         id: Path<String>,
     ) -> Result<Json<serde_json::Value>, ApiError> {
         require(&self.state, req, Role::Researcher)?;
-        let figures = self.figures(self.report(&id.0)?).await?;
-        serde_json::to_value(figures)
-            .map(Json)
-            .map_err(ApiError::internal)
+        let report = self.report(&id.0)?;
+        let figures = self.figures(report.clone()).await?;
+        let mut json = serde_json::to_value(figures).map_err(ApiError::internal)?;
+        if let Some(email) = self.state.mail.status(&report).await? {
+            let email = serde_json::to_value(email).map_err(ApiError::internal)?;
+            if let Some(object) = json.as_object_mut() {
+                object.insert("email".into(), email);
+            }
+        }
+        Ok(Json(json))
+    }
+
+    /// Sends the report's summary to its `[email] to` now, through the SMTP server of
+    /// `FIELDNOTES_SMTP_URL` or into the outbox. 409 when the report file has no `[email]`
+    /// section; 503 while the report is rebuilt; 502 when the mail server cannot be reached
+    /// or refuses the message (the error names the server, and shows as `email.last_error`
+    /// in the report JSON).
+    #[oai(path = "/reports/:id/email", method = "post")]
+    async fn email_report(
+        &self,
+        req: &Request,
+        id: Path<String>,
+    ) -> Result<Json<EmailSent>, ApiError> {
+        require(&self.state, req, Role::Researcher)?;
+        let report = self.report(&id.0)?;
+        if report.email.is_none() {
+            return Err(SendError::NoEmail(report.id.clone()).into());
+        }
+        let figures = self.figures(report.clone()).await?;
+        let sent = self
+            .state
+            .mail
+            .send(&report, &figures, Occasion::OnDemand)
+            .await?;
+        Ok(Json(EmailSent {
+            to: sent.to,
+            transport: sent.transport.to_string(),
+            message_id: sent.message_id,
+        }))
     }
 
     /// Theme counts as CSV: theme, segment, source, responses, mentions.

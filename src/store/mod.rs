@@ -5,8 +5,10 @@
 
 mod flusher;
 mod interviews;
+mod mail;
 mod sled_aggregates;
 mod sled_interviews;
+mod sled_mail;
 mod sled_store;
 
 use std::collections::BTreeMap;
@@ -20,6 +22,7 @@ use crate::form::Form;
 use crate::interview::{Interview, Note};
 
 pub use interviews::{InterviewIter, InterviewStore, InterviewWrite, NoteIter, NoteWrite};
+pub use mail::{MailState, MailStore, Schedule};
 pub use sled_store::{ONE_PASS_CACHE_BYTES, SledStore};
 
 #[derive(Debug, thiserror::Error)]

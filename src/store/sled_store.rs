@@ -4,7 +4,7 @@
 //! - `revisions`: form id, 0xFF, revision -> the form as it was answered, with its first response
 //! - `meta`: small markers such as the health probe
 //!
-//! Interview trees are described in `sled_interviews`.
+//! Interview trees are described in `sled_interviews`, the summary bookkeeping in `sled_mail`.
 
 use std::path::Path;
 
@@ -47,6 +47,7 @@ pub struct SledStore {
     pub(super) notes: sled::Tree,
     pub(super) note_client_ids: sled::Tree,
     pub(super) interview_events: sled::Tree,
+    pub(super) mail: sled::Tree,
     pub(super) flusher: Flusher,
 }
 
@@ -118,6 +119,7 @@ impl SledStore {
             notes: tree("notes")?,
             note_client_ids: tree("note_client_ids")?,
             interview_events: tree("interview_events")?,
+            mail: tree("mail")?,
             flusher: Flusher::start(db)?,
         })
     }

@@ -4,6 +4,7 @@
 
 pub mod chrome;
 pub mod interviews;
+pub mod smtp;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -11,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fieldnotes::app;
-use fieldnotes::config::{Config, Secret};
+use fieldnotes::config::{Config, MailConfig, Secret};
 use tokio::sync::oneshot;
 
 pub const RESEARCHER: &str = "researcher-test-token";
@@ -48,14 +49,20 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(forms: &Path) -> TestServer {
+        Self::start_with(forms, &reports_for(forms), MailConfig::default()).await
+    }
+
+    /// With a reports directory and mail settings of the test's choosing.
+    pub async fn start_with(forms: &Path, reports: &Path, mail: MailConfig) -> TestServer {
         let data = tempfile::tempdir().expect("temp dir");
         let config = Config {
             addr: "127.0.0.1:0".into(),
             data_dir: data.path().to_path_buf(),
             forms_dir: forms.to_path_buf(),
-            reports_dir: reports_for(forms),
+            reports_dir: reports.to_path_buf(),
             researcher_token: Some(Secret::new(RESEARCHER)),
             interviewer_token: Some(Secret::new(INTERVIEWER)),
+            mail,
         };
         let prepared = app::prepare(&config).expect("app prepares");
         let listener = app::bind("127.0.0.1:0").await.expect("bind");
@@ -127,11 +134,33 @@ pub struct ServerProcess {
     pub base: String,
 }
 
+/// The variables that decide where mail goes.
+pub const MAIL_VARIABLES: [&str; 5] = [
+    "FIELDNOTES_SMTP_URL",
+    "FIELDNOTES_SMTP_USER",
+    "FIELDNOTES_SMTP_PASSWORD",
+    "FIELDNOTES_MAIL_FROM",
+    "FIELDNOTES_PUBLIC_URL",
+];
+
+/// A port nobody listens on, never the same twice in one test binary: tests run in parallel
+/// threads, and the OS may hand a just-released port to the next caller, so two servers could
+/// otherwise be told to use one port.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let mut given = GIVEN
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 impl ServerProcess {
@@ -145,7 +174,31 @@ impl ServerProcess {
         reports: &Path,
         port: u16,
     ) -> ServerProcess {
-        let child = Command::new(env!("CARGO_BIN_EXE_fieldnotes"))
+        Self::start_with_env(data, forms, reports, port, &[], None)
+    }
+
+    /// With extra environment variables (mail settings) and, when `log` is given, standard
+    /// output and error appended to that file. Mail variables of the test's own environment
+    /// are never passed on, so a developer's settings cannot send test mail anywhere.
+    pub fn start_with_env(
+        data: &Path,
+        forms: &Path,
+        reports: &Path,
+        port: u16,
+        env: &[(&str, &str)],
+        log: Option<&Path>,
+    ) -> ServerProcess {
+        let output = |log: Option<&Path>| match log {
+            Some(path) => std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map(Stdio::from)
+                .expect("the log file opens"),
+            None => Stdio::null(),
+        };
+        let mut command = Command::new(env!("CARGO_BIN_EXE_fieldnotes"));
+        command
             .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
             .arg("--data")
             .arg(data)
@@ -154,12 +207,17 @@ impl ServerProcess {
             .arg("--reports")
             .arg(reports)
             .env("FIELDNOTES_RESEARCHER_TOKEN", RESEARCHER)
-            .env("FIELDNOTES_INTERVIEWER_TOKEN", INTERVIEWER)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .env("FIELDNOTES_INTERVIEWER_TOKEN", INTERVIEWER);
+        for name in MAIL_VARIABLES {
+            command.env_remove(name);
+        }
+        let child = command
+            .envs(env.iter().copied())
+            .stdout(output(log))
+            .stderr(output(log))
             .spawn()
             .expect("the fieldnotes binary starts");
-        let server = ServerProcess {
+        let mut server = ServerProcess {
             child,
             base: format!("http://127.0.0.1:{port}"),
         };
@@ -167,10 +225,14 @@ impl ServerProcess {
         server
     }
 
-    fn wait_ready(&self) {
+    fn wait_ready(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(20);
         let addr = self.base.trim_start_matches("http://").to_string();
         while Instant::now() < deadline {
+            // A server that exited (a taken port, bad files) must not pass for one that runs.
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("fieldnotes exited before listening on {addr}: {status}");
+            }
             if std::net::TcpStream::connect(&addr).is_ok() {
                 return;
             }
