@@ -48,7 +48,7 @@ enum Command {
         #[command(flatten)]
         dirs: Dirs,
     },
-    /// Check every form file; prints `file: problem` lines and fails on any problem
+    /// Check every form and report file; prints `file: problem` lines and fails on any problem
     Check {
         #[arg(long, env = "FIELDNOTES_FORMS", default_value = "forms")]
         forms: PathBuf,
@@ -154,6 +154,12 @@ fn serve(addr: String, dirs: Dirs) -> Result<(), String> {
         mail: mail_config()?,
     };
     let prepared = app::prepare(&config).map_err(|e| format!("error: {e}"))?;
+    let runtime =
+        tokio::runtime::Runtime::new().map_err(|e| format!("error: cannot start: {e}"))?;
+    // Bound before anything is printed: a taken address is the one line a person sees.
+    let listener = runtime
+        .block_on(app::bind(&config.addr))
+        .map_err(|e| format!("error: {e}"))?;
     match (&prepared.token_origin, &prepared.new_token) {
         (TokenOrigin::Generated(path), Some(token)) => {
             println!(
@@ -166,12 +172,7 @@ fn serve(addr: String, dirs: Dirs) -> Result<(), String> {
         }
         _ => {}
     }
-    let runtime =
-        tokio::runtime::Runtime::new().map_err(|e| format!("error: cannot start: {e}"))?;
     runtime.block_on(async move {
-        let listener = app::bind(&config.addr)
-            .await
-            .map_err(|e| format!("error: {e}"))?;
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
@@ -188,10 +189,11 @@ fn check(forms: &std::path::Path, reports: &std::path::Path) -> Result<(), Strin
         ..Config::default()
     };
     let (catalog, reports_found) = app::load_files(&config).map_err(|e| e.to_string())?;
+    let (forms, reports) = (catalog.iter().count(), reports_found.iter().count());
     println!(
-        "{} forms and {} reports OK",
-        catalog.iter().count(),
-        reports_found.iter().count()
+        "{forms} form{} and {reports} report{} OK",
+        if forms == 1 { "" } else { "s" },
+        if reports == 1 { "" } else { "s" }
     );
     Ok(())
 }

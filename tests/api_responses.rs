@@ -395,7 +395,7 @@ async fn erasure_by_receipt_or_by_a_researcher() {
     );
     // Another response's receipt does not erase this one.
     let wrong = format!("?receipt={}", second["receipt"].as_str().unwrap());
-    assert_eq!(delete(id1, &wrong).send().await.unwrap().status(), 403);
+    assert_eq!(delete(id1, &wrong).send().await.unwrap().status(), 401);
     assert_eq!(csv_rows(&s).await, 2);
 
     let own = format!("?receipt={}", first["receipt"].as_str().unwrap());

@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use common::chrome::ChromeDriver;
+use common::chrome::{ChromeDriver, log_in};
 use common::{RESEARCHER, TestServer, shipped_forms};
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
@@ -263,38 +263,6 @@ async fn a_respondent_answers_the_shipped_survey_in_chromium() {
     }
 }
 
-/// Logs a browser in through the login page, as a researcher would.
-async fn log_in(client: &Client, server: &TestServer, next: &str) {
-    client
-        .goto(&server.url(&format!("/login?next={next}")))
-        .await
-        .expect("the login page");
-    client
-        .find(Locator::Id("token"))
-        .await
-        .expect("token field")
-        .send_keys(RESEARCHER)
-        .await
-        .expect("type the token");
-    press_submit(client).await;
-}
-
-async fn press_submit(client: &Client) {
-    let old_page = client.find(Locator::Css("main")).await.expect("main");
-    client
-        .find(Locator::Css("button[type='submit']"))
-        .await
-        .expect("submit button")
-        .click()
-        .await
-        .expect("click");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while old_page.text().await.is_ok() {
-        assert!(Instant::now() < deadline, "the page did not change");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
 #[tokio::test]
 async fn the_report_page_draws_one_bar_group_per_unsuppressed_segment() {
     let server = TestServer::start(&shipped_forms()).await;
@@ -336,7 +304,7 @@ async fn the_report_page_draws_one_bar_group_per_unsuppressed_segment() {
 
     let driver = ChromeDriver::start();
     let client = driver.browser().await;
-    log_in(&client, &server, "/r/customer-profile").await;
+    log_in(&client, &server.base, RESEARCHER, "/r/customer-profile").await;
     assert!(
         client
             .current_url()

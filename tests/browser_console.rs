@@ -6,48 +6,13 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::chrome::ChromeDriver;
+use common::chrome::{ChromeDriver, log_in};
 use common::{INTERVIEWER, RESEARCHER, ServerProcess, TestServer, free_port, shipped_forms};
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(20);
-
-async fn log_in(browser: &Client, base: &str, token: &str, next: &str) {
-    let encoded: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
-    browser
-        .goto(&format!("{base}/login?next={encoded}"))
-        .await
-        .expect("the login page");
-    browser
-        .find(Locator::Css("#token"))
-        .await
-        .expect("a token field")
-        .send_keys(token)
-        .await
-        .expect("type the token");
-    browser
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .expect("a submit button")
-        .click()
-        .await
-        .expect("log in");
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let url = browser.current_url().await.expect("url");
-        let here = match url.query() {
-            Some(q) => format!("{}?{q}", url.path()),
-            None => url.path().to_string(),
-        };
-        if here == next {
-            return;
-        }
-        assert!(Instant::now() < deadline, "login did not lead to {next}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 async fn count(browser: &Client, css: &str) -> usize {
     browser

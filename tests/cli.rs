@@ -38,7 +38,7 @@ fn check_passes_on_the_shipped_forms() {
         text(&out.stdout),
         text(&out.stderr)
     );
-    assert_eq!(text(&out.stdout).trim(), "3 forms and 1 reports OK");
+    assert_eq!(text(&out.stdout).trim(), "3 forms and 1 report OK");
 }
 
 #[test]
@@ -202,7 +202,7 @@ async fn the_report_command_prints_a_summary_offline() {
         "{stdout}"
     );
     assert!(stdout.contains("NPS 20.0"), "{stdout}");
-    assert!(stdout.contains("The average for “How likely are you to recommend us?” shows no significant difference between segments (Welch's t"), "{stdout}");
+    assert!(stdout.contains("The average of “How likely are you to recommend us?” does not differ significantly between segments (Welch's t"), "{stdout}");
 }
 
 #[test]

@@ -365,9 +365,17 @@ fn test_between(
         // Options of a multi question are not exclusive, so one table would count people twice.
         _ => return None,
     };
+    // Whole degrees of freedom print as integers (chi-square, ANOVA); Welch's are fractional.
+    let number = |v: f64| {
+        if v.fract() == 0.0 && v.abs() < 1e15 {
+            serde_json::json!(v as i64)
+        } else {
+            serde_json::json!(v)
+        }
+    };
     let df = match result.df.as_slice() {
-        [single] => serde_json::json!(single),
-        several => serde_json::json!(several),
+        [single] => number(*single),
+        several => serde_json::Value::Array(several.iter().map(|v| number(*v)).collect()),
     };
     Some(TestFigures {
         name: result.name,

@@ -189,9 +189,10 @@ pub fn nps(promoters: u64, passives: u64, detractors: u64) -> Option<Nps> {
     let (pp, pd) = (promoters as f64 / n, detractors as f64 / n);
     let score = 100.0 * (pp - pd);
     let half = 1.96 * 100.0 * ((pp + pd - (pp - pd).powi(2)) / n).sqrt();
+    // NPS lives in [-100, 100]; a normal-approximation bound past it says nothing more.
     Some(Nps {
         nps: score,
-        ci95: (score - half, score + half),
+        ci95: ((score - half).max(-100.0), (score + half).min(100.0)),
     })
 }
 

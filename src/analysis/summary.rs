@@ -17,14 +17,17 @@ fn p_text(p: f64) -> String {
 
 /// One sentence on a test between segments.
 pub fn describe_test(q: &QuestionFigures, test: &TestFigures) -> String {
-    let what = match test.name {
-        "chi_square" => "The answers",
-        _ => "The average",
-    };
-    let verdict = if test.p_value < SIGNIFICANCE {
-        "differs significantly between segments"
+    let choice = test.name == "chi_square";
+    let what = if choice {
+        "The answers to"
     } else {
-        "shows no significant difference between segments"
+        "The average of"
+    };
+    let verdict = match (choice, test.p_value < SIGNIFICANCE) {
+        (true, true) => "differ significantly between segments",
+        (true, false) => "do not differ significantly between segments",
+        (false, true) => "differs significantly between segments",
+        (false, false) => "does not differ significantly between segments",
     };
     let detail = match test.name {
         "welch_t" => format!(
@@ -48,7 +51,7 @@ pub fn describe_test(q: &QuestionFigures, test: &TestFigures) -> String {
             }
         ),
     };
-    format!("{what} for “{}” {verdict} ({detail}).", q.text)
+    format!("{what} “{}” {verdict} ({detail}).", q.text)
 }
 
 pub fn is_significant(test: &TestFigures) -> bool {

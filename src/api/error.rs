@@ -178,7 +178,8 @@ impl From<EraseError> for ApiError {
     fn from(e: EraseError) -> Self {
         match e {
             EraseError::NotFound => ApiError::not_found(e.to_string()),
-            EraseError::WrongReceipt => ApiError::Forbidden(body("forbidden", e.to_string())),
+            // A wrong receipt is a wrong credential, like a wrong token: 401.
+            EraseError::WrongReceipt => ApiError::Unauthorized(body("unauthorized", e.to_string())),
             EraseError::Store(e) => ApiError::internal(e),
         }
     }

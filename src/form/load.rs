@@ -170,8 +170,7 @@ pub fn load_dir_lenient(dir: &Path) -> (Catalog, Vec<Problem>) {
 }
 
 pub(crate) fn list_toml_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| format!("cannot read the forms directory: {e}"))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read this directory: {e}"))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|ext| ext == "toml"))

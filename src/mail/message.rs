@@ -522,7 +522,7 @@ mod tests {
         assert!(
             summary
                 .text
-                .contains("The answers for “Main tool?” differs significantly")
+                .contains("The answers to “Main tool?” differ significantly")
         );
         assert!(summary.text.contains("Free: Slack (60%)"));
         assert!(summary.text.contains("Pro: Jira (90%)"));

@@ -111,12 +111,9 @@ impl Reports {
     }
 }
 
-/// Loads every report in `dir`, checked against `catalog`. A missing directory is no reports.
+/// Loads every report in `dir`, checked against `catalog`.
 pub fn load_reports(dir: &Path, catalog: &Catalog) -> Result<Reports, Vec<Problem>> {
     let mut problems = Vec::new();
-    if !dir.exists() {
-        return Ok(Reports::default());
-    }
     let files = match list_toml_files(dir) {
         Ok(files) => files,
         Err(message) => {

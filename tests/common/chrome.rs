@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
 use super::free_port;
@@ -79,5 +79,49 @@ impl Drop for ChromeDriver {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Logs a browser in through the login page, as a person would, and waits until it has been
+/// sent on to `next`. Waits for each element rather than assuming the page is there: on a
+/// loaded machine a navigation can take a while to settle.
+#[allow(dead_code)]
+pub async fn log_in(browser: &Client, base: &str, token: &str, next: &str) {
+    const WAIT: Duration = Duration::from_secs(30);
+    let encoded: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
+    browser
+        .goto(&format!("{base}/login?next={encoded}"))
+        .await
+        .expect("the login page");
+    browser
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("token"))
+        .await
+        .expect("a token field")
+        .send_keys(token)
+        .await
+        .expect("type the token");
+    browser
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("form button[type=submit]"))
+        .await
+        .expect("a submit button")
+        .click()
+        .await
+        .expect("log in");
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let url = browser.current_url().await.expect("url");
+        let here = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        };
+        if here == next {
+            return;
+        }
+        assert!(Instant::now() < deadline, "login did not lead to {next}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
