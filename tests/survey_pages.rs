@@ -295,6 +295,35 @@ async fn login_sets_a_strict_http_only_cookie_that_opens_the_csv() {
         .unwrap();
     assert_eq!(csv.status(), 200);
 
+    // The front page then leads staff to their downloads and pages.
+    let front = s
+        .http
+        .get(s.url("/"))
+        .header("cookie", pair)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(front.contains("Logged in as researcher"));
+    assert!(front.contains("/api/forms/all-types/responses.csv?bom=1"));
+    assert!(
+        front.contains("/api/forms/closed/responses.csv?bom=1"),
+        "closed surveys' answers too"
+    );
+    assert!(front.contains("action=\"/logout\""));
+    let anonymous = s
+        .http
+        .get(s.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!anonymous.contains("responses.csv"));
+
     // Never redirect off the site.
     let response = s
         .http

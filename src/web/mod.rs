@@ -128,15 +128,37 @@ pub fn thanks_page(form: &Form, receipt: &Receipt) -> Response {
 struct IndexPage {
     /// (id, title) of each open survey.
     surveys: Vec<(String, String)>,
+    /// Every survey, open or closed, for staff downloads.
+    all_surveys: Vec<(String, String)>,
+    reports: Vec<(String, String)>,
+    researcher: bool,
+    role: Option<&'static str>,
 }
 
 #[handler]
-fn index(state: Data<&Arc<AppState>>) -> Response {
-    let surveys = state
-        .catalog
-        .iter()
-        .filter(|f| f.is_survey() && f.is_open())
-        .map(|f| (f.id.clone(), f.title.clone()))
-        .collect();
-    render(StatusCode::OK, &IndexPage { surveys })
+fn index(state: Data<&Arc<AppState>>, req: &Request) -> Response {
+    let pairs = |open_only: bool| {
+        state
+            .catalog
+            .iter()
+            .filter(|f| f.is_survey() && (f.is_open() || !open_only))
+            .map(|f| (f.id.clone(), f.title.clone()))
+            .collect()
+    };
+    let role = crate::api::presented_token(req).and_then(|t| state.tokens.role_of(&t));
+    let page = IndexPage {
+        surveys: pairs(true),
+        all_surveys: pairs(false),
+        reports: state
+            .reports
+            .iter()
+            .map(|r| (r.id.clone(), r.title.clone()))
+            .collect(),
+        researcher: role == Some(Role::Researcher),
+        role: role.map(|r| match r {
+            Role::Researcher => "researcher",
+            Role::Interviewer => "interviewer",
+        }),
+    };
+    render(StatusCode::OK, &page)
 }
