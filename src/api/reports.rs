@@ -16,7 +16,7 @@ use crate::analysis::themes::drill::{ThemeTexts, theme_texts};
 use crate::analysis::{ReportOutcome, report_figures};
 use crate::app::AppState;
 use crate::auth::Role;
-use crate::export::{write_segments_csv, write_themes_csv};
+use crate::export::{ExportError, write_segments_csv, write_themes_csv};
 use crate::mail::{Occasion, SendError};
 use crate::report::ReportDef;
 
@@ -78,6 +78,24 @@ impl ReportsApi {
             theme_texts(state.store.as_ref(), &report, &figures, &theme)
         })
         .await??)
+    }
+
+    /// One of a report's CSVs (`{id}-{name}.csv`), streamed from its figures.
+    async fn report_csv(
+        &self,
+        req: &Request,
+        id: &str,
+        bom: &Option<String>,
+        name: &'static str,
+        write: fn(&mut dyn std::io::Write, &ReportFigures, bool) -> Result<(), ExportError>,
+    ) -> Result<ReportCsv, ApiError> {
+        require(&self.state, req, Role::Researcher)?;
+        let figures = self.figures(self.report(id)?).await?;
+        let filename = format!("attachment; filename=\"{}-{name}.csv\"", figures.id);
+        let bom = super::responses::flag(bom);
+        let what = format!("the {name} CSV of {}", figures.id);
+        let body = stream_blocking(what, move |out| write(out, &figures, bom));
+        Ok(ReportCsv::Ok(Binary(body), filename))
     }
 
     /// The figures, or 503 with progress while the aggregates are being rebuilt.
@@ -174,14 +192,10 @@ impl ReportsApi {
         id: Path<String>,
         bom: Query<Option<String>>,
     ) -> Result<ReportCsv, ApiError> {
-        require(&self.state, req, Role::Researcher)?;
-        let figures = self.figures(self.report(&id.0)?).await?;
-        let filename = format!("attachment; filename=\"{}-themes.csv\"", figures.id);
-        let bom_requested = super::responses::flag(&bom.0);
-        let body = stream_blocking(format!("the themes CSV of {}", figures.id), move |out| {
-            write_themes_csv(out, &figures, bom_requested)
-        });
-        Ok(ReportCsv::Ok(Binary(body), filename))
+        self.report_csv(req, &id.0, &bom.0, "themes", |out, figures, bom| {
+            write_themes_csv(out, figures, bom)
+        })
+        .await
     }
 
     /// Every text that mentions a theme (from unsuppressed segments), interview quotes first,
@@ -209,13 +223,9 @@ impl ReportsApi {
         id: Path<String>,
         bom: Query<Option<String>>,
     ) -> Result<ReportCsv, ApiError> {
-        require(&self.state, req, Role::Researcher)?;
-        let figures = self.figures(self.report(&id.0)?).await?;
-        let filename = format!("attachment; filename=\"{}-segments.csv\"", figures.id);
-        let bom_requested = super::responses::flag(&bom.0);
-        let body = stream_blocking(format!("the segments CSV of {}", figures.id), move |out| {
-            write_segments_csv(out, &figures, bom_requested)
-        });
-        Ok(ReportCsv::Ok(Binary(body), filename))
+        self.report_csv(req, &id.0, &bom.0, "segments", |out, figures, bom| {
+            write_segments_csv(out, figures, bom)
+        })
+        .await
     }
 }
