@@ -3,9 +3,16 @@
 use std::io::Write;
 use std::path::Path;
 
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
 use crate::config::Secret;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// How long a browser login lasts.
+pub const SESSION_DAYS: i64 = 30;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Role {
     Interviewer,
     Researcher,
@@ -43,6 +50,16 @@ impl Tokens {
         }
     }
 
+    /// Whether a session was opened with the token the role has now: rotating a token ends
+    /// every browser login made with the old one.
+    pub fn still_valid(&self, session: &Session) -> bool {
+        let current = match session.role {
+            Role::Researcher => Some(&self.researcher),
+            Role::Interviewer => self.interviewer.as_ref(),
+        };
+        current.is_some_and(|token| sha256_hex(token.expose()) == session.token_sha256)
+    }
+
     /// Checks a presented token (if any) against the role an action needs.
     pub fn authorize(&self, token: Option<&str>, needed: Role) -> Result<Role, AuthError> {
         let role = token
@@ -54,6 +71,42 @@ impl Tokens {
             Err(AuthError::Forbidden)
         }
     }
+}
+
+/// A browser login. The cookie holds a random session id; the store keeps only its hash,
+/// and the session only a hash of the token it was opened with: neither is a credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub role: Role,
+    pub token_sha256: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+impl Session {
+    pub fn open(role: Role, token: &str, now: i64) -> Session {
+        Session {
+            role,
+            token_sha256: sha256_hex(token),
+            expires_at: now + SESSION_DAYS * 86_400,
+        }
+    }
+}
+
+/// A new session id: 244 random bits, as hex.
+pub fn new_session_id() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+pub fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Compares without stopping at the first difference, so timing reveals nothing of the token.
@@ -95,6 +148,21 @@ pub fn load_or_generate_token(path: &Path) -> std::io::Result<(Secret, bool)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_session_ends_when_its_token_is_rotated() {
+        let tokens = Tokens::new(Secret::new("r-token"), None);
+        let session = Session::open(Role::Researcher, "r-token", 0);
+        assert!(tokens.still_valid(&session));
+        assert_eq!(session.expires_at, SESSION_DAYS * 86_400);
+        let rotated = Tokens::new(Secret::new("new-token"), None);
+        assert!(!rotated.still_valid(&session));
+        let interviewer = Session::open(Role::Interviewer, "i-token", 0);
+        assert!(
+            !tokens.still_valid(&interviewer),
+            "no interviewer token is set any more"
+        );
+    }
 
     #[test]
     fn roles_and_errors() {

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::auth::sha256_hex;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::analysis;
@@ -101,11 +101,4 @@ pub fn erase(
         .delete_response(id, &contributions_of)?
         .ok_or(EraseError::NotFound)?;
     Ok(())
-}
-
-fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }

@@ -9,7 +9,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{INTERVIEWER, RESEARCHER, ServerProcess, free_port, repo_path};
+use common::{INTERVIEWER, RESEARCHER, ServerProcess, free_port, login_cookie, repo_path};
 use fieldnotes::app;
 use fieldnotes::config::{Config, Secret};
 use serde_json::{Value, json};
@@ -407,10 +407,17 @@ async fn reports_need_a_researcher_and_exist() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
+    let researcher_cookie = login_cookie(&panel.server.base, RESEARCHER).await;
+    let interviewer_cookie = login_cookie(&panel.server.base, INTERVIEWER).await;
     let page = |path: &str, token: Option<&str>| {
         let mut request = no_redirects.get(format!("{}{path}", panel.server.base));
         if let Some(token) = token {
-            request = request.header("cookie", format!("fieldnotes_session={token}"));
+            let cookie = if token == RESEARCHER {
+                &researcher_cookie
+            } else {
+                &interviewer_cookie
+            };
+            request = request.header("cookie", cookie.clone());
         }
         request.send()
     };

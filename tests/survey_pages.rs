@@ -324,6 +324,26 @@ async fn login_sets_a_strict_http_only_cookie_that_opens_the_csv() {
         .unwrap();
     assert!(!anonymous.contains("responses.csv"));
 
+    // The cookie is a session id, not the token; logging out ends it on the server, so a
+    // copy kept by someone else stops working too.
+    assert!(!cookie.contains(RESEARCHER));
+    let logout = s
+        .http
+        .post(s.url("/logout"))
+        .header("cookie", pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 303);
+    let after = s
+        .http
+        .get(s.url(next))
+        .header("cookie", pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 401);
+
     // Never redirect off the site.
     let response = s
         .http

@@ -7,7 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{INTERVIEWER, RESEARCHER, ServerProcess, free_port, repo_path};
+use common::{INTERVIEWER, RESEARCHER, ServerProcess, free_port, login_cookie, repo_path};
 use serde_json::{Value, json};
 
 fn dir(sub: &str) -> PathBuf {
@@ -284,7 +284,10 @@ async fn a_hand_counted_corpus_of_answers_and_notes() {
     let page = server
         .http
         .get(server.url("/r/feedback/themes/Price"))
-        .header("cookie", format!("fieldnotes_session={RESEARCHER}"))
+        .header(
+            "cookie",
+            login_cookie(&server.process.base, RESEARCHER).await,
+        )
         .send()
         .await
         .unwrap()

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use poem_openapi::{OpenApiService, Tags};
 
-pub use auth::{SESSION_COOKIE, presented_token};
+pub use auth::{SESSION_COOKIE, authorize, caller_role, session_cookie};
 pub use error::{ApiError, ErrorBody, to_json_error};
 pub use health::check as health_check;
 

@@ -9,6 +9,7 @@ mod mail;
 mod sled_aggregates;
 mod sled_interviews;
 mod sled_mail;
+mod sled_sessions;
 mod sled_store;
 
 use std::collections::BTreeMap;
@@ -18,6 +19,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::analysis::aggregate::{SegmentStats, Tally, ThemeTextRecord};
+use crate::auth::Session;
 use crate::form::Form;
 use crate::interview::{Interview, Note};
 
@@ -112,6 +114,14 @@ pub trait Store: Send + Sync + 'static {
 
     /// Writes and flushes a marker: the health check.
     fn probe_write(&self) -> Result<(), StoreError>;
+
+    /// Keeps a browser login under the hash of its id; durable when it returns.
+    fn put_session(&self, id_sha256: &str, session: &Session) -> Result<(), StoreError>;
+
+    fn session(&self, id_sha256: &str) -> Result<Option<Session>, StoreError>;
+
+    /// Ends a browser login; durable when it returns.
+    fn delete_session(&self, id_sha256: &str) -> Result<(), StoreError>;
 
     /// A report's aggregates for its current definition (`key`), or how far their rebuild is.
     fn aggregates(&self, report: &str, key: &str) -> Result<AggregateState, StoreError>;

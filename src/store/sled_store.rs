@@ -18,6 +18,7 @@ use super::{
     AggregateState, Contribution, ContributionsOf, Contributors, ResponseIter, Store, StoreError,
     StoredResponse, ThemeTextIter,
 };
+use crate::auth::Session;
 use crate::form::Form;
 
 /// sled's page cache for the server; reads past it come from disk. Bounded so that a full
@@ -36,6 +37,7 @@ pub struct SledStore {
     pub(super) responses_by_form: sled::Tree,
     pub(super) revisions: sled::Tree,
     pub(super) meta: sled::Tree,
+    pub(super) sessions: sled::Tree,
     pub(super) aggregates: sled::Tree,
     pub(super) aggregate_state: sled::Tree,
     pub(super) theme_texts: sled::Tree,
@@ -109,6 +111,7 @@ impl SledStore {
             responses_by_form: tree("responses_by_form")?,
             revisions: tree("revisions")?,
             meta: tree("meta")?,
+            sessions: tree("sessions")?,
             aggregates: tree("aggregates")?,
             aggregate_state: tree("aggregate_state")?,
             theme_texts: tree("theme_texts")?,
@@ -294,6 +297,18 @@ impl Store for SledStore {
             .insert("health_probe", now.as_bytes())
             .map_err(backend)?;
         self.flusher.wait_durable()
+    }
+
+    fn put_session(&self, id_sha256: &str, session: &Session) -> Result<(), StoreError> {
+        self.write_session(id_sha256, session)
+    }
+
+    fn session(&self, id_sha256: &str) -> Result<Option<Session>, StoreError> {
+        self.read_session(id_sha256)
+    }
+
+    fn delete_session(&self, id_sha256: &str) -> Result<(), StoreError> {
+        self.remove_session(id_sha256)
     }
 
     fn aggregates(&self, report: &str, key: &str) -> Result<AggregateState, StoreError> {

@@ -14,7 +14,6 @@ use serde_json::Value;
 
 use super::survey_view::{QuestionView, question_view, read_page_answers};
 use super::{CONSOLE_POLICY, message_page, render, render_with_policy};
-use crate::api::presented_token;
 use crate::app::AppState;
 use crate::auth::Role;
 use crate::form::{Answers, FieldErrors, Form, FormKind, prune_hidden_answers};
@@ -26,7 +25,7 @@ const RECENT_INTERVIEWS: usize = 20;
 
 /// The caller's staff role, or the redirect to the login page that comes back here.
 fn staff(state: &AppState, req: &Request) -> Result<Role, Box<Response>> {
-    match presented_token(req).and_then(|token| state.tokens.role_of(&token)) {
+    match crate::api::caller_role(state, req).ok().flatten() {
         Some(role) => Ok(role),
         None => {
             let here = req

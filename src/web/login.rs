@@ -6,12 +6,13 @@ use askama::Template;
 use poem::http::StatusCode;
 use poem::web::cookie::{Cookie, CookieJar, SameSite};
 use poem::web::{Data, Form, Query, Redirect};
-use poem::{IntoResponse, Response, handler};
+use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
 
-use super::render;
+use super::{message_page, render};
 use crate::api::SESSION_COOKIE;
 use crate::app::AppState;
+use crate::auth::{SESSION_DAYS, Session, new_session_id, sha256_hex};
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -52,38 +53,72 @@ pub fn show(Query(params): Query<NextParam>) -> Response {
     render(StatusCode::OK, &page)
 }
 
+fn session_cookie(value: &str, max_age: std::time::Duration) -> Cookie {
+    let mut cookie = Cookie::new_with_str(SESSION_COOKIE, value);
+    cookie.set_http_only(true);
+    cookie.set_same_site(SameSite::Strict);
+    cookie.set_path("/");
+    cookie.set_max_age(max_age);
+    cookie
+}
+
+fn try_again_later() -> Response {
+    message_page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Could not log in",
+        "The server could not save your login just now. Please try again.",
+    )
+}
+
 #[handler]
-pub fn submit(
+pub async fn submit(
     state: Data<&Arc<AppState>>,
     jar: &CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let next = safe_next(form.next.as_deref());
-    let token = form.token.trim();
-    if state.tokens.role_of(token).is_none() {
+    let token = form.token.trim().to_string();
+    let Some(role) = state.tokens.role_of(&token) else {
         let page = LoginPage {
             next,
             error: Some("That token is not valid. Check it and try again.".into()),
         };
         return render(StatusCode::UNAUTHORIZED, &page);
+    };
+    // The cookie carries a random session id; the token itself never leaves this request.
+    let id = new_session_id();
+    let session = Session::open(role, &token, chrono::Utc::now().timestamp());
+    let (store, key) = (state.store.clone(), sha256_hex(&id));
+    match tokio::task::spawn_blocking(move || store.put_session(&key, &session)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            tracing::error!("saving a login session failed: {e}");
+            return try_again_later();
+        }
+        Err(e) => {
+            tracing::error!("saving a login session failed: {e}");
+            return try_again_later();
+        }
     }
-    let mut cookie = Cookie::new_with_str(SESSION_COOKIE, token);
-    cookie.set_http_only(true);
-    cookie.set_same_site(SameSite::Strict);
-    cookie.set_path("/");
-    cookie.set_max_age(std::time::Duration::from_secs(30 * 24 * 3600));
-    jar.add(cookie);
+    let days = u64::try_from(SESSION_DAYS).unwrap_or(30);
+    jar.add(session_cookie(
+        &id,
+        std::time::Duration::from_secs(days * 86_400),
+    ));
     Redirect::see_other(next).into_response()
 }
 
 #[handler]
-pub fn logout(jar: &CookieJar) -> Response {
-    // An expired cookie with the same name and path replaces the session cookie.
-    let mut expired = Cookie::new_with_str(SESSION_COOKIE, "");
-    expired.set_http_only(true);
-    expired.set_same_site(SameSite::Strict);
-    expired.set_path("/");
-    expired.set_max_age(std::time::Duration::ZERO);
-    jar.add(expired);
+pub async fn logout(state: Data<&Arc<AppState>>, req: &Request, jar: &CookieJar) -> Response {
+    // The session ends on the server too, so a copy of the cookie stops working.
+    if let Some(id) = crate::api::session_cookie(req) {
+        let (store, key) = (state.store.clone(), sha256_hex(&id));
+        match tokio::task::spawn_blocking(move || store.delete_session(&key)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!("ending a login session failed: {e}"),
+            Err(e) => tracing::error!("ending a login session failed: {e}"),
+        }
+    }
+    jar.add(session_cookie("", std::time::Duration::ZERO));
     Redirect::see_other("/login").into_response()
 }

@@ -74,8 +74,7 @@ pub fn render_with_policy(
 /// Staff pages: a browser without a valid login is sent to the login page (and back after),
 /// a login whose role is too low gets a 403 page. `None` lets the request through.
 pub fn deny_unless_staff(state: &AppState, req: &Request, role: Role) -> Option<Response> {
-    let token = crate::api::presented_token(req);
-    match state.tokens.authorize(token.as_deref(), role) {
+    match crate::api::authorize(state, req, role) {
         Ok(_) => None,
         Err(AuthError::Unauthenticated) => {
             let next: String =
@@ -145,7 +144,7 @@ fn index(state: Data<&Arc<AppState>>, req: &Request) -> Response {
             .map(|f| (f.id.clone(), f.title.clone()))
             .collect()
     };
-    let role = crate::api::presented_token(req).and_then(|t| state.tokens.role_of(&t));
+    let role = crate::api::caller_role(&state, req).ok().flatten();
     let page = IndexPage {
         surveys: pairs(true),
         all_surveys: pairs(false),

@@ -18,6 +18,26 @@ use tokio::sync::oneshot;
 pub const RESEARCHER: &str = "researcher-test-token";
 pub const INTERVIEWER: &str = "interviewer-test-token";
 
+/// Logs in through the login page as a browser would; returns the `name=value` cookie pair.
+pub async fn login_cookie(base: &str, token: &str) -> String {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let response = client
+        .post(format!("{base}/login"))
+        .form(&[("token", token), ("next", "/")])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(response.status(), 303, "logging in");
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .expect("a cookie")
+        .to_string();
+    cookie.split(';').next().unwrap_or_default().to_string()
+}
+
 pub fn repo_path(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
 }

@@ -1,0 +1,32 @@
+//! Browser logins in sled: tree `sessions`, the SHA-256 of a session id -> `Session` as JSON.
+
+use super::StoreError;
+use super::sled_store::{SledStore, backend, decode, encode};
+use crate::auth::Session;
+
+impl SledStore {
+    pub(super) fn write_session(
+        &self,
+        id_sha256: &str,
+        session: &Session,
+    ) -> Result<(), StoreError> {
+        self.sessions
+            .insert(id_sha256.as_bytes(), encode(session)?)
+            .map_err(backend)?;
+        self.flusher.wait_durable()
+    }
+
+    pub(super) fn read_session(&self, id_sha256: &str) -> Result<Option<Session>, StoreError> {
+        match self.sessions.get(id_sha256.as_bytes()).map_err(backend)? {
+            Some(bytes) => decode(&bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    pub(super) fn remove_session(&self, id_sha256: &str) -> Result<(), StoreError> {
+        self.sessions
+            .remove(id_sha256.as_bytes())
+            .map_err(backend)?;
+        self.flusher.wait_durable()
+    }
+}
