@@ -186,24 +186,26 @@ impl Interviews {
     }
 
     /// Writes one change and tells the observers; the caller holds the interview's lock.
+    /// `replaced` is the note as it was before an edit: what it counted is taken back.
     fn commit(
         &self,
         before: &Interview,
         mut after: Interview,
         note: NoteWrite,
+        replaced: Option<&Note>,
         change: Change,
         at: DateTime<Utc>,
     ) -> Result<Interview, InterviewError> {
-        let (retract, add) = match &note {
-            NoteWrite::Unchanged => (Vec::new(), Vec::new()),
-            NoteWrite::Put(new) => {
-                let old = self.store.note(before.id, new.seq)?;
-                let retract = old
-                    .map(|old| (self.counter)(before, &old))
-                    .unwrap_or_default();
-                (retract, (self.counter)(&after, new))
-            }
-            NoteWrite::Remove(old) => ((self.counter)(before, old), Vec::new()),
+        let taken_back = match &note {
+            NoteWrite::Remove(old) => Some(*old),
+            _ => replaced,
+        };
+        let retract = taken_back
+            .map(|old| (self.counter)(before, old))
+            .unwrap_or_default();
+        let add = match &note {
+            NoteWrite::Put(new) => (self.counter)(&after, new),
+            _ => Vec::new(),
         };
         after.last_event_id = before.last_event_id + 1;
         let event = InterviewEvent {
@@ -263,7 +265,7 @@ impl Interviews {
         after.last_seq = note.seq;
         after.note_count += 1;
         let change = Change::NoteCreated { note: note.clone() };
-        self.commit(&interview, after, NoteWrite::Put(&note), change, at)?;
+        self.commit(&interview, after, NoteWrite::Put(&note), None, change, at)?;
         Ok(Saved {
             note,
             created: true,
@@ -295,7 +297,7 @@ impl Interviews {
         let at = now();
         let mut note = current.clone();
         note.history.push(NoteVersion {
-            content: current.content,
+            content: current.content.clone(),
             replaced_at: at,
         });
         note.content = content;
@@ -312,6 +314,7 @@ impl Interviews {
             &interview,
             interview.clone(),
             NoteWrite::Put(&note),
+            Some(&current),
             change,
             at,
         )?;
@@ -330,7 +333,14 @@ impl Interviews {
         let mut after = interview.clone();
         after.note_count = after.note_count.saturating_sub(1);
         let change = Change::NoteDeleted { seq };
-        self.commit(&interview, after, NoteWrite::Remove(&note), change, now())?;
+        self.commit(
+            &interview,
+            after,
+            NoteWrite::Remove(&note),
+            None,
+            change,
+            now(),
+        )?;
         Ok(())
     }
 
@@ -346,7 +356,7 @@ impl Interviews {
         let mut after = interview.clone();
         after.ended_at = Some(at);
         let change = Change::InterviewEnded { ended_at: at };
-        self.commit(&interview, after, NoteWrite::Unchanged, change, at)
+        self.commit(&interview, after, NoteWrite::Unchanged, None, change, at)
     }
 
     /// Subscribes to the interview's events, then reads the stored ones after `after`: in that
