@@ -4,12 +4,13 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use common::interviews::{add_note, call, get_interview, start_jtbd};
-use common::{INTERVIEWER, RESEARCHER, TestServer, fixture_forms, repo_path, shipped_forms};
+use common::{
+    INTERVIEWER, RESEARCHER, TestServer, fixture_forms, parse_csv, repo_path, shipped_forms,
+};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -633,27 +634,6 @@ async fn notes_csv(
     (headers, response.bytes().await.unwrap().to_vec())
 }
 
-fn parse(bytes: &[u8]) -> (Vec<String>, Vec<HashMap<String, String>>) {
-    let mut reader = csv::Reader::from_reader(bytes);
-    let headers: Vec<String> = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let rows = reader
-        .records()
-        .map(|r| {
-            headers
-                .iter()
-                .cloned()
-                .zip(r.unwrap().iter().map(str::to_string))
-                .collect()
-        })
-        .collect();
-    (headers, rows)
-}
-
 #[tokio::test]
 async fn the_notes_csv_has_every_note_field_by_field() {
     let s = shipped().await;
@@ -738,7 +718,7 @@ async fn the_notes_csv_has_every_note_field_by_field() {
     ), "{text}");
     assert!(text.ends_with("\r\n"));
 
-    let (_, rows) = parse(&bytes);
+    let (_, rows) = parse_csv(&bytes);
     assert_eq!(rows.len(), 4, "one row per remaining note: {text}");
     let a = get_interview(&s.http, &s.base, &first).await;
     let row = |i: usize, column: &str| rows[i][column].clone();
@@ -812,13 +792,13 @@ async fn the_notes_csv_keeps_personal_data_out_unless_asked() {
     )
     .await;
 
-    let (headers, rows) = parse(&notes_csv(&s, "guide", "").await.1);
+    let (headers, rows) = parse_csv(&notes_csv(&s, "guide", "").await.1);
     assert!(
         !headers.contains(&"contact_email".to_string()),
         "{headers:?}"
     );
     assert_eq!(rows[0]["team_size"], "6-20");
-    let (headers, rows) = parse(&notes_csv(&s, "guide", "?pii=1").await.1);
+    let (headers, rows) = parse_csv(&notes_csv(&s, "guide", "?pii=1").await.1);
     assert!(headers.contains(&"contact_email".to_string()));
     assert_eq!(rows[0]["contact_email"], "ana@example.com");
 

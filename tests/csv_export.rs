@@ -2,9 +2,7 @@
 
 mod common;
 
-use std::collections::HashMap;
-
-use common::{RESEARCHER, TestServer, fixture_forms};
+use common::{RESEARCHER, TestServer, fixture_forms, parse_csv};
 use serde_json::{Value, json};
 
 async fn download(s: &TestServer, query: &str) -> (reqwest::header::HeaderMap, Vec<u8>) {
@@ -17,28 +15,6 @@ async fn download(s: &TestServer, query: &str) -> (reqwest::header::HeaderMap, V
     assert_eq!(response.status(), 200);
     let headers = response.headers().clone();
     (headers, response.bytes().await.unwrap().to_vec())
-}
-
-fn parse(bytes: &[u8]) -> (Vec<String>, Vec<HashMap<String, String>>) {
-    let mut reader = csv::Reader::from_reader(bytes);
-    let headers: Vec<String> = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let rows = reader
-        .records()
-        .map(|r| {
-            let record = r.unwrap();
-            headers
-                .iter()
-                .cloned()
-                .zip(record.iter().map(str::to_string))
-                .collect()
-        })
-        .collect();
-    (headers, rows)
 }
 
 #[tokio::test]
@@ -73,7 +49,7 @@ async fn columns_and_cells_match_what_was_submitted() {
             .contains("all-types-responses.csv")
     );
     assert!(!bytes.starts_with("\u{feff}".as_bytes()));
-    let (columns, rows) = parse(&bytes);
+    let (columns, rows) = parse_csv(&bytes);
     assert_eq!(
         columns,
         vec![
@@ -147,7 +123,7 @@ async fn pii_only_on_request_and_bom_for_excel() {
     assert!(!String::from_utf8_lossy(&plain).contains("contact_email"));
 
     let (_, with_pii) = download(&s, "?pii=1").await;
-    let (columns, rows) = parse(&with_pii);
+    let (columns, rows) = parse_csv(&with_pii);
     assert_eq!(columns.last().unwrap(), "contact_email");
     assert_eq!(rows[0]["contact_email"], "ana@example.com");
 
@@ -179,7 +155,7 @@ async fn free_text_that_looks_like_a_formula_is_defused() {
     }
     // A negative number is a number, not text: it must stay as it is.
     let (_, bytes) = download(&s, "").await;
-    let (_, rows) = parse(&bytes);
+    let (_, rows) = parse_csv(&bytes);
     assert_eq!(rows.len(), risky.len());
     for (row, text) in rows.iter().zip(risky) {
         let guarded = format!("'{text}");
@@ -207,7 +183,7 @@ async fn many_rows_stream_in_order() {
         ids.push(body["id"].as_str().unwrap().to_string());
     }
     let (_, bytes) = download(&s, "").await;
-    let (_, rows) = parse(&bytes);
+    let (_, rows) = parse_csv(&bytes);
     let exported: Vec<&str> = rows.iter().map(|r| r["response_id"].as_str()).collect();
     assert_eq!(exported, ids.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(rows[299]["seats"], "300");

@@ -38,6 +38,29 @@ pub async fn login_cookie(base: &str, token: &str) -> String {
     cookie.split(';').next().unwrap_or_default().to_string()
 }
 
+/// A CSV parsed back with the csv crate: its header and each row as header -> cell.
+pub fn parse_csv(bytes: &[u8]) -> (Vec<String>, Vec<std::collections::HashMap<String, String>>) {
+    let mut reader = csv::Reader::from_reader(bytes);
+    let headers: Vec<String> = reader
+        .headers()
+        .expect("a header row")
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| {
+            let record = r.expect("a CSV record");
+            headers
+                .iter()
+                .cloned()
+                .zip(record.iter().map(str::to_string))
+                .collect()
+        })
+        .collect();
+    (headers, rows)
+}
+
 pub fn repo_path(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
 }
