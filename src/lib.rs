@@ -10,6 +10,7 @@ pub mod export;
 pub mod form;
 pub mod interview;
 pub mod mail;
+pub mod profiles;
 pub mod report;
 pub mod responses;
 pub mod store;

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::evidence::{DayTally, JobStatement, day_of, day_tally, job_statements};
 use super::stats::Moments;
 use crate::form::{Form, QuestionType};
 use crate::report::ReportDef;
@@ -199,6 +200,12 @@ pub struct Tally {
     pub texts: Vec<ThemeText>,
     /// Uncoded words and phrases, one per occurrence.
     pub terms: Vec<String>,
+    /// Loyalty counts by UTC day, for activations' figures before and since a date.
+    pub days: BTreeMap<String, DayTally>,
+    /// When each response came, by its sort key (response ids sort by time): the period.
+    pub submitted: Vec<(Vec<u8>, String)>,
+    /// Job statements in survey answers, by sort key.
+    pub jobs: Vec<(Vec<u8>, JobStatement)>,
 }
 
 pub const SURVEY: &str = "survey";
@@ -212,9 +219,16 @@ pub struct TextOrigin<'a> {
     pub label: String,
 }
 
-/// Counts one text's themes (or, if it has none, its terms) into `tally`.
-pub fn count_text(report: &ReportDef, text: &str, origin: TextOrigin, tally: &mut Tally) {
+/// Counts one text's themes (or, if it has none, its terms) into `tally`; returns the
+/// names of the themes it mentions.
+pub fn count_text(
+    report: &ReportDef,
+    text: &str,
+    origin: TextOrigin,
+    tally: &mut Tally,
+) -> Vec<String> {
     let analysis = report.codebook.analyse(text);
+    let mut names = Vec::new();
     for found in &analysis.found {
         let name = &report.codebook.names[found.theme];
         let entry = tally
@@ -226,6 +240,7 @@ pub fn count_text(report: &ReportDef, text: &str, origin: TextOrigin, tally: &mu
             .or_default();
         entry.texts += 1;
         entry.mentions += found.spans.len() as i64;
+        names.push(name.clone());
         tally.texts.push(ThemeText {
             theme: name.clone(),
             order: origin.order.clone(),
@@ -240,6 +255,7 @@ pub fn count_text(report: &ReportDef, text: &str, origin: TextOrigin, tally: &mu
         });
     }
     tally.terms.extend(analysis.uncoded_terms);
+    names
 }
 
 /// What one response adds to its segment of one report.
@@ -252,6 +268,13 @@ pub fn contribution(report: &ReportDef, form: &Form, response: &StoredResponse) 
         },
         ..Tally::default()
     };
+    tally
+        .days
+        .insert(day_of(&response.submitted_at), day_tally(form, response));
+    tally.submitted.push((
+        response.id.as_bytes().to_vec(),
+        response.submitted_at.clone(),
+    ));
     for q in &form.questions {
         if q.pii || q.id == report.segment_by {
             continue;
@@ -267,10 +290,35 @@ pub fn contribution(report: &ReportDef, form: &Form, response: &StoredResponse) 
             let origin = TextOrigin {
                 source: SURVEY,
                 kind: "answer",
-                order,
+                order: order.clone(),
                 label: q.id.clone(),
             };
-            count_text(report, text, origin, &mut tally);
+            // A text question's tally counts, per theme, the answers that mention it: the
+            // card's top themes of that question.
+            let themes = count_text(report, text, origin, &mut tally);
+            tally.stats.questions.insert(
+                q.id.clone(),
+                QuestionTally {
+                    answered: 1,
+                    counts: themes.into_iter().map(|t| (t, 1)).collect(),
+                    sums: None,
+                },
+            );
+            for (i, (when, want, so)) in job_statements(text).into_iter().enumerate() {
+                // The response id (time order), the question, then the statement's place.
+                let mut key = order[1..].to_vec();
+                key.push(i as u8);
+                tally.jobs.push((
+                    key,
+                    JobStatement {
+                        when,
+                        want,
+                        so,
+                        source: SURVEY.into(),
+                        at: response.submitted_at.clone(),
+                    },
+                ));
+            }
             continue;
         }
         let mut question = QuestionTally {

@@ -1,7 +1,9 @@
 //! Analysis of collected answers: statistics, per-segment aggregates and report figures.
 
 pub mod aggregate;
+pub mod evidence;
 pub mod figures;
+pub mod proportions;
 pub mod rebuild;
 pub mod stats;
 pub mod summary;

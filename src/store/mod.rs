@@ -6,9 +6,11 @@
 mod flusher;
 mod interviews;
 mod mail;
+mod profiles;
 mod sled_aggregates;
 mod sled_interviews;
 mod sled_mail;
+mod sled_profiles;
 mod sled_sessions;
 mod sled_store;
 
@@ -19,12 +21,14 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::analysis::aggregate::{SegmentStats, Tally, ThemeTextRecord};
+use crate::analysis::evidence::{DayTally, JobStatement};
 use crate::auth::Session;
 use crate::form::Form;
 use crate::interview::{Interview, Note};
 
 pub use interviews::{InterviewIter, InterviewStore, InterviewWrite, NoteIter, NoteWrite};
 pub use mail::{MailState, MailStore, Schedule};
+pub use profiles::{Activation, CardNotes, ProfileStore, Review};
 pub use sled_store::{ONE_PASS_CACHE_BYTES, SledStore};
 
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +84,25 @@ pub struct Contributors<'a> {
     pub response: ContributionsOf<'a>,
     pub note: &'a (dyn Fn(&Interview, &Note) -> Vec<Contribution> + Sync),
     pub guides: &'a [String],
+}
+
+/// What a segment's evidence index holds for its profile card.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SegmentEvidence {
+    /// RFC 3339 times of the segment's oldest and newest response.
+    pub first_at: Option<String>,
+    pub last_at: Option<String>,
+    /// Loyalty counts by UTC day (`YYYY-MM-DD`), oldest first.
+    pub days: BTreeMap<String, DayTally>,
+    /// Job statements from survey answers, newest first.
+    pub jobs: Vec<JobStatement>,
+}
+
+/// A survey text that mentions a theme, with when it was given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatedText {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub record: ThemeTextRecord,
 }
 
 pub type ThemeTextIter = Box<dyn Iterator<Item = Result<ThemeTextRecord, StoreError>> + Send>;
@@ -150,4 +173,21 @@ pub trait Store: Send + Sync + 'static {
         report: &str,
         include: &dyn Fn(&str) -> bool,
     ) -> Result<BTreeMap<String, u64>, StoreError>;
+
+    /// A segment's period, loyalty counts by day and up to `jobs` newest job statements.
+    fn segment_evidence(
+        &self,
+        report: &str,
+        segment: &str,
+        jobs: usize,
+    ) -> Result<SegmentEvidence, StoreError>;
+
+    /// Up to `limit` of a segment's survey texts that mention a theme, newest first.
+    fn segment_theme_texts(
+        &self,
+        report: &str,
+        segment: &str,
+        theme: &str,
+        limit: usize,
+    ) -> Result<Vec<DatedText>, StoreError>;
 }

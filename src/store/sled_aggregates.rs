@@ -4,6 +4,11 @@
 //! - `theme_texts`: report id, 0xFF, theme, 0xFF, order -> `ThemeTextRecord` as JSON
 //!   (the quotes and the drill-down; `order` puts interview quotes first)
 //! - `terms`: report id, 0xFF, segment, 0xFF, term -> count (i64, big-endian)
+//! - `evidence`: report id, 0xFF, segment, 0xFF, a kind byte, 0xFF, then by kind:
+//!   `d` day -> `DayTally` as JSON; `t` response id -> submitted_at (the card's period);
+//!   `j` response id, question, place -> `JobStatement` as JSON; `q` theme, 0xFF, theme-text
+//!   order -> empty (a segment's survey texts of a theme, newest last, pointing into
+//!   `theme_texts`). Cards read these by segment, so their cost does not grow with responses.
 //!
 //! Writers (responses, notes) and rebuild batches take `aggregate_lock`, so a rebuild's cursor
 //! and the writers agree on what it has already folded in: a response at or before the cursor
@@ -22,8 +27,9 @@ use uuid::Uuid;
 use super::sled_store::{
     SledStore, backend, decode, encode, form_key, form_prefix, transaction_error,
 };
-use super::{AggregateState, Contribution, Contributors, StoreError};
-use crate::analysis::aggregate::{SegmentStats, ThemeTextRecord};
+use super::{AggregateState, Contribution, Contributors, DatedText, SegmentEvidence, StoreError};
+use crate::analysis::aggregate::{SURVEY, SegmentStats, ThemeTextRecord};
+use crate::analysis::evidence::{DayTally, JobStatement};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct RebuildState {
@@ -52,13 +58,19 @@ fn key(parts: &[&[u8]]) -> Vec<u8> {
     key
 }
 
-/// The four aggregate trees, inside one transaction.
+/// The five aggregate trees, inside one transaction.
 pub(super) struct AggregateTx<'a> {
     pub aggregates: &'a TransactionalTree,
     pub states: &'a TransactionalTree,
     pub theme_texts: &'a TransactionalTree,
     pub terms: &'a TransactionalTree,
+    pub evidence: &'a TransactionalTree,
 }
+
+const DAY: &[u8] = b"d";
+const SUBMITTED: &[u8] = b"t";
+const JOB: &[u8] = b"j";
+const SURVEY_TEXT: &[u8] = b"q";
 
 /// Which writes a report's aggregates take in now: a response (by id) or a note (`None`).
 fn counted(state: &RebuildState, response: Option<Uuid>) -> bool {
@@ -101,15 +113,32 @@ impl AggregateTx<'_> {
             let bytes = serde_json::to_vec(&stats).map_err(|e| abort(e.to_string()))?;
             self.aggregates.insert(segment_key, bytes)?;
         }
+        let segment = tally.segment.as_bytes();
         for text in &tally.texts {
             let text_key = key(&[report, text.theme.as_bytes(), &text.order]);
+            let pointer = (text.record.source == SURVEY).then(|| {
+                key(&[
+                    report,
+                    segment,
+                    SURVEY_TEXT,
+                    text.theme.as_bytes(),
+                    &text.order,
+                ])
+            });
             if sign > 0 {
                 let bytes = serde_json::to_vec(&text.record).map_err(|e| abort(e.to_string()))?;
                 self.theme_texts.insert(text_key, bytes)?;
+                if let Some(pointer) = pointer {
+                    self.evidence.insert(pointer, &[] as &[u8])?;
+                }
             } else {
                 self.theme_texts.remove(text_key)?;
+                if let Some(pointer) = pointer {
+                    self.evidence.remove(pointer)?;
+                }
             }
         }
+        self.add_evidence(report, tally, sign)?;
         let mut terms: BTreeMap<&str, i64> = BTreeMap::new();
         for term in &tally.terms {
             *terms.entry(term).or_default() += sign;
@@ -136,6 +165,49 @@ impl AggregateTx<'_> {
     }
 }
 
+impl AggregateTx<'_> {
+    fn add_evidence(
+        &self,
+        report: &[u8],
+        tally: &crate::analysis::aggregate::Tally,
+        sign: i64,
+    ) -> TxResult<()> {
+        let segment = tally.segment.as_bytes();
+        for (day, delta) in &tally.days {
+            let day_key = key(&[report, segment, DAY, day.as_bytes()]);
+            let mut current: DayTally = match self.evidence.get(&day_key)? {
+                Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| abort(e.to_string()))?,
+                None => DayTally::default(),
+            };
+            current.add(delta, sign);
+            if current.is_empty() {
+                self.evidence.remove(day_key)?;
+            } else {
+                let bytes = serde_json::to_vec(&current).map_err(|e| abort(e.to_string()))?;
+                self.evidence.insert(day_key, bytes)?;
+            }
+        }
+        for (order, at) in &tally.submitted {
+            let time_key = key(&[report, segment, SUBMITTED, order]);
+            if sign > 0 {
+                self.evidence.insert(time_key, at.as_bytes())?;
+            } else {
+                self.evidence.remove(time_key)?;
+            }
+        }
+        for (order, job) in &tally.jobs {
+            let job_key = key(&[report, segment, JOB, order]);
+            if sign > 0 {
+                let bytes = serde_json::to_vec(job).map_err(|e| abort(e.to_string()))?;
+                self.evidence.insert(job_key, bytes)?;
+            } else {
+                self.evidence.remove(job_key)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// One contribution per segment, so a batch reads and writes each segment's record once.
 fn merge_by_segment(contributions: Vec<Contribution>) -> Vec<Contribution> {
     let mut merged: BTreeMap<(String, String), Contribution> = BTreeMap::new();
@@ -152,6 +224,11 @@ fn merge_by_segment(contributions: Vec<Contribution>) -> Vec<Contribution> {
         entry.tally.stats.add(&c.tally.stats, 1);
         entry.tally.texts.extend(c.tally.texts);
         entry.tally.terms.extend(c.tally.terms);
+        for (day, tally) in c.tally.days {
+            entry.tally.days.entry(day).or_default().add(&tally, 1);
+        }
+        entry.tally.submitted.extend(c.tally.submitted);
+        entry.tally.jobs.extend(c.tally.jobs);
     }
     merged.into_values().collect()
 }
@@ -207,6 +284,83 @@ impl SledStore {
         )
     }
 
+    /// A segment's period, loyalty by day and newest job statements.
+    pub(super) fn read_segment_evidence(
+        &self,
+        report: &str,
+        segment: &str,
+        jobs: usize,
+    ) -> Result<SegmentEvidence, StoreError> {
+        let prefix = |kind: &[u8]| {
+            let mut p = key(&[report.as_bytes(), segment.as_bytes(), kind]);
+            p.push(0xFF);
+            p
+        };
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        let mut times = self.evidence.scan_prefix(prefix(SUBMITTED));
+        let first_at = times.next().transpose().map_err(backend)?;
+        let last_at = times.next_back().transpose().map_err(backend)?;
+        let mut evidence = SegmentEvidence {
+            first_at: first_at.as_ref().map(|(_, v)| text(v)),
+            last_at: last_at.or(first_at).map(|(_, v)| text(&v)),
+            ..SegmentEvidence::default()
+        };
+        let day_prefix = prefix(DAY);
+        for entry in self.evidence.scan_prefix(&day_prefix) {
+            let (k, v) = entry.map_err(backend)?;
+            let day: DayTally = decode(&v)?;
+            evidence.days.insert(text(&k[day_prefix.len()..]), day);
+        }
+        for entry in self.evidence.scan_prefix(prefix(JOB)).rev().take(jobs) {
+            let (_, v) = entry.map_err(backend)?;
+            evidence.jobs.push(decode::<JobStatement>(&v)?);
+        }
+        Ok(evidence)
+    }
+
+    /// The newest survey texts of a segment that mention a theme, newest first.
+    pub(super) fn read_segment_theme_texts(
+        &self,
+        report: &str,
+        segment: &str,
+        theme: &str,
+        limit: usize,
+    ) -> Result<Vec<DatedText>, StoreError> {
+        let mut prefix = key(&[
+            report.as_bytes(),
+            segment.as_bytes(),
+            SURVEY_TEXT,
+            theme.as_bytes(),
+        ]);
+        prefix.push(0xFF);
+        let mut texts = Vec::new();
+        for entry in self.evidence.scan_prefix(&prefix).keys().rev() {
+            if texts.len() == limit {
+                break;
+            }
+            let pointer = entry.map_err(backend)?;
+            let order = &pointer[prefix.len()..];
+            let text_key = key(&[report.as_bytes(), theme.as_bytes(), order]);
+            // The order is the priority byte, then the response id (UUID v7: its time).
+            let at = order
+                .get(1..17)
+                .and_then(|b| Uuid::from_slice(b).ok())
+                .and_then(|id| id.get_timestamp())
+                .and_then(|ts| {
+                    let (secs, nanos) = ts.to_unix();
+                    chrono::DateTime::from_timestamp(secs as i64, nanos)
+                });
+            if let (Some(bytes), Some(at)) = (self.theme_texts.get(&text_key).map_err(backend)?, at)
+            {
+                texts.push(DatedText {
+                    at,
+                    record: decode(&bytes)?,
+                });
+            }
+        }
+        Ok(texts)
+    }
+
     /// Term counts of a report, summed over the segments `include` accepts.
     pub(super) fn read_terms(
         &self,
@@ -248,7 +402,12 @@ impl SledStore {
             // Built already, or a rebuild a restart interrupted: it goes on from its cursor.
             return Ok(!state.ready);
         }
-        for tree in [&self.aggregates, &self.theme_texts, &self.terms] {
+        for tree in [
+            &self.aggregates,
+            &self.theme_texts,
+            &self.terms,
+            &self.evidence,
+        ] {
             let mut batch = sled::Batch::default();
             for entry in tree.scan_prefix(form_prefix(report)).keys() {
                 batch.remove(entry.map_err(backend)?);
@@ -353,13 +512,15 @@ impl SledStore {
             &self.aggregate_state,
             &self.theme_texts,
             &self.terms,
+            &self.evidence,
         )
-            .transaction(|(aggregates, states, theme_texts, terms)| {
+            .transaction(|(aggregates, states, theme_texts, terms, evidence)| {
                 let tx = AggregateTx {
                     aggregates,
                     states,
                     theme_texts,
                     terms,
+                    evidence,
                 };
                 for contribution in &merged {
                     tx.add(contribution, 1)?;

@@ -179,6 +179,7 @@ impl InterviewStore for SledStore {
             &self.aggregate_state,
             &self.theme_texts,
             &self.terms,
+            &self.evidence,
         )
             .transaction(
                 |(
@@ -190,6 +191,7 @@ impl InterviewStore for SledStore {
                     states,
                     theme_texts,
                     terms,
+                    evidence,
                 )| {
                     let stored = interviews
                         .get(id.as_bytes())?
@@ -222,6 +224,7 @@ impl InterviewStore for SledStore {
                         states,
                         theme_texts,
                         terms,
+                        evidence,
                     };
                     tx.apply(change.retract, None, -1)
                         .map_err(aggregate_error)?;

@@ -15,8 +15,8 @@ use uuid::Uuid;
 use super::flusher::Flusher;
 use super::sled_aggregates::AggregateTx;
 use super::{
-    AggregateState, Contribution, ContributionsOf, Contributors, ResponseIter, Store, StoreError,
-    StoredResponse, ThemeTextIter,
+    AggregateState, Contribution, ContributionsOf, Contributors, DatedText, ResponseIter,
+    SegmentEvidence, Store, StoreError, StoredResponse, ThemeTextIter,
 };
 use crate::auth::Session;
 use crate::form::Form;
@@ -42,6 +42,8 @@ pub struct SledStore {
     pub(super) aggregate_state: sled::Tree,
     pub(super) theme_texts: sled::Tree,
     pub(super) terms: sled::Tree,
+    pub(super) evidence: sled::Tree,
+    pub(super) profiles: sled::Tree,
     /// Serialises aggregate writers with rebuild batches (see `sled_aggregates`).
     pub(super) aggregate_lock: std::sync::Mutex<()>,
     pub(super) interviews: sled::Tree,
@@ -116,6 +118,8 @@ impl SledStore {
             aggregate_state: tree("aggregate_state")?,
             theme_texts: tree("theme_texts")?,
             terms: tree("terms")?,
+            evidence: tree("evidence")?,
+            profiles: tree("profiles")?,
             aggregate_lock: std::sync::Mutex::new(()),
             interviews: tree("interviews")?,
             interviews_by_guide: tree("interviews_by_guide")?,
@@ -193,9 +197,19 @@ impl Store for SledStore {
             &self.aggregate_state,
             &self.theme_texts,
             &self.terms,
+            &self.evidence,
         )
             .transaction(
-                |(responses, by_form, revisions, aggregates, states, theme_texts, terms)| {
+                |(
+                    responses,
+                    by_form,
+                    revisions,
+                    aggregates,
+                    states,
+                    theme_texts,
+                    terms,
+                    evidence,
+                )| {
                     responses.insert(id.as_slice(), record.as_slice())?;
                     by_form.insert(index_key.as_slice(), &[] as &[u8])?;
                     if let Some(snapshot) = &snapshot
@@ -208,6 +222,7 @@ impl Store for SledStore {
                         states,
                         theme_texts,
                         terms,
+                        evidence,
                     };
                     tx.apply(contributions, Some(response.id), 1)
                 },
@@ -234,9 +249,10 @@ impl Store for SledStore {
             &self.aggregate_state,
             &self.theme_texts,
             &self.terms,
+            &self.evidence,
         )
             .transaction(
-                |(responses, by_form, aggregates, states, theme_texts, terms)| {
+                |(responses, by_form, aggregates, states, theme_texts, terms, evidence)| {
                     let Some(bytes) = responses.get(id.as_bytes())? else {
                         return Ok(None);
                     };
@@ -249,6 +265,7 @@ impl Store for SledStore {
                         states,
                         theme_texts,
                         terms,
+                        evidence,
                     };
                     tx.apply(&contributions_of(&existing), Some(id), -1)?;
                     Ok(Some(existing))
@@ -339,5 +356,24 @@ impl Store for SledStore {
         include: &dyn Fn(&str) -> bool,
     ) -> Result<std::collections::BTreeMap<String, u64>, StoreError> {
         self.read_terms(report, include)
+    }
+
+    fn segment_evidence(
+        &self,
+        report: &str,
+        segment: &str,
+        jobs: usize,
+    ) -> Result<SegmentEvidence, StoreError> {
+        self.read_segment_evidence(report, segment, jobs)
+    }
+
+    fn segment_theme_texts(
+        &self,
+        report: &str,
+        segment: &str,
+        theme: &str,
+        limit: usize,
+    ) -> Result<Vec<DatedText>, StoreError> {
+        self.read_segment_theme_texts(report, segment, theme, limit)
     }
 }
