@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::form::{Catalog, Problem, load_dir_lenient};
 use crate::interview::Interviews;
 use crate::mail::{MailError, Summaries, scheduler};
+use crate::profiles::ProfileService;
 use crate::report::{Reports, load_reports};
 use crate::store::{SledStore, Store, StoreError};
 use crate::{api, web};
@@ -33,6 +34,8 @@ pub struct AppState {
     pub interviews: Arc<Interviews>,
     /// Report summaries by email: the transport, the sender and what was sent when.
     pub mail: Arc<Summaries>,
+    /// Profile cards, drafted on request, and the team's words on them.
+    pub profiles: Arc<ProfileService>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -155,6 +158,11 @@ pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
         tokens: Tokens::new(researcher, config.interviewer_token.clone()),
         interviews,
         mail: Arc::new(mail),
+        profiles: Arc::new(ProfileService::new(
+            store.clone(),
+            store.clone(),
+            store.clone(),
+        )),
     };
     Ok(Prepared {
         state: Arc::new(state),

@@ -15,6 +15,7 @@ use crate::export::ExportError;
 use crate::form::FieldErrors;
 use crate::interview::InterviewError;
 use crate::mail::{MailError, SendError};
+use crate::profiles::ProfileError;
 use crate::responses::{EraseError, SubmitError};
 use crate::store::StoreError;
 
@@ -196,6 +197,20 @@ impl From<InterviewError> for ApiError {
             | InterviewError::Ended => ApiError::conflict(e.to_string()),
             InterviewError::Invalid(fields) => ApiError::validation(fields),
             InterviewError::Store(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<ProfileError> for ApiError {
+    fn from(e: ProfileError) -> Self {
+        match e {
+            ProfileError::UnknownSegment(..) | ProfileError::NotFound(_) => {
+                ApiError::not_found(e.to_string())
+            }
+            ProfileError::Suppressed(..) => ApiError::NotFound(body("suppressed", e.to_string())),
+            ProfileError::Invalid(fields) => ApiError::validation(fields),
+            ProfileError::Rebuilding { done, total } => ApiError::rebuilding(done, total),
+            ProfileError::Store(e) => ApiError::internal(e),
         }
     }
 }

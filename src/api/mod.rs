@@ -5,6 +5,7 @@ mod error;
 mod forms;
 mod health;
 mod interviews;
+mod profiles;
 mod reports;
 mod responses;
 mod stream;
@@ -16,6 +17,7 @@ use poem_openapi::{OpenApiService, Tags};
 pub use auth::{SESSION_COOKIE, authorize, caller_role, session_cookie};
 pub use error::{ApiError, ErrorBody, to_json_error};
 pub use health::check as health_check;
+pub use profiles::ProfilesApi;
 
 use crate::app::AppState;
 
@@ -31,6 +33,8 @@ pub enum ApiTags {
     Health,
     /// Live interviews: notes, events, notes export
     Interviews,
+    /// Profile cards, the ICP, and the team's reviews and activations
+    Profiles,
 }
 
 pub type Apis = (
@@ -39,6 +43,7 @@ pub type Apis = (
     reports::ReportsApi,
     health::HealthApi,
     interviews::InterviewsApi,
+    profiles::ProfilesApi,
 );
 
 /// The OpenAPI service; mounted at `/api`, it also serves the spec and Swagger UI.
@@ -56,7 +61,10 @@ pub fn service(state: Arc<AppState>) -> OpenApiService<Apis, ()> {
         health::HealthApi {
             state: state.clone(),
         },
-        interviews::InterviewsApi { state },
+        interviews::InterviewsApi {
+            state: state.clone(),
+        },
+        profiles::ProfilesApi { state },
     );
     OpenApiService::new(apis, "fieldnotes", env!("CARGO_PKG_VERSION"))
         .description(

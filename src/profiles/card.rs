@@ -317,6 +317,15 @@ pub fn jobs(interviews: &[SegmentInterview], evidence: &SegmentEvidence) -> Vec<
     }));
     // RFC 3339 times in UTC sort as text; the card shows the newest.
     jobs.sort_by(|a, b| b.at.cmp(&a.at));
+    // The same job in the same words from several people is one statement on the card.
+    let mut seen = std::collections::HashSet::new();
+    jobs.retain(|j| {
+        seen.insert((
+            j.when.to_lowercase(),
+            j.want.to_lowercase(),
+            j.so.to_lowercase(),
+        ))
+    });
     jobs.truncate(JOBS);
     jobs
 }
