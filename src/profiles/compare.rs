@@ -138,7 +138,7 @@ pub fn distinctive(
                 "answered"
             };
             let sentence = format!(
-                "{} of {segment} {verb} “{}” to “{}”, {} than the {} of the other segments (p = {} after Holm).",
+                "{} of {segment} {verb} “{}” to “{}”, {} than the {} of the other segments ({} after Holm).",
                 percent_text(r.percent),
                 r.option,
                 r.text,
@@ -167,12 +167,12 @@ fn q_is_multi(form: &Form, id: &str) -> bool {
         .is_some_and(|q| q.kind == QuestionType::Multi)
 }
 
-/// A p-value as people read it: three significant figures, or "< 0.001".
+/// A p-value as people read it: "p = 0.004", or "p < 0.001".
 pub fn p_text(p: f64) -> String {
     if p < 0.001 {
-        "< 0.001".into()
+        "p < 0.001".into()
     } else {
-        format!("{p:.3}")
+        format!("p = {p:.3}")
     }
 }
 

@@ -28,6 +28,7 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// One field line in words, with its figures: plain text, escaped by whoever shows it.
 pub fn entry_text(e: &FieldEntry) -> String {
     if let (Some(option), Some(percent)) = (&e.option, e.percent) {
         let ci = e
@@ -39,13 +40,9 @@ pub fn entry_text(e: &FieldEntry) -> String {
             .others_percent
             .map(|o| format!(", other segments {}", pct(o)))
             .unwrap_or_default();
-        format!("{}: {}{ci}{others}", escape(option), pct(percent))
+        format!("{option}: {}{ci}{others}", pct(percent))
     } else if let (Some(theme), Some(responses)) = (&e.theme, e.responses) {
-        format!(
-            "theme {}: {responses} of {} answers",
-            escape(theme),
-            e.n.unwrap_or(0)
-        )
+        format!("theme {theme}: {responses} of {} answers", e.n.unwrap_or(0))
     } else if let Some(mean) = e.mean {
         let others = e
             .others_mean
@@ -92,7 +89,8 @@ fn card(out: &mut String, c: &Card) -> std::fmt::Result {
         writeln!(out, "### {}", capitalised(tag))?;
         writeln!(out)?;
         for e in entries {
-            writeln!(out, "- {}", entry_text(e))?;
+            let question = e.text.as_deref().unwrap_or(&e.question);
+            writeln!(out, "- {} ({})", escape(&entry_text(e)), escape(question))?;
         }
         writeln!(out)?;
     }
@@ -102,7 +100,7 @@ fn card(out: &mut String, c: &Card) -> std::fmt::Result {
         for d in &c.distinctive {
             writeln!(
                 out,
-                "- {}: {} against {} (p = {} after Holm)",
+                "- {}: {} against {} ({} after Holm)",
                 escape(&d.option),
                 pct(d.percent),
                 pct(d.others_percent),
@@ -194,7 +192,7 @@ fn write_all(out: &mut String, p: &Profiles) -> std::fmt::Result {
         for s in &p.similar_segments {
             writeln!(
                 out,
-                "- {} and {}: no test tells them apart ({} tests, smallest p = {} after Holm)",
+                "- {} and {}: no test tells them apart ({} tests, smallest {} after Holm)",
                 escape(&s.segments[0]),
                 escape(&s.segments[1]),
                 s.tests,

@@ -5,6 +5,7 @@
 mod interviews;
 mod login;
 mod paging;
+mod profiles_page;
 mod report_page;
 mod survey;
 mod survey_view;
@@ -28,6 +29,7 @@ pub fn routes() -> Route {
         .at("/s/:id", get(survey::show).post(survey::answer))
         .at("/r/:id", get(report_page::show))
         .at("/r/:id/themes/:theme", get(theme_page::show))
+        .at("/r/:id/profiles", get(profiles_page::show))
         .at("/login", get(login::show).post(login::submit))
         .at("/logout", poem::post(login::logout))
         .at("/i", get(interviews::index))
@@ -94,6 +96,16 @@ pub fn deny_unless_staff(state: &AppState, req: &Request, role: Role) -> Option<
 struct MessagePage<'a> {
     title: &'a str,
     text: &'a str,
+}
+
+/// A failure of ours, logged with what failed; the person sees a page that says so.
+pub fn internal_error_page(what: &str, e: &dyn std::fmt::Display) -> Response {
+    tracing::error!("{what} failed: {e}");
+    message_page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong",
+        "This page could not be drawn; the error has been logged.",
+    )
 }
 
 pub fn message_page(status: StatusCode, title: &str, text: &str) -> Response {
