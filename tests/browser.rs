@@ -264,7 +264,7 @@ async fn a_respondent_answers_the_shipped_survey_in_chromium() {
 }
 
 #[tokio::test]
-async fn the_report_page_draws_one_bar_group_per_unsuppressed_segment() {
+async fn the_report_page_draws_a_cross_tab_and_one_bar_group_per_unsuppressed_segment() {
     let server = TestServer::start(&shipped_forms()).await;
     // Two segments over min_cell (5), one under it.
     let sizes = [("11–50", 6), ("51–200", 5), ("Just me", 2)];
@@ -356,10 +356,65 @@ async fn the_report_page_draws_one_bar_group_per_unsuppressed_segment() {
         4,
         "mean and NPS intervals for two segments"
     );
+    // Choice questions: one cross-tab, a column per unsuppressed segment and one for all.
+    let mut columns = vec!["Option"];
+    columns.extend(&shown);
+    columns.push("All");
+    for question in ["role", "decision_drivers"] {
+        let headers = client
+            .find_all(Locator::Css(&format!(
+                "#q-{question} table.crosstab thead th[scope=col]"
+            )))
+            .await
+            .unwrap();
+        let mut names = Vec::new();
+        for h in &headers {
+            names.push(h.text().await.unwrap());
+        }
+        assert_eq!(names, columns, "the cross-tab columns of {question}");
+    }
+    // On a phone the chart comes below its table; on a wide screen they sit side by side.
+    let (table_box, chart_box) = (
+        "#q-role .figure-pair > .table-scroll",
+        "#q-role .figure-pair > figure",
+    );
+    let rectangle = |client: &Client, css: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .find(Locator::Css(css))
+                .await
+                .unwrap_or_else(|e| panic!("{css}: {e}"))
+                .rectangle()
+                .await
+                .unwrap()
+        }
+    };
+    let (_, table_y, _, table_height) = rectangle(&client, table_box).await;
+    let (_, chart_y, _, _) = rectangle(&client, chart_box).await;
+    assert!(
+        chart_y >= table_y + table_height - 1.0,
+        "stacked on a phone: table at {table_y} (+{table_height}), chart at {chart_y}"
+    );
     std::fs::write(
         std::env::temp_dir().join("fieldnotes-report.png"),
         client.screenshot().await.unwrap(),
     )
     .ok();
     client.close().await.unwrap();
+
+    let wide = driver.browser_sized(1400, 1000).await;
+    log_in(&wide, &server.base, RESEARCHER, "/r/customer-profile").await;
+    let (table_x, table_y, table_width, _) = rectangle(&wide, table_box).await;
+    let (chart_x, chart_y, _, _) = rectangle(&wide, chart_box).await;
+    assert!(
+        chart_x >= table_x + table_width - 1.0 && (chart_y - table_y).abs() < 1.0,
+        "side by side when wide: table at ({table_x}, {table_y}) +{table_width}, chart at ({chart_x}, {chart_y})"
+    );
+    std::fs::write(
+        std::env::temp_dir().join("fieldnotes-report-wide.png"),
+        wide.screenshot().await.unwrap(),
+    )
+    .ok();
+    wide.close().await.unwrap();
 }

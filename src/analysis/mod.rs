@@ -1,6 +1,7 @@
 //! Analysis of collected answers: statistics, per-segment aggregates and report figures.
 
 pub mod aggregate;
+pub mod crosstab;
 pub mod evidence;
 pub mod figures;
 pub mod proportions;

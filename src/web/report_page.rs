@@ -1,7 +1,10 @@
-//! `GET /r/{id}`: the report page, with charts drawn as inline SVG on the server.
+//! `GET /r/{id}`: the report page. Each choice question is one cross-tab (options by
+//! segment, column percentages, cells shaded by size and marked by their adjusted
+//! residuals), beside a chart drawn as inline SVG on the server; numeric questions get a
+//! compact table of their means beside theirs.
 //!
-//! Geometry is computed here; the template only places what it is given, and escapes
-//! every name an option, a segment or a question carries.
+//! Geometry and colours are computed here; the template only places what it is given, and
+//! escapes every name an option, a segment or a question carries.
 
 use std::sync::Arc;
 
@@ -11,7 +14,11 @@ use poem::web::{Data, Path};
 use poem::{Request, Response, handler};
 
 use super::{deny_unless_staff, message_page, render};
-use crate::analysis::figures::{Figures, Interval, QuestionFigures, ReportFigures, ThemeFigures};
+use crate::analysis::aggregate::NO_ANSWER;
+use crate::analysis::crosstab::{self, Cell, CrossTab, Direction};
+use crate::analysis::figures::{
+    Figures, Interval, QuestionFigures, ReportFigures, SegmentInfo, ThemeFigures,
+};
 use crate::analysis::summary::{describe_test, is_significant};
 use crate::analysis::{ReportOutcome, report_figures};
 use crate::app::AppState;
@@ -63,11 +70,111 @@ pub struct ChartView {
     pub groups: Vec<GroupView>,
 }
 
+/// The background of a cell at 100%. Its relative luminance is 0.322, so the page's ink
+/// (#1b1f24) keeps a contrast of 5.9:1 on it and more on every lighter shade (WCAG AA asks
+/// 4.5:1); `shades_keep_the_ink_readable` checks every percent.
+const SHADE_FULL: (u8, u8, u8) = (0x6f, 0x9b, 0xe0);
+
+/// White at 0%, `SHADE_FULL` at 100%, linear in between.
+fn shade(percent: f64) -> String {
+    let t = (percent / 100.0).clamp(0.0, 1.0);
+    let mix = |full: u8| (255.0 - t * (255.0 - f64::from(full))).round() as u8;
+    let (r, g, b) = SHADE_FULL;
+    format!("#{:02x}{:02x}{:02x}", mix(r), mix(g), mix(b))
+}
+
+fn percent_text(p: f64) -> String {
+    // A handful of answers must not read as nobody.
+    if p > 0.0 && p < 0.5 {
+        "<1%".to_string()
+    } else {
+        // Halves away from zero, as people round: `{:.0}` alone would print 12.5 as 12.
+        format!("{:.0}%", p.round())
+    }
+}
+
+/// The profile card of each segment, by its index in the report's segment list (suppressed
+/// segments included, as in the report JSON). Suppressed segments and "No answer" have no
+/// card, so they get no link.
+struct ProfileLinks(Vec<(String, Option<String>)>);
+
+impl ProfileLinks {
+    fn new(report_id: &str, segments: &[SegmentInfo]) -> ProfileLinks {
+        ProfileLinks(
+            segments
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    let link = (!s.suppressed && s.name != NO_ANSWER)
+                        .then(|| format!("/r/{report_id}/profiles#segment-{i}"));
+                    (s.name.clone(), link)
+                })
+                .collect(),
+        )
+    }
+
+    fn get(&self, segment: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(name, _)| name == segment)
+            .and_then(|(_, link)| link.clone())
+    }
+}
+
+pub struct SegmentLink {
+    pub name: String,
+    pub n: u64,
+    pub link: Option<String>,
+}
+
+pub struct MarkView {
+    pub class: &'static str,
+    pub symbol: &'static str,
+    pub words: &'static str,
+}
+
+pub struct CellView {
+    pub text: String,
+    pub title: String,
+    pub background: Option<String>,
+    pub residual: Option<String>,
+    pub mark: Option<MarkView>,
+}
+
+pub struct RowView {
+    pub option: String,
+    pub cells: Vec<CellView>,
+    pub all: CellView,
+}
+
+pub struct CrossTabView {
+    pub columns: Vec<SegmentLink>,
+    pub all_n: u64,
+    pub rows: Vec<RowView>,
+    pub exclusive: bool,
+}
+
+pub struct NumericRowView {
+    pub segment: SegmentLink,
+    pub mean: String,
+    pub ci: String,
+    pub nps: String,
+    pub nps_ci: String,
+}
+
+pub struct NumericView {
+    pub rows: Vec<NumericRowView>,
+    pub all: NumericRowView,
+    pub has_nps: bool,
+}
+
 pub struct QuestionView {
     pub id: String,
     pub text: String,
     pub kind: &'static str,
     pub chart: ChartView,
+    pub crosstab: Option<CrossTabView>,
+    pub numeric: Option<NumericView>,
     pub sentence: Option<String>,
     pub significant: bool,
 }
@@ -90,7 +197,7 @@ struct ReportPage {
     responses: u64,
     segment_by: String,
     min_cell: u32,
-    shown: Vec<(String, u64)>,
+    shown: Vec<SegmentLink>,
     suppressed: Vec<String>,
     questions: Vec<QuestionView>,
     themes: Vec<ThemeView>,
@@ -132,7 +239,7 @@ fn percent_bars(f: &Figures, y0: f64) -> Vec<BarView> {
                 x: LABEL_WIDTH,
                 width,
                 color: PALETTE[i % PALETTE.len()],
-                value_text: format!("{p:.0}%"),
+                value_text: percent_text(*p),
                 text_x: whisker.map_or(LABEL_WIDTH + width, |w| w.1.max(LABEL_WIDTH + width)) + 4.0,
                 whisker,
             }
@@ -244,12 +351,127 @@ fn chart(q: &QuestionFigures) -> ChartView {
     }
 }
 
-fn question_view(q: &QuestionFigures) -> QuestionView {
+fn cell_view(cell: &Cell, n: u64) -> CellView {
+    let Some(percent) = cell.percent else {
+        return CellView {
+            text: "–".into(),
+            title: "Nobody here answered".into(),
+            background: None,
+            residual: None,
+            mark: None,
+        };
+    };
+    let mark = cell.direction().map(|d| match d {
+        Direction::Over => MarkView {
+            class: d.as_str(),
+            symbol: "▲",
+            words: "significantly more than expected",
+        },
+        Direction::Under => MarkView {
+            class: d.as_str(),
+            symbol: "▼",
+            words: "significantly fewer than expected",
+        },
+    });
+    let mut title = format!("{} of {n}", cell.count);
+    if let Some(r) = cell.residual {
+        title.push_str(&format!("; adjusted residual {r:.2}"));
+    }
+    CellView {
+        text: percent_text(percent),
+        title,
+        background: Some(shade(percent)),
+        residual: cell.residual.map(|r| format!("{r:.3}")),
+        mark,
+    }
+}
+
+fn crosstab_view(table: &CrossTab, links: &ProfileLinks) -> CrossTabView {
+    CrossTabView {
+        columns: table
+            .segments
+            .iter()
+            .map(|(name, n)| SegmentLink {
+                name: name.clone(),
+                n: *n,
+                link: links.get(name),
+            })
+            .collect(),
+        all_n: table.all_n,
+        rows: table
+            .rows
+            .iter()
+            .map(|row| RowView {
+                option: row.option.clone(),
+                cells: row
+                    .cells
+                    .iter()
+                    .zip(&table.segments)
+                    .map(|(cell, (_, n))| cell_view(cell, *n))
+                    .collect(),
+                all: cell_view(&row.all, table.all_n),
+            })
+            .collect(),
+        exclusive: table.exclusive,
+    }
+}
+
+fn interval_text(ci: Option<[f64; 2]>, digits: usize) -> String {
+    ci.map_or_else(
+        || "–".to_string(),
+        |[lo, hi]| format!("{lo:.digits$} to {hi:.digits$}"),
+    )
+}
+
+fn numeric_row(segment: SegmentLink, f: &Figures) -> NumericRowView {
+    let mean_ci = match &f.ci95 {
+        Some(Interval::Mean(ci)) => Some(*ci),
+        _ => None,
+    };
+    NumericRowView {
+        segment,
+        mean: f.mean.map_or_else(|| "–".into(), |m| format!("{m:.2}")),
+        ci: interval_text(mean_ci, 2),
+        nps: f.nps.map_or_else(|| "–".into(), |v| format!("{v:.1}")),
+        nps_ci: interval_text(f.nps_ci95, 1),
+    }
+}
+
+fn numeric_view(q: &QuestionFigures, links: &ProfileLinks) -> NumericView {
+    NumericView {
+        rows: q
+            .by_segment
+            .iter()
+            .map(|s| {
+                let link = SegmentLink {
+                    name: s.segment.clone(),
+                    n: s.figures.n,
+                    link: links.get(&s.segment),
+                };
+                numeric_row(link, &s.figures)
+            })
+            .collect(),
+        all: numeric_row(
+            SegmentLink {
+                name: "All".into(),
+                n: q.overall.n,
+                link: None,
+            },
+            &q.overall,
+        ),
+        has_nps: q.kind == "nps",
+    }
+}
+
+fn question_view(q: &QuestionFigures, links: &ProfileLinks) -> QuestionView {
+    let crosstab = crosstab::crosstab(q).map(|t| crosstab_view(&t, links));
     QuestionView {
         id: q.id.clone(),
         text: q.text.clone(),
         kind: q.kind,
         chart: chart(q),
+        numeric: crosstab.is_none().then(|| numeric_view(q, links)),
+        crosstab,
         sentence: q.test.as_ref().map(|t| describe_test(q, t)),
         significant: q.test.as_ref().is_some_and(is_significant),
     }
@@ -314,13 +536,20 @@ fn page(report: ReportFigures) -> ReportPage {
         .iter()
         .map(|t| (t.term.clone(), t.count))
         .collect();
+    let links = ProfileLinks::new(&report.id, &report.segments);
     ReportPage {
         themes,
         terms,
         shown: report
             .segments
             .iter()
-            .filter_map(|s| s.n.map(|n| (s.name.clone(), n)))
+            .filter_map(|s| {
+                s.n.map(|n| SegmentLink {
+                    name: s.name.clone(),
+                    n,
+                    link: links.get(&s.name),
+                })
+            })
             .collect(),
         suppressed: report
             .segments
@@ -328,7 +557,11 @@ fn page(report: ReportFigures) -> ReportPage {
             .filter(|s| s.suppressed)
             .map(|s| s.name.clone())
             .collect(),
-        questions: report.questions.iter().map(question_view).collect(),
+        questions: report
+            .questions
+            .iter()
+            .map(|q| question_view(q, &links))
+            .collect(),
         title: report.title,
         id: report.id,
         form: report.form,
@@ -381,5 +614,78 @@ pub async fn show(state: Data<&Arc<AppState>>, req: &Request, Path(id): Path<Str
                 "The report could not be read; the error has been logged.",
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--ink` in templates/base.html.
+    const INK: (u8, u8, u8) = (0x1b, 0x1f, 0x24);
+
+    /// WCAG 2.1 relative luminance of an sRGB colour.
+    fn luminance((r, g, b): (u8, u8, u8)) -> f64 {
+        let channel = |c: u8| {
+            let c = f64::from(c) / 255.0;
+            if c <= 0.04045 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+    }
+
+    fn parse(hex: &str) -> (u8, u8, u8) {
+        let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex");
+        (byte(1), byte(3), byte(5))
+    }
+
+    #[test]
+    fn shades_keep_the_ink_readable() {
+        assert_eq!(shade(0.0), "#ffffff");
+        assert_eq!(shade(100.0), "#6f9be0");
+        let ink = luminance(INK);
+        let mut previous = f64::INFINITY;
+        for p in 0..=100 {
+            let background = luminance(parse(&shade(f64::from(p))));
+            let contrast = (background + 0.05) / (ink + 0.05);
+            assert!(contrast >= 4.5, "{p}%: contrast {contrast:.2}");
+            assert!(background <= previous, "{p}%: darker as the share grows");
+            previous = background;
+        }
+    }
+
+    #[test]
+    fn small_shares_do_not_read_as_none() {
+        assert_eq!(percent_text(0.0), "0%");
+        assert_eq!(percent_text(0.3), "<1%");
+        assert_eq!(percent_text(42.857), "43%");
+        assert_eq!(percent_text(12.5), "13%");
+        assert_eq!(percent_text(87.5), "88%");
+    }
+
+    #[test]
+    fn profile_links_use_the_index_among_all_segments() {
+        let info = |name: &str, suppressed: bool| SegmentInfo {
+            name: name.into(),
+            n: (!suppressed).then_some(9),
+            suppressed,
+        };
+        let links = ProfileLinks::new(
+            "r",
+            &[
+                info("A", false),
+                info("B", true),
+                info("C", false),
+                info(NO_ANSWER, false),
+            ],
+        );
+        assert_eq!(links.get("A").as_deref(), Some("/r/r/profiles#segment-0"));
+        assert_eq!(links.get("B"), None);
+        assert_eq!(links.get("C").as_deref(), Some("/r/r/profiles#segment-2"));
+        assert_eq!(links.get(NO_ANSWER), None);
+        assert_eq!(links.get("unknown"), None);
     }
 }
