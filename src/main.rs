@@ -12,6 +12,7 @@ use fieldnotes::config::{Config, DEFAULT_ADDR, MailConfig, Secret};
 use fieldnotes::export::{ExportOptions, write_responses_csv};
 use fieldnotes::form::load_dir;
 use fieldnotes::mail::{Delivered, Occasion, Summaries};
+use fieldnotes::profiles::ProfileService;
 use fieldnotes::store::{ONE_PASS_CACHE_BYTES, SledStore, Store};
 
 #[derive(Parser)]
@@ -251,8 +252,10 @@ fn report_summary(id: &str, email: bool, dirs: Dirs) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("error: cannot start: {e}"))?;
+    let profiles = ProfileService::new(store.clone(), store.clone(), store.clone())
+        .draft_for_summary(&catalog, &report);
     let sent = runtime
-        .block_on(summaries.send(&report, &figures, Occasion::OnDemand))
+        .block_on(summaries.send(&report, &figures, profiles.as_ref(), Occasion::OnDemand))
         .map_err(|e| format!("error: {e}"))?;
     match &sent.delivered {
         Delivered::Smtp => println!(

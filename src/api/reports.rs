@@ -172,10 +172,17 @@ impl ReportsApi {
             return Err(SendError::NoEmail(report.id.clone()).into());
         }
         let figures = self.figures(report.clone()).await?;
+        let (state, definition) = (self.state.clone(), report.clone());
+        let profiles = tokio::task::spawn_blocking(move || {
+            state
+                .profiles
+                .draft_for_summary(&state.catalog, &definition)
+        })
+        .await?;
         let sent = self
             .state
             .mail
-            .send(&report, &figures, Occasion::OnDemand)
+            .send(&report, &figures, profiles.as_ref(), Occasion::OnDemand)
             .await?;
         Ok(Json(EmailSent {
             to: sent.to,

@@ -33,6 +33,8 @@ pub struct Previous {
 
 pub struct SummaryInput<'a> {
     pub figures: &'a ReportFigures,
+    /// The report's profile cards, when they could be drafted: each card's headline.
+    pub profiles: Option<&'a crate::profiles::Profiles>,
     pub previous: Option<Previous>,
     pub recipients: &'a [String],
     /// The cadence as written in the report file, `None` for on-demand only.
@@ -108,6 +110,7 @@ pub struct View {
     themes: Vec<ThemeView>,
     more_themes: usize,
     uncoded: Vec<String>,
+    cards: Vec<super::cards::CardLine>,
     link: String,
     footer: String,
 }
@@ -286,6 +289,7 @@ fn view(input: &SummaryInput) -> View {
             .take(UNCODED_TERMS)
             .map(|t| format!("{} ({})", t.term, t.count))
             .collect(),
+        cards: super::cards::card_lines(input.profiles),
         link: input.link.clone(),
         footer: format!(
             "Sent by fieldnotes to {} because the report file of “{}” lists {} under [email]. {cadence}",
@@ -345,6 +349,18 @@ fn text_part(v: &View) -> String {
         }
         if let Some(sentence) = &q.sentence {
             let _ = writeln!(out, "{sentence}");
+        }
+    }
+    if !v.cards.is_empty() {
+        let _ = writeln!(out, "\nPROFILE CARDS");
+        for c in &v.cards {
+            let _ = writeln!(
+                out,
+                "- {} (n = {}): {}",
+                one_line(&c.title),
+                c.n,
+                c.sentence
+            );
         }
     }
     let _ = writeln!(out, "\nWHERE SEGMENTS DIFFER");
@@ -592,6 +608,7 @@ mod tests {
     fn input(figures: &ReportFigures, previous: Option<Previous>) -> SummaryInput<'_> {
         SummaryInput {
             figures,
+            profiles: None,
             previous,
             recipients: &[],
             every: Some("monthly"),

@@ -2,6 +2,7 @@
 //! (SMTP through lettre, or the outbox directory), the record of what was sent, and the
 //! scheduler that sends on each report's cadence. Nothing here knows about HTTP.
 
+mod cards;
 mod message;
 pub mod schedule;
 pub mod scheduler;

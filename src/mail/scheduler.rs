@@ -223,6 +223,16 @@ async fn send_due(
             return later(now, NOT_READY_WAIT);
         }
     };
+    let profiles = {
+        let (state, definition) = (state.clone(), report.clone());
+        tokio::task::spawn_blocking(move || {
+            state
+                .profiles
+                .draft_for_summary(&state.catalog, &definition)
+        })
+        .await
+        .unwrap_or_default()
+    };
     let due = schedule.due;
     // The claim: on disk before the message leaves, so that a crash cannot lead to a resend.
     if let Err(e) = state
@@ -239,7 +249,12 @@ async fn send_due(
     }
     match state
         .mail
-        .send(report, &figures, Occasion::Scheduled { due })
+        .send(
+            report,
+            &figures,
+            profiles.as_ref(),
+            Occasion::Scheduled { due },
+        )
         .await
     {
         Ok(sent) => tracing::info!(

@@ -159,13 +159,16 @@ impl Summaries {
         &self,
         report: &ReportDef,
         figures: &ReportFigures,
+        profiles: Option<&crate::profiles::Profiles>,
         occasion: Occasion,
     ) -> Result<Sent, SendError> {
         let email = report
             .email
             .as_ref()
             .ok_or_else(|| SendError::NoEmail(report.id.clone()))?;
-        let outcome = self.attempt(report, email, figures, occasion).await;
+        let outcome = self
+            .attempt(report, email, figures, profiles, occasion)
+            .await;
         let responses = figures.responses;
         let cadence = email.every;
         let finished = Utc::now();
@@ -194,6 +197,7 @@ impl Summaries {
         report: &ReportDef,
         email: &EmailSettings,
         figures: &ReportFigures,
+        profiles: Option<&crate::profiles::Profiles>,
         occasion: Occasion,
     ) -> Result<(Delivered, String), SendError> {
         let recipients = email
@@ -213,6 +217,7 @@ impl Summaries {
         let now = Utc::now();
         let summary = compose(&SummaryInput {
             figures,
+            profiles,
             previous,
             recipients: &email.to,
             every: email.every_text.as_deref(),

@@ -61,11 +61,13 @@ pub fn comparable<'a>(form: &'a Form, segment_by: &'a str) -> impl Iterator<Item
         .filter(move |q| !q.pii && q.id != segment_by)
 }
 
+/// A share for a sentence: whole where it is whole ("80%"), else to one decimal ("12.5%").
 fn percent_text(p: f64) -> String {
-    if p != 0.0 && p.abs() < 1.0 {
-        format!("{p:.1}%")
+    let tenths = (p * 10.0).round();
+    if tenths % 10.0 == 0.0 {
+        format!("{:.0}%", tenths / 10.0)
     } else {
-        format!("{p:.0}%")
+        format!("{:.1}%", tenths / 10.0)
     }
 }
 

@@ -280,6 +280,19 @@ impl ProfileService {
         })
     }
 
+    /// The cards for a summary: a summary still goes out without them when they cannot be
+    /// drafted (a rebuild under way, a read failure, which is logged).
+    pub fn draft_for_summary(&self, catalog: &Catalog, report: &ReportDef) -> Option<Profiles> {
+        match self.draft(catalog, report, Utc::now()) {
+            Ok(profiles) => Some(profiles),
+            Err(ProfileError::Rebuilding { .. }) => None,
+            Err(e) => {
+                tracing::error!(report = %report.id, "profile cards for the summary: {e}");
+                None
+            }
+        }
+    }
+
     pub fn set_label(
         &self,
         catalog: &Catalog,
