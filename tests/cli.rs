@@ -107,6 +107,22 @@ fn check_reports_every_report_problem() {
     assert!(!out.status.success());
     let file = |name: &str| dir.join(name).display().to_string();
     let expected = [
+        format!(
+            "{}: [profiles] alpha must be above 0 and below 1, not 1.5",
+            file("bad-cards.toml")
+        ),
+        format!(
+            "{}: [profiles] stale_after = \"soon\" must be a duration such as \"90d\", \"12w\" or \"36h\"",
+            file("bad-cards.toml")
+        ),
+        format!(
+            "{}: [profiles] interviews_per_half_year must be a whole number from 0 to 1000, not -2",
+            file("bad-cards.toml")
+        ),
+        format!(
+            "{}: [icp] outcome 'ease' is a scale question: give `min` (answers at or above it count as success), not `success`",
+            file("bad-cards.toml")
+        ),
         format!("{}: unknown form 'no-such-form'", file("bad-refs.toml")),
         format!(
             "{}: 'all-types' in `interviews` is a survey, not an interview guide",
@@ -141,7 +157,7 @@ fn check_reports_every_report_problem() {
             file("bad-segment.toml")
         ),
         format!(
-            "{}: line 5: unknown field `min_cel`, expected one of `id`, `title`, `form`, `interviews`, `segment_by`, `min_cell`, `themes`, `language`, `email`",
+            "{}: line 5: unknown field `min_cel`, expected one of `id`, `title`, `form`, `interviews`, `segment_by`, `min_cell`, `themes`, `language`, `email`, `profiles`, `icp`",
             file("typo.toml")
         ),
     ];

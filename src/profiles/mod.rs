@@ -8,6 +8,7 @@ pub mod compare;
 pub mod icp;
 pub mod markdown;
 pub mod model;
+pub mod signals;
 pub mod team;
 
 use std::collections::BTreeMap;
@@ -207,12 +208,13 @@ impl ProfileService {
                         .segment_theme_texts(&report.id, name, &theme.name, card::QUOTES)?;
                 survey_texts.push((theme.name.clone(), texts));
             }
-            let quotes = card::quotes(report, &segment_interviews, &themes, &survey_texts);
-            let period = card::period(&segment_interviews, &evidence_index);
-            let stale = card::is_stale(&period, settings.stale_after, now);
-            let evidence = card::evidence(n, &segment_interviews);
-            let rhythm = card::rhythm(&segment_interviews, settings.interviews_per_half_year, now);
-            let warnings = card::warnings(&card::WarningInput {
+            let quotes = signals::quotes(report, &segment_interviews, &themes, &survey_texts);
+            let period = signals::period(&segment_interviews, &evidence_index);
+            let stale = signals::is_stale(&period, settings.stale_after, now);
+            let evidence = signals::evidence(n, &segment_interviews);
+            let rhythm =
+                signals::rhythm(&segment_interviews, settings.interviews_per_half_year, now);
+            let warnings = signals::warnings(&signals::WarningInput {
                 evidence: &evidence,
                 quotes: quotes.len(),
                 stale,
@@ -244,7 +246,7 @@ impl ProfileService {
                     &shown,
                     settings.alpha,
                 ),
-                jtbd: card::jobs(&segment_interviews, &evidence_index),
+                jtbd: signals::jobs(&segment_interviews, &evidence_index),
                 themes,
                 quotes,
                 period,
