@@ -73,6 +73,10 @@ fn number(v: Option<f64>, digits: usize) -> String {
     v.map_or("—".into(), |v| format!("{v:.digits$}"))
 }
 
+fn share(v: Option<f64>) -> String {
+    v.map_or("—".into(), |v| format!("{v:.1}%"))
+}
+
 fn card_view(c: &Card, all: &Profiles) -> CardView {
     let mut facts = vec![format!(
         "{} responses, {:.1}% of everyone shown in this report.",
@@ -119,16 +123,16 @@ fn card_view(c: &Card, all: &Profiles) -> CardView {
         .map(|a| {
             let p = |v: Option<f64>| v.map_or("no test".into(), p_text);
             format!(
-                "{} ({}, from {}): before, {} responses, NPS {}, PMF {}%; since, {} responses, NPS {}, PMF {}% (promoters {}, PMF {}).",
+                "{} ({}, from {}): before, {} responses, NPS {}, PMF {}; since, {} responses, NPS {}, PMF {} (promoters {}, PMF {}).",
                 a.title,
                 a.kind,
                 a.started,
                 a.before.n,
                 number(a.before.nps, 1),
-                number(a.before.pmf_percent, 1),
+                share(a.before.pmf_percent),
                 a.since.n,
                 number(a.since.nps, 1),
-                number(a.since.pmf_percent, 1),
+                share(a.since.pmf_percent),
                 p(a.p_value_promoters),
                 p(a.p_value_pmf)
             )
