@@ -692,13 +692,12 @@ fn base64_decode(text: &str) -> Vec<u8> {
     out
 }
 
-/// Prints the page (WebDriver Print Page, its default US Letter with 1 cm margins) and checks
+/// Checks a page printed by WebDriver's Print Page (its default: US Letter, 1 cm margins) for
 /// what the template's `@media print` intends: a page break after every `.card`, and the ICP
 /// section is a `.card` too, so one page per segment card, each card starting and ending on
 /// its own page (the first one under the page title), then the ICP on a page of its own.
-async fn assert_printed_one_card_a_page(browser: &fantoccini::Client, cards: &[Value]) {
-    let value = browser.issue_cmd(PrintPage).await.expect("Print Page");
-    let pdf = base64_decode(value.as_str().expect("base64 PDF"));
+fn assert_printed_one_card_a_page(printed: &Value, cards: &[Value]) {
+    let pdf = base64_decode(printed.as_str().expect("base64 PDF"));
     assert!(pdf.starts_with(b"%PDF"), "a PDF");
     let doc = lopdf::Document::load_mem(&pdf).expect("the PDF parses");
     // Words as one line, with the ligatures Chromium's fonts print (ﬁ, ﬀ, ﬂ) spelled out.
@@ -771,47 +770,60 @@ async fn the_cards_page_in_chromium_prints_one_card_a_page() {
     let browser = driver.browser_sized(1280, 900).await;
     let path = format!("/r/{REPORT}/profiles");
     log_in(&browser, &server.base, RESEARCHER, &path).await;
-    browser
-        .wait()
-        .for_element(Locator::Css("article.card"))
-        .await
-        .expect("the cards");
-    let articles = browser
-        .find_all(Locator::Css("article.card"))
-        .await
-        .unwrap();
-    assert_eq!(articles.len(), cards.len(), "one article per card");
-    for (article, c) in articles.iter().zip(cards) {
-        let id = article.attr("id").await.unwrap().unwrap_or_default();
-        assert_eq!(id, format!("segment-{}", c["index"]));
-        let heading = article
-            .find(Locator::Css("h2"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let title = c["label"].as_str().or(c["segment"].as_str()).unwrap();
-        assert_eq!(heading, title, "the card's big heading");
+    // Everything the browser shows is gathered first and checked once the browser is closed,
+    // so that a failing check leaves no Chromium behind.
+    let seen = async {
+        browser
+            .wait()
+            .for_element(Locator::Css("article.card"))
+            .await?;
+        let mut articles = Vec::new();
+        for article in browser.find_all(Locator::Css("article.card")).await? {
+            let id = article.attr("id").await?.unwrap_or_default();
+            let heading = article.find(Locator::Css("h2")).await?.text().await?;
+            let segment_line = match article.find(Locator::Css(".segment-name")).await {
+                Ok(line) => Some(line.text().await?),
+                Err(_) => None,
+            };
+            articles.push((id, heading, segment_line));
+        }
+        let icp = browser.find(Locator::Css("section.card#icp")).await.is_ok();
+        let printed = browser.issue_cmd(PrintPage).await?;
+        Ok::<_, fantoccini::error::CmdError>((articles, icp, printed))
     }
-    // The label is the big heading (escaped in HTML, shown as typed); the segment below it.
-    let first = browser
-        .find(Locator::Css("#segment-0 .segment-name"))
-        .await
-        .unwrap();
-    assert_eq!(first.text().await.unwrap(), "Segment: Agency");
-    let second = browser
-        .find(Locator::Css(&format!("#segment-{}", cards[1]["index"])))
-        .await
-        .unwrap();
-    assert!(
-        second.find(Locator::Css(".segment-name")).await.is_err(),
-        "an unlabelled card has no segment line"
-    );
-    assert!(browser.find(Locator::Css("section.card#icp")).await.is_ok());
-
-    assert_printed_one_card_a_page(&browser, cards).await;
+    .await;
     browser.close().await.unwrap();
+    let (articles, icp, printed) = seen.expect("the browser session");
+
+    // One article per card, anchored by its index; the label is the big heading (escaped in
+    // the HTML, shown as typed) with the segment's name under it; no label, no such line.
+    let expected: Vec<(String, String, Option<String>)> = cards
+        .iter()
+        .map(|c| {
+            let segment = c["segment"].as_str().unwrap();
+            (
+                format!("segment-{}", c["index"]),
+                c["label"].as_str().unwrap_or(segment).to_string(),
+                c["label"]
+                    .is_string()
+                    .then(|| format!("Segment: {segment}")),
+            )
+        })
+        .collect();
+    assert_eq!(
+        expected,
+        [
+            (
+                "segment-0".to_string(),
+                label.to_string(),
+                Some("Segment: Agency".to_string())
+            ),
+            ("segment-2".to_string(), IN_HOUSE.to_string(), None)
+        ]
+    );
+    assert_eq!(articles, expected);
+    assert!(icp, "the ICP section");
+    assert_printed_one_card_a_page(&printed, cards);
     server.stop().await;
 }
 
@@ -855,13 +867,16 @@ async fn after_a_short_last_card_the_icp_still_prints_on_a_page_of_its_own() {
         "/r/profiles-lean/profiles",
     )
     .await;
-    browser
-        .wait()
-        .for_element(Locator::Css("section.card#icp"))
-        .await
-        .expect("the ICP section");
-    assert_printed_one_card_a_page(&browser, cards).await;
+    let printed = async {
+        browser
+            .wait()
+            .for_element(Locator::Css("section.card#icp"))
+            .await?;
+        browser.issue_cmd(PrintPage).await
+    }
+    .await;
     browser.close().await.unwrap();
+    assert_printed_one_card_a_page(&printed.expect("the printed page"), cards);
     server.stop().await;
 }
 
