@@ -4,6 +4,7 @@
 
 pub mod chrome;
 pub mod interviews;
+pub mod profiles;
 pub mod smtp;
 
 use std::net::SocketAddr;
