@@ -109,15 +109,18 @@ pub fn new_activation(
         fields.insert("title".into(), "must say what changed".into());
     }
     at_most(&mut fields, "title", title, MAX_LABEL * 2);
-    let date = NaiveDate::parse_from_str(started, "%Y-%m-%d");
-    if date.is_err() || started.len() != 10 {
+    // A real calendar date, in the years a survey can have run.
+    let date = NaiveDate::parse_from_str(started, "%Y-%m-%d")
+        .ok()
+        .filter(|d| (1970..=9999).contains(&chrono::Datelike::year(d)));
+    if date.is_none() || started.len() != 10 {
         fields.insert(
             "started".into(),
             format!("must be a date as YYYY-MM-DD, not '{started}'"),
         );
     }
     match date {
-        Ok(started) if fields.is_empty() => Ok(Activation {
+        Some(started) if fields.is_empty() => Ok(Activation {
             id: uuid::Uuid::now_v7().simple().to_string(),
             kind: kind.into(),
             title: title.into(),
