@@ -3,10 +3,11 @@
 mod notes;
 mod responses;
 mod segments;
+pub mod table;
 mod themes;
 
 pub use notes::write_notes_csv;
-pub use responses::{ExportOptions, write_responses_csv};
+pub use responses::{ExportOptions, csv_text, write_responses_csv};
 pub use segments::write_segments_csv;
 pub use themes::write_themes_csv;
 

@@ -150,6 +150,51 @@ pub(super) fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, StoreErr
     serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+/// Applies `change` to one JSON record of a tree atomically (a missing record starts from its
+/// default) and returns the record as written, once it is on disk. sled reruns the closure
+/// when another writer got in first; a record that cannot be read or written is left as it
+/// was and reported after.
+pub(super) fn update_record<T>(
+    store: &SledStore,
+    tree: &sled::Tree,
+    key: &[u8],
+    change: &mut dyn FnMut(&mut T),
+) -> Result<T, StoreError>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + Default,
+{
+    let mut failure: Option<StoreError> = None;
+    let mut updated = T::default();
+    tree.update_and_fetch(key, |old| {
+        failure = None;
+        let mut record = match old.map(decode::<T>) {
+            None => T::default(),
+            Some(Ok(record)) => record,
+            Some(Err(e)) => {
+                failure = Some(e);
+                return old.map(<[u8]>::to_vec);
+            }
+        };
+        change(&mut record);
+        match encode(&record) {
+            Ok(bytes) => {
+                updated = record;
+                Some(bytes)
+            }
+            Err(e) => {
+                failure = Some(e);
+                old.map(<[u8]>::to_vec)
+            }
+        }
+    })
+    .map_err(backend)?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    store.flusher.wait_durable()?;
+    Ok(updated)
+}
+
 impl SledStore {
     pub(super) fn load_response(&self, id: Uuid) -> Result<Option<StoredResponse>, StoreError> {
         match self.responses.get(id.as_bytes()).map_err(backend)? {
