@@ -127,7 +127,7 @@ impl SledStore {
             note_client_ids: tree("note_client_ids")?,
             interview_events: tree("interview_events")?,
             mail: tree("mail")?,
-            flusher: Flusher::start(db)?,
+            flusher: Flusher::start(db, dir)?,
         })
     }
 }
