@@ -36,6 +36,8 @@ pub struct AppState {
     pub mail: Arc<Summaries>,
     /// Profile cards, drafted on request, and the team's words on them.
     pub profiles: Arc<ProfileService>,
+    /// The health check, answered without writing on the request path.
+    pub health: crate::health::Health,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -163,6 +165,7 @@ pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
             store.clone(),
             store.clone(),
         )),
+        health: crate::health::Health::new(store.clone()),
     };
     Ok(Prepared {
         state: Arc::new(state),

@@ -13,31 +13,44 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
+use std::time::Instant;
 
 use super::StoreError;
 
 type Waiter = SyncSender<Result<(), String>>;
 
+/// When the last flush finished, and how.
+pub type Outcome = (Instant, Result<(), String>);
+
 pub struct Flusher {
     requests: Mutex<Option<Sender<Waiter>>>,
     thread: Option<JoinHandle<()>>,
+    last: Arc<Mutex<Option<Outcome>>>,
 }
 
 impl Flusher {
     pub fn start(db: sled::Db, dir: &Path) -> Result<Self, StoreError> {
         let files = Files::open(dir)?;
         let (tx, rx) = channel::<Waiter>();
+        let last = Arc::new(Mutex::new(None));
+        let recorded = last.clone();
         let thread = thread::Builder::new()
             .name("sled-flusher".into())
-            .spawn(move || run(db, files, rx))
+            .spawn(move || run(db, files, rx, &recorded))
             .map_err(|e| StoreError::Backend(format!("cannot start the flusher thread: {e}")))?;
         Ok(Flusher {
             requests: Mutex::new(Some(tx)),
             thread: Some(thread),
+            last,
         })
+    }
+
+    /// The outcome of the most recent flush, if any ran: what the health check reports.
+    pub fn last_outcome(&self) -> Option<Outcome> {
+        self.last.lock().ok().and_then(|last| last.clone())
     }
 
     /// Blocks until everything written before the call is on disk.
@@ -115,7 +128,7 @@ impl Files {
     }
 }
 
-fn run(db: sled::Db, files: Files, requests: Receiver<Waiter>) {
+fn run(db: sled::Db, files: Files, requests: Receiver<Waiter>, last: &Mutex<Option<Outcome>>) {
     while let Ok(first) = requests.recv() {
         let mut waiters = vec![first];
         waiters.extend(requests.try_iter());
@@ -130,6 +143,9 @@ fn run(db: sled::Db, files: Files, requests: Receiver<Waiter>) {
             });
         if let Err(e) = &result {
             tracing::error!("{e}");
+        }
+        if let Ok(mut last) = last.lock() {
+            *last = Some((Instant::now(), result.clone()));
         }
         for waiter in waiters {
             // A waiter that gave up has nothing left to tell.

@@ -135,8 +135,11 @@ pub trait Store: Send + Sync + 'static {
     /// Every revision of a form that has responses, oldest first.
     fn revisions(&self, form_id: &str) -> Result<Vec<Form>, StoreError>;
 
-    /// Writes and flushes a marker: the health check.
+    /// Writes and flushes a marker: the health check's probe when no write came lately.
     fn probe_write(&self) -> Result<(), StoreError>;
+
+    /// When the most recent durable write (or probe) finished, and its error if it failed.
+    fn last_durable_write(&self) -> Option<(std::time::Instant, Result<(), String>)>;
 
     /// Keeps a browser login under the hash of its id; durable when it returns.
     fn put_session(&self, id_sha256: &str, session: &Session) -> Result<(), StoreError>;

@@ -361,6 +361,10 @@ impl Store for SledStore {
         self.flusher.wait_durable()
     }
 
+    fn last_durable_write(&self) -> Option<(std::time::Instant, Result<(), String>)> {
+        self.flusher.last_outcome()
+    }
+
     fn put_session(&self, id_sha256: &str, session: &Session) -> Result<(), StoreError> {
         self.write_session(id_sha256, session)
     }
