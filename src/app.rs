@@ -23,6 +23,9 @@ use crate::report::{Reports, load_reports};
 use crate::store::{SledStore, Store, StoreError};
 use crate::{api, web};
 
+/// How long requests under way may take to finish once a stop is asked for.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Request bodies above this are refused with 413 before anything reads them.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
@@ -247,7 +250,7 @@ pub async fn serve(
     tracing::info!("report summaries are sent {}", state.mail.describe());
     let scheduler = scheduler::start(state.clone());
     let served = Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(routes(state), shutdown, None)
+        .run_with_graceful_shutdown(routes(state), shutdown, Some(SHUTDOWN_GRACE))
         .await;
     scheduler.stop().await;
     served

@@ -174,13 +174,35 @@ fn serve(addr: String, dirs: Dirs) -> Result<(), String> {
         _ => {}
     }
     runtime.block_on(async move {
-        let shutdown = async {
-            let _ = tokio::signal::ctrl_c().await;
-        };
+        let shutdown = stop_signal();
         app::serve(prepared.state, listener, shutdown)
             .await
             .map_err(|e| format!("error: {e}"))
     })
+}
+
+/// Resolves at SIGINT (Ctrl-C) or SIGTERM (what systemd, Docker and Kubernetes send).
+async fn stop_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {},
+                    _ = terminate.recv() => {},
+                }
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM ({e}); Ctrl-C still stops the server");
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    tracing::info!("stopping: no new connections; requests under way get up to 10 s");
 }
 
 fn check(forms: &std::path::Path, reports: &std::path::Path) -> Result<(), String> {
