@@ -203,10 +203,14 @@ impl SledStore {
         }
     }
 
+    /// The lock guards no data of its own (it only orders writers with rebuild batches), and a
+    /// writer that panicked inside it left its sled transaction unapplied: so a poisoned lock
+    /// is taken over rather than failing every later write.
     pub(super) fn lock(&self) -> Result<std::sync::MutexGuard<'_, ()>, StoreError> {
-        self.aggregate_lock
+        Ok(self
+            .aggregate_lock
             .lock()
-            .map_err(|_| StoreError::Backend("aggregate lock poisoned".into()))
+            .unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 }
 
