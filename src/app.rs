@@ -36,6 +36,9 @@ pub struct AppState {
     pub mail: Arc<Summaries>,
     /// Profile cards, drafted on request, and the team's words on them.
     pub profiles: Arc<ProfileService>,
+    /// The data directory: exports that must be written whole before they are sent (XLSX)
+    /// spool there rather than in memory or a possibly small `/tmp`.
+    pub data_dir: PathBuf,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -163,6 +166,7 @@ pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
             store.clone(),
             store.clone(),
         )),
+        data_dir: config.data_dir.clone(),
     };
     Ok(Prepared {
         state: Arc::new(state),
