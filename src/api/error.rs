@@ -286,3 +286,18 @@ pub async fn to_json_error(err: poem::Error) -> Response {
     };
     error.into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_export_too_large_for_its_format_is_a_422_that_names_the_csv() {
+        let error = ApiError::from(ExportError::TooManyRows { limit: 3 });
+        let ApiError::Validation(Json(body)) = error else {
+            panic!("a 422, got {error:?}");
+        };
+        assert_eq!(body.error, "too_many_rows");
+        assert!(body.message.contains("CSV"), "{}", body.message);
+    }
+}
