@@ -41,6 +41,9 @@ pub struct AppState {
     pub profiles: Arc<ProfileService>,
     /// The health check, answered without writing on the request path.
     pub health: crate::health::Health,
+    /// The data directory: exports that must be written whole before they are sent (XLSX)
+    /// spool there rather than in memory or a possibly small `/tmp`.
+    pub data_dir: PathBuf,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -169,6 +172,7 @@ pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
             store.clone(),
         )),
         health: crate::health::Health::new(store.clone()),
+        data_dir: config.data_dir.clone(),
     };
     Ok(Prepared {
         state: Arc::new(state),

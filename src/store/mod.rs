@@ -8,6 +8,7 @@ mod interviews;
 mod mail;
 mod profiles;
 mod sled_aggregates;
+mod sled_count;
 mod sled_interviews;
 mod sled_mail;
 mod sled_profiles;
@@ -131,6 +132,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// A form's responses, oldest first, read lazily so that exports stay flat in memory.
     fn responses(&self, form_id: &str) -> ResponseIter;
+
+    /// How many responses a form has, without reading them (the XLSX export checks that
+    /// they fit in one sheet before it writes anything).
+    fn count_responses(&self, form_id: &str) -> Result<u64, StoreError>;
 
     /// Every revision of a form that has responses, oldest first.
     fn revisions(&self, form_id: &str) -> Result<Vec<Form>, StoreError>;

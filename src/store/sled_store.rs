@@ -346,6 +346,11 @@ impl Store for SledStore {
         }))
     }
 
+    fn count_responses(&self, form_id: &str) -> Result<u64, StoreError> {
+        // The key scan lives in `sled_count`.
+        self.count_form_responses(form_id)
+    }
+
     fn revisions(&self, form_id: &str) -> Result<Vec<Form>, StoreError> {
         let mut records: Vec<RevisionRecord> = Vec::new();
         for entry in self.revisions.scan_prefix(form_prefix(form_id)) {
