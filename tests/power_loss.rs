@@ -249,11 +249,10 @@ async fn take_notes(
         .send()
         .await
         .ok()?;
-    assert_eq!(
-        started.status(),
-        StatusCode::CREATED,
-        "starting an interview"
-    );
+    // Not acknowledged (the power went first): nothing to look for.
+    if started.status() != StatusCode::CREATED {
+        return None;
+    }
     let id = started.json::<Value>().await.ok()?["id"]
         .as_str()?
         .to_string();
