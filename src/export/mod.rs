@@ -2,12 +2,14 @@
 
 mod notes;
 mod responses;
+mod sav;
 mod segments;
 pub mod table;
 mod themes;
 
 pub use notes::write_notes_csv;
 pub use responses::{ExportOptions, csv_text, write_responses_csv};
+pub use sav::{SavName, sav_variable_names, write_responses_sav};
 pub use segments::write_segments_csv;
 pub use themes::write_themes_csv;
 
