@@ -637,3 +637,40 @@ fn a_form_without_responses_is_a_valid_empty_file() {
     let names: Vec<String> = serde_json::from_value(read["names"].clone()).expect("names");
     assert_eq!(names, expected_names(false));
 }
+
+/// SPSS strings hold at most 32,767 bytes: 10,000 emoji (40,000 bytes) keep 8,191 of them.
+#[test]
+fn a_text_past_spss_limit_is_cut_at_a_character_boundary() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let form = form_from(
+        &dir.path().join("forms"),
+        "id = \"revised\"\nkind = \"survey\"\ntitle = \"Long\"\n[[questions]]\nid = \"story\"\n\
+         type = \"long_text\"\ntext = \"Story\"\n",
+    );
+    let store = SledStore::open(&dir.path().join("data")).expect("store");
+    let response = StoredResponse {
+        id: Uuid::from_u128(1),
+        form: form.id.clone(),
+        form_revision: form.revision.clone(),
+        submitted_at: "2026-04-01T12:00:00.000Z".into(),
+        hidden: BTreeMap::new(),
+        answers: BTreeMap::from([("story".to_string(), json!("🦀".repeat(10_000)))]),
+        receipt_sha256: "0".repeat(64),
+    };
+    store
+        .insert_response(&response, &form, &[])
+        .expect("insert");
+    let path = dir.path().join("long.sav");
+    let file = std::fs::File::create(&path).expect("create");
+    write_responses_sav(
+        file,
+        &form,
+        &[],
+        store.responses("revised"),
+        ExportOptions::default(),
+    )
+    .expect("write");
+    let read = read_with_pyreadstat(&path);
+    assert_eq!(read["formats"]["story"], "A32764");
+    assert_eq!(read["data"][0]["story"], "🦀".repeat(8_191));
+}

@@ -11,7 +11,7 @@
 //! text), one variable record (type 2) per 8-byte slot, value labels (types 3 and 4), machine
 //! integer info (7.3), floating point info (7.4), display parameters (7.11), long variable
 //! names (7.13), very long strings (7.14, only when there are any), encoding (7.20),
-//! dictionary termination (999), then the compressed cases.
+//! dictionary termination (999); the compressed cases follow (see `cases`).
 
 use std::collections::HashSet;
 use std::io::{self, Write};
@@ -26,11 +26,11 @@ pub const MAX_VARIABLE_LABEL: usize = 255;
 pub const MAX_VALUE_LABEL: usize = 120;
 
 /// Strings wider than this are "very long": several string variables ("segments") glued.
-const MAX_SEGMENT_WIDTH: usize = 255;
+pub(super) const MAX_SEGMENT_WIDTH: usize = 255;
 /// Each segment but the last counts for this many bytes of the very long string's width.
 const SEGMENT_STEP: usize = 252;
 /// Bias of the compression codes: code `n` stands for the number `n - 100`.
-const BIAS: f64 = 100.0;
+pub(super) const BIAS: f64 = 100.0;
 /// 2 is "record layout of SPSS 4 and later"; every reader expects it.
 const LAYOUT_CODE: i32 = 2;
 /// Character code of UTF-8 in the machine integer info record (a Windows code page number).
@@ -91,7 +91,7 @@ impl Variable {
     /// The widths of its segments: one for numbers and strings up to 255 bytes.
     pub fn segments(&self) -> Vec<usize> {
         match self.storage.string_width() {
-            Some(width) => segment_widths(width),
+            Some(width) => segment_widths(width).collect(),
             None => vec![0],
         }
     }
@@ -104,18 +104,23 @@ impl Variable {
 
 /// Segment widths of a string: 255 for all but the last, which has what is left once each
 /// earlier segment has counted for 252 bytes (that is how SPSS defines them).
-fn segment_widths(width: usize) -> Vec<usize> {
-    if width <= MAX_SEGMENT_WIDTH {
-        return vec![width];
-    }
-    let n = width.div_ceil(SEGMENT_STEP);
-    let mut widths = vec![MAX_SEGMENT_WIDTH; n - 1];
-    widths.push(width - (n - 1) * SEGMENT_STEP);
-    widths
+pub(super) fn segment_widths(width: usize) -> impl Iterator<Item = usize> {
+    let n = if width <= MAX_SEGMENT_WIDTH {
+        1
+    } else {
+        width.div_ceil(SEGMENT_STEP)
+    };
+    (0..n).map(move |k| {
+        if k + 1 < n {
+            MAX_SEGMENT_WIDTH
+        } else {
+            width - (n - 1) * SEGMENT_STEP
+        }
+    })
 }
 
 /// 8-byte slots of one segment (a number is width 0 and takes one).
-fn slots(segment_width: usize) -> usize {
+pub(super) fn slots(segment_width: usize) -> usize {
     segment_width.div_ceil(8).max(1)
 }
 
@@ -398,90 +403,4 @@ fn put_padded<W: Write>(out: &mut W, bytes: &[u8], len: usize, pad: u8) -> io::R
 /// A count for an int32 field; a dictionary that large cannot be written at all.
 fn count(n: usize) -> io::Result<i32> {
     i32::try_from(n).map_err(|_| io::Error::other("too large for an SPSS system file"))
-}
-
-/// Writes cases with bytecode compression: each 8-byte slot becomes one code byte, eight
-/// codes make a block, and the slots that no code can stand for follow their block as they
-/// are. Blocks run on across cases; the last one is padded with code 0 (ignored).
-pub struct CaseWriter<W: Write> {
-    out: W,
-    codes: [u8; 8],
-    used: usize,
-    literal: Vec<u8>,
-}
-
-impl<W: Write> CaseWriter<W> {
-    pub fn new(out: W) -> Self {
-        CaseWriter {
-            out,
-            codes: [0; 8],
-            used: 0,
-            literal: Vec::with_capacity(64),
-        }
-    }
-
-    pub fn number(&mut self, value: f64) -> io::Result<()> {
-        if value == SYSMIS || !value.is_finite() {
-            return self.code(255, None);
-        }
-        // Whole numbers from -99 to 151 are code + bias; -0.0 stays literal to keep its sign.
-        let small = value.fract() == 0.0 && (-99.0..=151.0).contains(&value);
-        if small && !(value == 0.0 && value.is_sign_negative()) {
-            return self.code((value + BIAS) as u8, None);
-        }
-        self.code(253, Some(value.to_le_bytes()))
-    }
-
-    /// A string of `width` bytes (`value` must not be longer): each segment holds 255 bytes
-    /// of it (the last what is left), blank-padded to whole slots.
-    pub fn string(&mut self, width: usize, value: &[u8]) -> io::Result<()> {
-        let mut rest = value;
-        for segment in segment_widths(width) {
-            let (here, later) = rest.split_at(rest.len().min(segment.min(MAX_SEGMENT_WIDTH)));
-            rest = later;
-            for slot in 0..slots(segment) {
-                let mut chunk = [b' '; 8];
-                if let Some(bytes) = here.get(slot * 8..) {
-                    let bytes = &bytes[..bytes.len().min(8)];
-                    chunk[..bytes.len()].copy_from_slice(bytes);
-                }
-                if chunk == [b' '; 8] {
-                    self.code(254, None)?;
-                } else {
-                    self.code(253, Some(chunk))?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn code(&mut self, code: u8, literal: Option<[u8; 8]>) -> io::Result<()> {
-        self.codes[self.used] = code;
-        self.used += 1;
-        if let Some(bytes) = literal {
-            self.literal.extend_from_slice(&bytes);
-        }
-        if self.used == 8 {
-            self.flush_block()?;
-        }
-        Ok(())
-    }
-
-    fn flush_block(&mut self) -> io::Result<()> {
-        self.out.write_all(&self.codes)?;
-        self.out.write_all(&self.literal)?;
-        self.codes = [0; 8];
-        self.used = 0;
-        self.literal.clear();
-        Ok(())
-    }
-
-    /// Writes the last, partly filled block and hands back the writer.
-    pub fn finish(mut self) -> io::Result<W> {
-        if self.used > 0 {
-            self.flush_block()?;
-        }
-        self.out.flush()?;
-        Ok(self.out)
-    }
 }

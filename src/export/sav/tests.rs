@@ -1,8 +1,9 @@
 //! Unit tests: the name mapping, and the records read back with a small reader of our own
 //! (the integration test `tests/sav_export.rs` reads whole files with pyreadstat and PSPP).
 
+use super::cases::CaseWriter;
 use super::format::{
-    CaseWriter, Dictionary, MAX_VALUE_LABEL, Measure, SYSMIS, Storage, Variable, truncate_utf8,
+    Dictionary, MAX_VALUE_LABEL, Measure, SYSMIS, Storage, Variable, truncate_utf8,
 };
 use super::names::{column_base, safe_name, spss_names};
 
