@@ -20,8 +20,20 @@ pub fn csv_text(cell: &Cell) -> String {
         Cell::Empty => String::new(),
         Cell::Option(s) | Cell::Time(s) | Cell::Id(s) => s.clone(),
         Cell::Text(s) => guard_formula(s),
-        Cell::Number(n) => n.to_string(),
+        Cell::Number(n) => plain_number(n),
         Cell::Flag(chosen) => if *chosen { "1" } else { "0" }.into(),
+    }
+}
+
+/// A number as plain decimal digits, never with an exponent (`1e-7`, `1e+16`), and exact:
+/// integers as stored, other values as the shortest decimal that reads back to the same f64
+/// (Rust's `Display` for f64 never uses an exponent).
+pub fn plain_number(n: &serde_json::Number) -> String {
+    match (n.as_i64(), n.as_u64(), n.as_f64()) {
+        (Some(i), _, _) => i.to_string(),
+        (None, Some(u), _) => u.to_string(),
+        (None, None, Some(f)) => f.to_string(),
+        _ => n.to_string(),
     }
 }
 
@@ -45,4 +57,29 @@ pub fn write_responses_csv<W: Write>(
     }
     writer.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_number;
+
+    #[test]
+    fn numbers_are_plain_decimals_that_read_back_exactly() {
+        for (value, text) in [
+            (serde_json::json!(7), "7"),
+            (serde_json::json!(-12), "-12"),
+            (serde_json::json!(0.1), "0.1"),
+            (serde_json::json!(1e-7), "0.0000001"),
+            (serde_json::json!(2.5e16), "25000000000000000"),
+            (serde_json::json!(9007199254740993u64), "9007199254740993"),
+        ] {
+            let serde_json::Value::Number(n) = value else {
+                unreachable!()
+            };
+            let written = plain_number(&n);
+            assert_eq!(written, text);
+            assert!(!written.contains('e'));
+            assert_eq!(written.parse::<f64>().ok(), n.as_f64());
+        }
+    }
 }

@@ -91,12 +91,15 @@ pub struct Table {
 }
 
 /// A question as seen across revisions: the newest definition, with every option ever offered.
-struct MergedQuestion<'a> {
-    question: &'a Question,
-    options: Vec<String>,
+/// The other exports (the JSON Lines' pii rule, the XLSX codebook) read questions this way too,
+/// so that every format agrees on which questions there are.
+pub(super) struct MergedQuestion<'a> {
+    pub(super) question: &'a Question,
+    pub(super) options: Vec<String>,
 }
 
-fn merge_questions<'a>(current: &'a Form, older: &'a [Form]) -> Vec<MergedQuestion<'a>> {
+/// The current form's questions in form order, then those only older revisions had.
+pub(super) fn merge_questions<'a>(current: &'a Form, older: &'a [Form]) -> Vec<MergedQuestion<'a>> {
     let mut merged: Vec<MergedQuestion> = current
         .questions
         .iter()

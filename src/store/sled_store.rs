@@ -127,7 +127,7 @@ impl SledStore {
             note_client_ids: tree("note_client_ids")?,
             interview_events: tree("interview_events")?,
             mail: tree("mail")?,
-            flusher: Flusher::start(db)?,
+            flusher: Flusher::start(db, dir)?,
         })
     }
 }
@@ -203,10 +203,14 @@ impl SledStore {
         }
     }
 
+    /// The lock guards no data of its own (it only orders writers with rebuild batches), and a
+    /// writer that panicked inside it left its sled transaction unapplied: so a poisoned lock
+    /// is taken over rather than failing every later write.
     pub(super) fn lock(&self) -> Result<std::sync::MutexGuard<'_, ()>, StoreError> {
-        self.aggregate_lock
+        Ok(self
+            .aggregate_lock
             .lock()
-            .map_err(|_| StoreError::Backend("aggregate lock poisoned".into()))
+            .unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 }
 
@@ -342,6 +346,11 @@ impl Store for SledStore {
         }))
     }
 
+    fn count_responses(&self, form_id: &str) -> Result<u64, StoreError> {
+        // The key scan lives in `sled_count`.
+        self.count_form_responses(form_id)
+    }
+
     fn revisions(&self, form_id: &str) -> Result<Vec<Form>, StoreError> {
         let mut records: Vec<RevisionRecord> = Vec::new();
         for entry in self.revisions.scan_prefix(form_prefix(form_id)) {
@@ -359,6 +368,10 @@ impl Store for SledStore {
             .insert("health_probe", now.as_bytes())
             .map_err(backend)?;
         self.flusher.wait_durable()
+    }
+
+    fn last_durable_write(&self) -> Option<(std::time::Instant, Result<(), String>)> {
+        self.flusher.last_outcome()
     }
 
     fn put_session(&self, id_sha256: &str, session: &Session) -> Result<(), StoreError> {

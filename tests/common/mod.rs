@@ -6,6 +6,7 @@ pub mod chrome;
 pub mod interviews;
 pub mod profiles;
 pub mod smtp;
+pub mod xlsx;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
