@@ -16,7 +16,7 @@ pub use format::{ExportFormat, write_responses};
 pub use jsonl::{JsonRecord, JsonRecords, write_responses_jsonl};
 pub use notes::write_notes_csv;
 pub use responses::{ExportOptions, csv_text, write_responses_csv};
-pub use sav::{SavName, sav_variable_names, write_responses_sav};
+pub use sav::{SavName, sav_variable_names, write_responses_sav, write_responses_sav_in};
 pub use segments::write_segments_csv;
 pub use themes::write_themes_csv;
 pub use xlsx::{XLSX_MAX_COLUMNS, XLSX_MAX_ROWS, write_responses_xlsx};

@@ -38,7 +38,9 @@ mod plan;
 #[cfg(test)]
 mod tests;
 
+use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
+use std::path::Path;
 
 use super::table::{Cell, ColumnInfo, ColumnKind, Table};
 use super::{ExportError, ExportOptions};
@@ -199,7 +201,8 @@ fn variable(planned: &Planned, column: &ColumnInfo, seen: &Seen) -> Variable {
     }
 }
 
-/// Writes the `.sav`; `older` are the stored revisions of the form, oldest first.
+/// Writes the `.sav`; `older` are the stored revisions of the form, oldest first. The spool
+/// is in the system's temporary directory; `write_responses_sav_in` picks another.
 pub fn write_responses_sav<W: Write>(
     out: W,
     current: &Form,
@@ -207,12 +210,39 @@ pub fn write_responses_sav<W: Write>(
     responses: ResponseIter,
     options: ExportOptions,
 ) -> Result<(), ExportError> {
+    let spool = tempfile::tempfile()?;
+    write_spooled(out, current, older, responses, options, spool)
+}
+
+/// `write_responses_sav` with the spool in `scratch` (the server and the CLI pass the data
+/// directory, so that a large export never fills a small `/tmp`).
+pub fn write_responses_sav_in<W: Write>(
+    out: W,
+    current: &Form,
+    older: &[Form],
+    responses: ResponseIter,
+    options: ExportOptions,
+    scratch: &Path,
+) -> Result<(), ExportError> {
+    let spool = tempfile::tempfile_in(scratch)?;
+    write_spooled(out, current, older, responses, options, spool)
+}
+
+fn write_spooled<W: Write>(
+    out: W,
+    current: &Form,
+    older: &[Form],
+    responses: ResponseIter,
+    options: ExportOptions,
+    spool: File,
+) -> Result<(), ExportError> {
     let table = Table::plan(current, older, options);
     let plan = plan(&table, current, older);
 
-    // First pass: convert, measure and spool.
+    // First pass: convert, measure and spool. Nothing reaches `out` before it ends, so a
+    // store error leaves `out` untouched.
     let mut seen = vec![Seen::default(); plan.len()];
-    let mut spool = BufWriter::new(tempfile::tempfile()?);
+    let mut spool = BufWriter::new(spool);
     let mut cases: u64 = 0;
     for response in responses {
         let cells = table.cells(&response?);
