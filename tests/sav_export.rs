@@ -80,7 +80,8 @@ fn responses() -> Vec<(String, BTreeMap<String, String>, Value)> {
 /// A store with the fixture's responses, exported; returns the directory and the file.
 fn export(include_pii: bool) -> (tempfile::TempDir, PathBuf, Vec<StoredResponse>) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = SledStore::open(&dir.path().join("data")).expect("store");
+    // Where `fieldnotes export --data DIR` looks for the store.
+    let store = SledStore::open(&dir.path().join("data/db")).expect("store");
     let form = form();
     let mut stored = Vec::new();
     for (n, (at, hidden, answers)) in responses().into_iter().enumerate() {
@@ -673,4 +674,35 @@ fn a_text_past_spss_limit_is_cut_at_a_character_boundary() {
     let read = read_with_pyreadstat(&path);
     assert_eq!(read["formats"]["story"], "A32764");
     assert_eq!(read["data"][0]["story"], "🦀".repeat(8_191));
+}
+
+/// `fieldnotes export` writes the same file when --out ends in .sav (or with --format sav).
+#[test]
+fn the_cli_exports_sav_by_extension_or_format() {
+    let (dir, _, _) = export(true);
+    for (out, format) in [("cli.sav", None), ("cli.out", Some("sav"))] {
+        let out = dir.path().join(out);
+        let mut command = Command::new(env!("CARGO_BIN_EXE_fieldnotes"));
+        command
+            .args(["export", "kundenprofil", "--pii", "--out"])
+            .arg(&out)
+            .arg("--data")
+            .arg(dir.path().join("data"))
+            .arg("--forms")
+            .arg(fixture_dir());
+        if let Some(format) = format {
+            command.args(["--format", format]);
+        }
+        let output = command.output().expect("run fieldnotes");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let read = read_with_pyreadstat(&out);
+        let names: Vec<String> = serde_json::from_value(read["names"].clone()).expect("names");
+        assert_eq!(names, expected_names(true));
+        assert_eq!(read["rows"], 3);
+        assert_eq!(read["data"][0]["story"], story());
+    }
 }
