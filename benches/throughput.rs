@@ -23,7 +23,7 @@ use serde_json::json;
 
 const FORM: &str = "customer-profile";
 /// The formats `fieldnotes export --format` writes, each measured at every size.
-const FORMATS: [&str; 3] = ["csv", "jsonl", "xlsx"];
+const FORMATS: [&str; 4] = ["csv", "jsonl", "xlsx", "sav"];
 
 fn answers(i: usize) -> Answers {
     let sizes = [
@@ -198,7 +198,7 @@ fn bench_sizes(forms: &Path) {
     // Per format, the baseline's export peak; and the baseline's report time.
     let mut baseline_peaks: Vec<u64> = Vec::new();
     let mut baseline_latency: Option<Duration> = None;
-    for rows in [1_000, 1_000_000] {
+    for rows in [1_000, 100_000, 1_000_000] {
         let data = tempfile::tempdir().expect("temp dir");
         let fill_started = Instant::now();
         fill_store(data.path(), forms, rows);
