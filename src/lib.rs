@@ -15,3 +15,4 @@ pub mod report;
 pub mod responses;
 pub mod store;
 pub mod web;
+pub mod webhooks;

@@ -6,6 +6,7 @@ pub mod chrome;
 pub mod interviews;
 pub mod profiles;
 pub mod smtp;
+pub mod webhooks;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -107,6 +108,7 @@ impl TestServer {
             researcher_token: Some(Secret::new(RESEARCHER)),
             interviewer_token: Some(Secret::new(INTERVIEWER)),
             mail,
+            ..Config::default()
         };
         let prepared = app::prepare(&config).expect("app prepares");
         let listener = app::bind("127.0.0.1:0").await.expect("bind");
