@@ -8,77 +8,19 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::interviews::call;
-use common::webhooks::{Receiver, forms_for, verify_with_python};
-use common::{INTERVIEWER, RESEARCHER, ServerProcess, free_port, repo_path};
+use common::webhooks::{
+    PLAIN, PLAIN_VAR, Receiver, SECRET, SECRET_VAR, Scene, WITHIN, endpoint, submit,
+    verify_with_python, webhooks_json,
+};
+use common::{INTERVIEWER, RESEARCHER, free_port, repo_path};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-/// The Standard Webhooks libraries' example secret, and a plain shared one.
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-const PLAIN: &str = "a plain shared secret";
-const SECRET_VAR: &str = "FIELDNOTES_TEST_WEBHOOK_SECRET";
-const PLAIN_VAR: &str = "FIELDNOTES_TEST_PLAIN_SECRET";
-const WITHIN: Duration = Duration::from_secs(10);
-
-fn start(data: &Path, forms: &Path, port: u16, give_up_s: &str, log: &Path) -> ServerProcess {
-    let env = [
-        (SECRET_VAR, SECRET),
-        (PLAIN_VAR, PLAIN),
-        ("FIELDNOTES_WEBHOOK_RETRY_MS", "50"),
-        ("FIELDNOTES_WEBHOOK_GIVE_UP_S", give_up_s),
-    ];
-    let reports = repo_path("tests/fixtures/no-reports");
-    ServerProcess::start_with_env(data, forms, &reports, port, &env, Some(log))
-}
-
-async fn submit(base: &str, answers: Value) -> Value {
-    let (status, body) = call(
-        &reqwest::Client::new(),
-        Method::POST,
-        &format!("{base}/api/forms/survey/responses"),
-        None,
-        Some(json!({"answers": answers, "hidden": {"source": "newsletter"}})),
-    )
-    .await;
-    assert_eq!(status, 201, "{body}");
-    body
-}
-
-async fn webhooks_json(base: &str) -> Value {
-    let (status, body) = call(
-        &reqwest::Client::new(),
-        Method::GET,
-        &format!("{base}/api/webhooks"),
-        Some(RESEARCHER),
-        None,
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
-fn endpoint<'a>(list: &'a Value, path: &str) -> &'a Value {
-    list["endpoints"]
-        .as_array()
-        .and_then(|all| {
-            all.iter()
-                .find(|e| e["url"].as_str().is_some_and(|u| u.ends_with(path)))
-        })
-        .unwrap_or_else(|| panic!("an endpoint ending in {path}: {list}"))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signatures_verify_with_the_standardwebhooks_package() {
     let receiver = Receiver::start().await;
-    let (forms, data) = (forms_for(&receiver), tempfile::tempdir().unwrap());
-    let log = data.path().join("server.log");
-    let server = start(
-        &data.path().join("d"),
-        forms.path(),
-        free_port(),
-        "60",
-        &log,
-    );
+    let scene = Scene::new(&receiver);
+    let server = scene.serve("60");
     let created = submit(
         &server.base,
         json!({"plan": "Team", "comment": "Ça marche ✓"}),
@@ -116,15 +58,8 @@ async fn signatures_verify_with_the_standardwebhooks_package() {
 async fn a_receiver_that_fails_five_times_gets_every_event_in_order() {
     let receiver = Receiver::start().await;
     receiver.fail_next("/standard", 5);
-    let (forms, data) = (forms_for(&receiver), tempfile::tempdir().unwrap());
-    let log = data.path().join("server.log");
-    let server = start(
-        &data.path().join("d"),
-        forms.path(),
-        free_port(),
-        "60",
-        &log,
-    );
+    let scene = Scene::new(&receiver);
+    let server = scene.serve("60");
     let mut ids = Vec::new();
     for plan in ["Free", "Team", "Enterprise"] {
         ids.push(submit(&server.base, json!({ "plan": plan })).await["id"].clone());
@@ -173,7 +108,7 @@ async fn a_receiver_that_fails_five_times_gets_every_event_in_order() {
     let (interviewer, _) = call(&http, Method::GET, &url, Some(INTERVIEWER), None).await;
     assert_eq!((anonymous.as_u16(), interviewer.as_u16()), (401, 403));
     server.kill();
-    let logged = std::fs::read_to_string(&log).unwrap();
+    let logged = scene.log();
     assert!(
         logged.contains("webhook not delivered; retrying"),
         "{logged}"
@@ -189,15 +124,13 @@ async fn a_receiver_that_fails_five_times_gets_every_event_in_order() {
 async fn an_event_acknowledged_before_sigkill_arrives_after_the_restart() {
     let receiver = Receiver::start().await;
     receiver.refuse_all(true);
-    let (forms, data) = (forms_for(&receiver), tempfile::tempdir().unwrap());
-    let (db, log) = (data.path().join("d"), data.path().join("server.log"));
-    let port = free_port();
-    let server = start(&db, forms.path(), port, "60", &log);
+    let scene = Scene::new(&receiver);
+    let server = scene.serve("60");
     let created = submit(&server.base, json!({"plan": "Team"})).await;
     server.kill();
 
     receiver.refuse_all(false);
-    let server = start(&db, forms.path(), port, "60", &log);
+    let server = scene.serve("60");
     let delivered = receiver.wait_delivered("/standard", 1, WITHIN).await;
     assert_eq!(delivered[0].json()["data"]["id"], created["id"]);
     receiver.wait_delivered("/plain", 1, WITHIN).await;
@@ -208,9 +141,8 @@ async fn an_event_acknowledged_before_sigkill_arrives_after_the_restart() {
 async fn a_message_given_up_on_is_marked_failed_and_the_queue_moves_on() {
     let receiver = Receiver::start().await;
     receiver.refuse_bodies_containing("poison");
-    let (forms, data) = (forms_for(&receiver), tempfile::tempdir().unwrap());
-    let log = data.path().join("server.log");
-    let server = start(&data.path().join("d"), forms.path(), free_port(), "1", &log);
+    let scene = Scene::new(&receiver);
+    let server = scene.serve("1");
     submit(&server.base, json!({"plan": "Free", "comment": "poison"})).await;
     let second = submit(&server.base, json!({"plan": "Team"})).await;
 
@@ -245,15 +177,8 @@ async fn a_message_given_up_on_is_marked_failed_and_the_queue_moves_on() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn erasure_notes_and_interview_end_arrive_with_their_data_and_no_pii() {
     let receiver = Receiver::start().await;
-    let (forms, data) = (forms_for(&receiver), tempfile::tempdir().unwrap());
-    let log = data.path().join("server.log");
-    let server = start(
-        &data.path().join("d"),
-        forms.path(),
-        free_port(),
-        "60",
-        &log,
-    );
+    let scene = Scene::new(&receiver);
+    let server = scene.serve("60");
     let http = reqwest::Client::new();
     let base = server.base.clone();
 

@@ -163,3 +163,113 @@ impl WebhookStore for SledStore {
         newest(&self.webhook_failures, endpoint, limit)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use chrono::Utc;
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::form::load_dir;
+    use crate::store::{AttemptOutcome, Store, StoredResponse};
+
+    fn message(endpoint: &str, id: &str) -> WebhookMessage {
+        WebhookMessage {
+            endpoint: endpoint.into(),
+            id: id.into(),
+            event: "response.created".into(),
+            body: format!("{{\"id\":\"{id}\"}}"),
+            created_at: Utc::now(),
+        }
+    }
+
+    fn response() -> StoredResponse {
+        StoredResponse {
+            id: Uuid::now_v7(),
+            form: "all-types".into(),
+            form_revision: "r".into(),
+            submitted_at: Utc::now().to_rfc3339(),
+            hidden: BTreeMap::new(),
+            answers: BTreeMap::new(),
+            receipt_sha256: String::new(),
+        }
+    }
+
+    fn finished(queued: &QueuedWebhook, delivered: bool) -> FinishedWebhook {
+        FinishedWebhook {
+            seq: queued.seq,
+            id: queued.message.id.clone(),
+            event: queued.message.event.clone(),
+            created_at: queued.message.created_at,
+            attempts: 1,
+            first_attempt_at: None,
+            last_attempt_at: None,
+            outcome: Some(AttemptOutcome::Status(if delivered { 200 } else { 500 })),
+            delivered,
+        }
+    }
+
+    #[test]
+    fn messages_queue_with_their_change_in_order_and_leave_it_once_finished() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let forms = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/forms");
+        let form = load_dir(&forms).unwrap().get("all-types").unwrap();
+        let first = response();
+        store
+            .insert_response(
+                &first,
+                &form,
+                &[],
+                &[message("aa", "m1"), message("bb", "x")],
+            )
+            .unwrap();
+        store
+            .insert_response(&response(), &form, &[], &[message("aa", "m2")])
+            .unwrap();
+        // An erasure of nothing queues nothing.
+        let none = |_: &StoredResponse| Vec::new();
+        let gone = store
+            .delete_response(Uuid::now_v7(), &none, &[message("aa", "never")])
+            .unwrap();
+        assert!(gone.is_none());
+        store
+            .delete_response(first.id, &none, &[message("aa", "m3")])
+            .unwrap();
+        assert_eq!(store.webhook_queue_len("aa").unwrap(), 3);
+        assert_eq!(store.webhook_queue_len("bb").unwrap(), 1);
+
+        let mut seen = Vec::new();
+        while let Some(mut head) = store.webhook_head("aa").unwrap() {
+            head.attempts = 1;
+            store.update_webhook(&head).unwrap();
+            assert_eq!(store.webhook_head("aa").unwrap().unwrap().attempts, 1);
+            let delivered = head.message.id != "m2";
+            store
+                .finish_webhook("aa", &finished(&head, delivered), 2)
+                .unwrap();
+            seen.push((head.seq, head.message.id));
+        }
+        let ids: Vec<(u64, &str)> = seen.iter().map(|(s, id)| (*s, id.as_str())).collect();
+        assert_eq!(ids, [(1, "m1"), (2, "m2"), (3, "m3")]);
+        let log: Vec<String> = store
+            .finished_webhooks("aa", 10)
+            .unwrap()
+            .into_iter()
+            .map(|f| f.id)
+            .collect();
+        assert_eq!(log, ["m3", "m2"], "newest first, the oldest trimmed");
+        let failed = store.failed_webhooks("aa", 10).unwrap();
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].id, "m2");
+
+        // An emptied queue goes on counting, so no seq names two messages.
+        store
+            .insert_response(&response(), &form, &[], &[message("aa", "m4")])
+            .unwrap();
+        assert_eq!(store.webhook_head("aa").unwrap().unwrap().seq, 4);
+    }
+}

@@ -149,3 +149,68 @@ pub fn interview_change(
         Change::NoteDeleted { .. } => Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::form::Webhook;
+
+    fn survey() -> Form {
+        let forms = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/forms");
+        let catalog = crate::form::load_dir(&forms).expect("the fixture forms load");
+        let mut form = (*catalog.get("all-types").expect("all-types")).clone();
+        form.webhooks = vec![
+            Webhook {
+                url: "https://a.example/hook".into(),
+                events: vec![EventType::ResponseCreated],
+                secret_env: "A".into(),
+            },
+            Webhook {
+                url: "https://b.example/hook".into(),
+                events: vec![EventType::ResponseErased],
+                secret_env: "B".into(),
+            },
+        ];
+        form
+    }
+
+    #[test]
+    fn a_response_goes_to_the_endpoints_that_want_it_without_its_pii() {
+        let form = survey();
+        let response = StoredResponse {
+            id: Uuid::now_v7(),
+            form: form.id.clone(),
+            form_revision: form.revision.clone(),
+            submitted_at: "2026-03-01T09:00:00.412Z".into(),
+            hidden: BTreeMap::from([("source".to_string(), "mail".to_string())]),
+            answers: BTreeMap::from([
+                ("nps".to_string(), json!(9)),
+                ("contact_email".to_string(), json!("ana@example.com")),
+            ]),
+            receipt_sha256: "secret-ish".into(),
+        };
+        let created = response_created(&form, &response);
+        assert_eq!(created.len(), 1);
+        assert_eq!(
+            created[0].endpoint,
+            endpoint_id(&form.id, "https://a.example/hook")
+        );
+        let body: Value = serde_json::from_str(&created[0].body).unwrap();
+        assert_eq!(body["type"], "response.created");
+        assert_eq!(body["timestamp"], "2026-03-01T09:00:00.412Z");
+        assert_eq!(body["data"]["answers"], json!({"nps": 9}));
+        assert!(!created[0].body.contains("ana@") && !created[0].body.contains("secret-ish"));
+
+        let erased = response_erased(&form, response.id, Utc::now());
+        assert_eq!(erased.len(), 1);
+        assert_eq!(
+            erased[0].endpoint,
+            endpoint_id(&form.id, "https://b.example/hook")
+        );
+        assert!(erased[0].id.starts_with("msg_") && erased[0].id != created[0].id);
+    }
+}

@@ -10,6 +10,11 @@ use std::time::{Duration, Instant};
 use poem::http::StatusCode;
 use poem::listener::{Acceptor, TcpAcceptor};
 use poem::{Request, Response, Server};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::interviews::call;
+use super::{RESEARCHER, ServerProcess, repo_path};
 
 /// One request as the receiver got it.
 #[derive(Debug, Clone)]
@@ -183,10 +188,105 @@ impl Receiver {
     }
 }
 
+/// The Standard Webhooks libraries' example secret, and a plain shared one.
+pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+pub const PLAIN: &str = "a plain shared secret";
+/// The variables the fixture forms' `secret_env` name.
+pub const SECRET_VAR: &str = "FIELDNOTES_TEST_WEBHOOK_SECRET";
+pub const PLAIN_VAR: &str = "FIELDNOTES_TEST_PLAIN_SECRET";
+/// How long any delivery a test waits for may take.
+pub const WITHIN: Duration = Duration::from_secs(10);
+
+/// A server's surroundings: the fixture forms pointed at a receiver, a data directory, a
+/// port and a log file, kept across restarts.
+pub struct Scene {
+    forms: tempfile::TempDir,
+    data: tempfile::TempDir,
+    port: u16,
+}
+
+impl Scene {
+    pub fn new(receiver: &Receiver) -> Scene {
+        Scene {
+            forms: forms_for(receiver),
+            data: tempfile::tempdir().expect("temp dir"),
+            port: super::free_port(),
+        }
+    }
+
+    /// Everything the server wrote to standard output and error.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.data.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// The real binary with both secrets and a 50 ms retry base (five failures take 1.55 s),
+    /// giving up `give_up_s` seconds after a message's first attempt.
+    pub fn serve(&self, give_up_s: &str) -> ServerProcess {
+        let env = [
+            (SECRET_VAR, SECRET),
+            (PLAIN_VAR, PLAIN),
+            ("FIELDNOTES_WEBHOOK_RETRY_MS", "50"),
+            ("FIELDNOTES_WEBHOOK_GIVE_UP_S", give_up_s),
+        ];
+        let (data, log) = (
+            self.data.path().join("d"),
+            self.data.path().join("server.log"),
+        );
+        let reports = repo_path("tests/fixtures/no-reports");
+        ServerProcess::start_with_env(
+            &data,
+            self.forms.path(),
+            &reports,
+            self.port,
+            &env,
+            Some(&log),
+        )
+    }
+}
+
+/// Submits to the fixture survey with a hidden field; returns the 201 body.
+pub async fn submit(base: &str, answers: Value) -> Value {
+    let (status, body) = call(
+        &reqwest::Client::new(),
+        Method::POST,
+        &format!("{base}/api/forms/survey/responses"),
+        None,
+        Some(json!({"answers": answers, "hidden": {"source": "newsletter"}})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    body
+}
+
+/// `GET /api/webhooks` as the researcher.
+pub async fn webhooks_json(base: &str) -> Value {
+    let (status, body) = call(
+        &reqwest::Client::new(),
+        Method::GET,
+        &format!("{base}/api/webhooks"),
+        Some(RESEARCHER),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// The endpoint of a `GET /api/webhooks` answer whose URL ends in `path`.
+pub fn endpoint<'a>(list: &'a Value, path: &str) -> &'a Value {
+    list["endpoints"]
+        .as_array()
+        .and_then(|all| {
+            all.iter()
+                .find(|e| e["url"].as_str().is_some_and(|u| u.ends_with(path)))
+        })
+        .unwrap_or_else(|| panic!("an endpoint ending in {path}: {list}"))
+}
+
 /// The fixture forms with their webhook URLs pointed at `receiver`, in a temporary directory.
 pub fn forms_for(receiver: &Receiver) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    let fixtures = super::repo_path("tests/fixtures/webhooks/forms");
+    let fixtures = repo_path("tests/fixtures/webhooks/forms");
     for entry in std::fs::read_dir(&fixtures).expect("the fixture forms") {
         let path = entry.expect("an entry").path();
         let text = std::fs::read_to_string(&path).expect("a fixture form");
