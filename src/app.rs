@@ -24,6 +24,9 @@ use crate::store::{SledStore, Store, StoreError};
 use crate::webhooks::{self, SetupError, Webhooks};
 use crate::{api, web};
 
+/// How long requests under way may take to finish once a stop is asked for.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Request bodies above this are refused with 413 before anything reads them.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
@@ -37,6 +40,11 @@ pub struct AppState {
     pub mail: Arc<Summaries>,
     /// Profile cards, drafted on request, and the team's words on them.
     pub profiles: Arc<ProfileService>,
+    /// The health check, answered without writing on the request path.
+    pub health: crate::health::Health,
+    /// The data directory: exports that must be written whole before they are sent (XLSX)
+    /// spool there rather than in memory or a possibly small `/tmp`.
+    pub data_dir: PathBuf,
     /// The forms' webhook endpoints, with their secrets, and their outbox.
     pub webhooks: Arc<Webhooks>,
 }
@@ -182,6 +190,8 @@ pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
             store.clone(),
             store.clone(),
         )),
+        health: crate::health::Health::new(store.clone()),
+        data_dir: config.data_dir.clone(),
         webhooks: Arc::new(webhooks),
     };
     Ok(Prepared {
@@ -266,7 +276,7 @@ pub async fn serve(
     let scheduler = scheduler::start(state.clone());
     let deliveries = webhooks::start(state.webhooks.clone());
     let served = Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(routes(state), shutdown, None)
+        .run_with_graceful_shutdown(routes(state), shutdown, Some(SHUTDOWN_GRACE))
         .await;
     scheduler.stop().await;
     deliveries.stop().await;

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod config;
 pub mod export;
 pub mod form;
+pub mod health;
 pub mod interview;
 pub mod mail;
 pub mod profiles;

@@ -9,7 +9,7 @@ use fieldnotes::analysis::summary::text_summary;
 use fieldnotes::analysis::{ReportOutcome, rebuild, report_figures};
 use fieldnotes::app::{self, TokenOrigin};
 use fieldnotes::config::{Config, DEFAULT_ADDR, MailConfig, Secret, WebhookConfig};
-use fieldnotes::export::{ExportOptions, write_responses_csv};
+use fieldnotes::export::{ExportFormat, ExportOptions, write_responses};
 use fieldnotes::form::load_dir;
 use fieldnotes::mail::{Delivered, Occasion, Summaries};
 use fieldnotes::profiles::ProfileService;
@@ -67,13 +67,17 @@ enum Command {
         #[command(flatten)]
         dirs: Dirs,
     },
-    /// Write a form's responses CSV from the data directory (the server must not be running)
+    /// Write a form's responses from the data directory (the server must not be running)
     Export {
         /// The form id
         form: String,
         /// Output file; `-` writes to standard output
         #[arg(long)]
         out: PathBuf,
+        /// The file format. Without it, an --out name ending in .csv, .xlsx, .jsonl or .ndjson
+        /// decides; any other name (and `-`) gets CSV
+        #[arg(long, value_enum)]
+        format: Option<ExportFormat>,
         /// Include questions marked pii
         #[arg(long)]
         pii: bool,
@@ -100,6 +104,7 @@ fn main() -> ExitCode {
         Command::Export {
             form,
             out,
+            format,
             pii,
             bom,
             data,
@@ -107,6 +112,7 @@ fn main() -> ExitCode {
         } => export(
             &form,
             &out,
+            export_format(format, &out),
             ExportOptions {
                 include_pii: pii,
                 byte_order_mark: bom,
@@ -176,13 +182,35 @@ fn serve(addr: String, dirs: Dirs) -> Result<(), String> {
         _ => {}
     }
     runtime.block_on(async move {
-        let shutdown = async {
-            let _ = tokio::signal::ctrl_c().await;
-        };
+        let shutdown = stop_signal();
         app::serve(prepared.state, listener, shutdown)
             .await
             .map_err(|e| format!("error: {e}"))
     })
+}
+
+/// Resolves at SIGINT (Ctrl-C) or SIGTERM (what systemd, Docker and Kubernetes send).
+async fn stop_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {},
+                    _ = terminate.recv() => {},
+                }
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM ({e}); Ctrl-C still stops the server");
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    tracing::info!("stopping: no new connections; requests under way get up to 10 s");
 }
 
 fn check(forms: &std::path::Path, reports: &std::path::Path) -> Result<(), String> {
@@ -275,9 +303,28 @@ fn report_summary(id: &str, email: bool, dirs: Dirs) -> Result<(), String> {
     Ok(())
 }
 
+/// The --format given, else the one the --out extension names, else CSV (the format the
+/// command has always written). A --format that contradicts the extension wins, with a warning.
+fn export_format(given: Option<ExportFormat>, out: &std::path::Path) -> ExportFormat {
+    let named = ExportFormat::from_path(out);
+    match (given, named) {
+        (Some(given), Some(named)) if given != named => {
+            eprintln!(
+                "warning: writing {} into {}, as --format says",
+                given.extension(),
+                out.display()
+            );
+            given
+        }
+        (Some(given), _) => given,
+        (None, named) => named.unwrap_or(ExportFormat::Csv),
+    }
+}
+
 fn export(
     form_id: &str,
     out: &std::path::Path,
+    format: ExportFormat,
     options: ExportOptions,
     data: &std::path::Path,
     forms: &std::path::Path,
@@ -304,22 +351,42 @@ fn export(
     };
     let store = SledStore::open_with_cache(&config.db_dir(), ONE_PASS_CACHE_BYTES)
         .map_err(|e| format!("error: {e}"))?;
+    // Checked before the output file is created, so a refusal leaves nothing behind.
+    if let Some(limit) = format.max_rows() {
+        let count = store
+            .count_responses(form_id)
+            .map_err(|e| format!("error: {e}"))?;
+        if count > limit {
+            return Err(format!(
+                "error: '{form_id}' has {count} responses, more than the {limit} rows an Excel sheet holds; export them with --format csv (or --format jsonl)"
+            ));
+        }
+    }
     let revisions = store
         .revisions(form_id)
         .map_err(|e| format!("error: {e}"))?;
     let rows = store.responses(form_id);
-    let result = if out == std::path::Path::new("-") {
-        write_responses_csv(std::io::stdout().lock(), &form, &revisions, rows, options)
+    // The XLSX sheet spools its rows in the data directory, as the server does.
+    let scratch = &config.data_dir;
+    let target: Box<dyn std::io::Write + Send> = if out == std::path::Path::new("-") {
+        Box::new(std::io::stdout())
     } else {
-        let file = std::fs::File::create(out)
-            .map_err(|e| format!("error: cannot create {}: {e}", out.display()))?;
-        write_responses_csv(
-            std::io::BufWriter::new(file),
-            &form,
-            &revisions,
-            rows,
-            options,
+        Box::new(
+            std::fs::File::create(out)
+                .map_err(|e| format!("error: cannot create {}: {e}", out.display()))?,
         )
     };
+    // Flushed here rather than on drop, where a write error (a full disk) would go unseen.
+    let mut buffered = std::io::BufWriter::new(target);
+    let result = write_responses(
+        format,
+        &mut buffered,
+        &form,
+        &revisions,
+        rows,
+        options,
+        scratch,
+    )
+    .and_then(|()| std::io::Write::flush(&mut buffered).map_err(Into::into));
     result.map_err(|e| format!("error: {e}"))
 }

@@ -60,7 +60,8 @@ pub enum ApiError {
     /// The request body is over 64 KiB.
     #[oai(status = 413)]
     TooLarge(Json<ErrorBody>),
-    /// Some answers were refused; `fields` names every one.
+    /// Some answers were refused (`validation`: `fields` names every one), or an export is
+    /// too large for its format (`too_many_rows`: the message names the CSV route instead).
     #[oai(status = 422)]
     Validation(Json<ErrorBody>),
     #[oai(status = 500)]
@@ -125,6 +126,11 @@ impl ApiError {
             "internal",
             "something went wrong on the server; it has been logged",
         ))
+    }
+
+    /// An export larger than its format holds; `message` says where to get it instead.
+    pub fn too_large_for_format(error: &str, message: impl Into<String>) -> Self {
+        ApiError::Validation(body(error, message))
     }
 
     pub fn rebuilding(done: u64, total: u64) -> Self {
@@ -217,7 +223,17 @@ impl From<ProfileError> for ApiError {
 
 impl From<ExportError> for ApiError {
     fn from(e: ExportError) -> Self {
-        ApiError::internal(e)
+        match e {
+            // The routes count first and say so with the form's own CSV route; this is for
+            // responses that arrived between the count and the export.
+            ExportError::TooManyRows { .. } => {
+                ApiError::too_large_for_format("too_many_rows", e.to_string())
+            }
+            ExportError::TooManyColumns { .. } => {
+                ApiError::too_large_for_format("too_many_columns", e.to_string())
+            }
+            _ => ApiError::internal(e),
+        }
     }
 }
 
@@ -269,4 +285,19 @@ pub async fn to_json_error(err: poem::Error) -> Response {
         _ => ApiError::internal(err),
     };
     error.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_export_too_large_for_its_format_is_a_422_that_names_the_csv() {
+        let error = ApiError::from(ExportError::TooManyRows { limit: 3 });
+        let ApiError::Validation(Json(body)) = error else {
+            panic!("a 422, got {error:?}");
+        };
+        assert_eq!(body.error, "too_many_rows");
+        assert!(body.message.contains("CSV"), "{}", body.message);
+    }
 }

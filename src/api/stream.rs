@@ -1,10 +1,12 @@
-//! Streaming a CSV export to an HTTP body without holding it in memory.
+//! Streaming an export to an HTTP body without holding it in memory.
 //!
-//! The export runs on a blocking thread (sled reads block) and writes into a bounded channel;
-//! the response body drains it. A slow client therefore slows the export rather than growing
-//! a buffer.
+//! Row-by-row formats (CSV, JSON Lines) run on a blocking thread (sled reads block) and write
+//! into a bounded channel that the response body drains: a slow client slows the export rather
+//! than growing a buffer. A workbook (XLSX) only exists once it is zipped at the end, so it is
+//! written whole into a temporary file in the data directory first, then the file is streamed.
 
-use std::io::{self, Write};
+use std::io::{self, Seek, Write};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -12,7 +14,7 @@ use poem::Body;
 use tokio::sync::mpsc;
 
 use super::error::ApiError;
-use crate::export::{ExportError, ExportOptions, write_responses_csv};
+use crate::export::{ExportError, ExportFormat, ExportOptions, write_responses};
 use crate::form::Form;
 use crate::store::Store;
 
@@ -58,7 +60,7 @@ impl Write for ChannelWriter {
 /// rather than a silently short file.
 pub fn stream_blocking<F>(what: String, write: F) -> Body
 where
-    F: FnOnce(&mut dyn Write) -> Result<(), ExportError> + Send + 'static,
+    F: FnOnce(&mut (dyn Write + Send)) -> Result<(), ExportError> + Send + 'static,
 {
     let (sender, receiver) = mpsc::channel(CHUNKS_IN_FLIGHT);
     tokio::task::spawn_blocking(move || {
@@ -78,19 +80,69 @@ where
     Body::from_bytes_stream(stream)
 }
 
-/// Starts the export of a form's responses and returns the body that streams it.
-pub async fn responses_csv_body(
+/// Starts the export of a form's responses and returns the body that sends it. A format with
+/// a row limit (XLSX) is refused with a 422 naming the CSV route when the form has more
+/// responses than it holds, before anything is written. `scratch` is the data directory.
+pub async fn responses_body(
     store: Arc<dyn Store>,
     form: Arc<Form>,
+    format: ExportFormat,
     options: ExportOptions,
+    scratch: PathBuf,
 ) -> Result<Body, ApiError> {
-    let revisions = {
+    let (revisions, count) = {
         let (store, id) = (store.clone(), form.id.clone());
-        tokio::task::spawn_blocking(move || store.revisions(&id)).await??
+        let counted = format.max_rows().is_some();
+        tokio::task::spawn_blocking(move || {
+            let count = if counted {
+                Some(store.count_responses(&id)?)
+            } else {
+                None
+            };
+            Ok::<_, crate::store::StoreError>((store.revisions(&id)?, count))
+        })
+        .await??
     };
-    let what = format!("the responses CSV of {}", form.id);
-    Ok(stream_blocking(what, move |out| {
+    if let (Some(count), Some(limit)) = (count, format.max_rows())
+        && count > limit
+    {
+        return Err(ApiError::too_large_for_format(
+            "too_many_rows",
+            format!(
+                "'{}' has {count} responses, more than the {limit} rows an Excel sheet holds; \
+                 download them as CSV from /api/forms/{}/responses.csv (or as JSON Lines from \
+                 /api/forms/{}/responses.jsonl)",
+                form.id, form.id, form.id
+            ),
+        ));
+    }
+    if format.writes_rows_as_read() {
+        let what = format!("the responses {} of {}", format.extension(), form.id);
+        return Ok(stream_blocking(what, move |out| {
+            let rows = store.responses(&form.id);
+            write_responses(format, out, &form, &revisions, rows, options, &scratch)
+        }));
+    }
+    let file = tokio::task::spawn_blocking(move || -> Result<std::fs::File, ExportError> {
+        // An unnamed file: the OS deletes it once the last handle closes, that is when the
+        // download has been sent or the client has gone, and even if the server dies midway.
+        let mut file = tempfile::tempfile_in(&scratch)?;
+        let mut buffered = io::BufWriter::new(&mut file);
         let rows = store.responses(&form.id);
-        write_responses_csv(out, &form, &revisions, rows, options)
-    }))
+        write_responses(
+            format,
+            &mut buffered,
+            &form,
+            &revisions,
+            rows,
+            options,
+            &scratch,
+        )?;
+        buffered.flush()?;
+        drop(buffered);
+        file.rewind()?;
+        Ok(file)
+    })
+    .await??;
+    Ok(Body::from_async_read(tokio::fs::File::from_std(file)))
 }

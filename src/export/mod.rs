@@ -1,14 +1,23 @@
-//! CSV downloads, written row by row to any `Write` so the HTTP route and the CLI share bytes.
+//! Downloads, written row by row to any `Write` so the HTTP routes and the CLI share bytes:
+//! the responses as CSV, XLSX or JSON Lines (`write_responses` picks by `ExportFormat`), and
+//! the notes, segments and themes as CSV.
 
+mod format;
+mod jsonl;
 mod notes;
 mod responses;
 mod segments;
+pub mod table;
 mod themes;
+mod xlsx;
 
+pub use format::{ExportFormat, write_responses};
+pub use jsonl::{JsonRecord, JsonRecords, write_responses_jsonl};
 pub use notes::write_notes_csv;
-pub use responses::{ExportOptions, write_responses_csv};
+pub use responses::{ExportOptions, csv_text, write_responses_csv};
 pub use segments::write_segments_csv;
 pub use themes::write_themes_csv;
+pub use xlsx::{XLSX_MAX_COLUMNS, XLSX_MAX_ROWS, write_responses_xlsx};
 
 use crate::store::StoreError;
 
@@ -16,10 +25,23 @@ use crate::store::StoreError;
 pub enum ExportError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("cannot write the CSV: {0}")]
+    #[error("cannot write the export: {0}")]
     Io(#[from] std::io::Error),
     #[error("cannot write the CSV: {0}")]
     Csv(#[from] csv::Error),
+    #[error("cannot write the JSON Lines: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("cannot write the XLSX: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    /// More responses than one Excel sheet holds; the CSV and JSON Lines have no limit.
+    #[error(
+        "more than {limit} responses: an Excel sheet holds at most {limit} rows below its header; download the CSV (or JSON Lines) instead"
+    )]
+    TooManyRows { limit: u32 },
+    #[error(
+        "{columns} columns: an Excel sheet holds at most {limit}; download the CSV (or JSON Lines) instead"
+    )]
+    TooManyColumns { columns: usize, limit: usize },
 }
 
 /// A CSV writer with the project's rules: RFC 4180 quoting, CRLF line ends, and a UTF-8

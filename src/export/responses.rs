@@ -1,17 +1,12 @@
-//! The responses CSV: one row per response, written as it is read from the store.
-//!
-//! Columns: `response_id`, `submitted_at`, `form_revision`, the hidden fields, then one column
-//! per question in form order (`multi` as one 0/1 column per option). Questions and options
-//! that only older revisions had follow, so editing a form never hides collected answers.
+//! The responses CSV: one row per response, written as it is read from the store (the
+//! columns are planned in `table`).
 
-use std::collections::BTreeSet;
 use std::io::Write;
 
-use serde_json::Value;
-
+use super::table::{Cell, Table};
 use super::{ExportError, guard_formula};
-use crate::form::{Form, Question, QuestionType};
-use crate::store::{ResponseIter, StoredResponse};
+use crate::form::Form;
+use crate::store::ResponseIter;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ExportOptions {
@@ -19,158 +14,26 @@ pub struct ExportOptions {
     pub byte_order_mark: bool,
 }
 
-enum Column {
-    ResponseId,
-    SubmittedAt,
-    Revision,
-    Hidden(String),
-    Answer(AnswerColumn),
-    MultiOption {
-        question: String,
-        option: String,
-    },
-    /// The free text of a `multi` answer outside the options ("other").
-    MultiOther {
-        question: String,
-        options: BTreeSet<String>,
-    },
-}
-
-struct AnswerColumn {
-    question: String,
-    /// Values that come from the form file, written without the formula guard.
-    options: BTreeSet<String>,
-}
-
-/// A question as seen across revisions: the newest definition, with every option ever offered.
-struct MergedQuestion<'a> {
-    question: &'a Question,
-    options: Vec<String>,
-}
-
-fn merge_questions<'a>(current: &'a Form, older: &'a [Form]) -> Vec<MergedQuestion<'a>> {
-    let mut merged: Vec<MergedQuestion> = current
-        .questions
-        .iter()
-        .map(|q| MergedQuestion {
-            question: q,
-            options: q.options.clone(),
-        })
-        .collect();
-    for form in older.iter().rev() {
-        for q in &form.questions {
-            match merged.iter_mut().find(|m| m.question.id == q.id) {
-                Some(existing) => {
-                    for option in &q.options {
-                        if !existing.options.contains(option) {
-                            existing.options.push(option.clone());
-                        }
-                    }
-                }
-                None => merged.push(MergedQuestion {
-                    question: q,
-                    options: q.options.clone(),
-                }),
-            }
-        }
-    }
-    merged
-}
-
-fn plan_columns(current: &Form, older: &[Form], options: ExportOptions) -> Vec<Column> {
-    let mut columns = vec![Column::ResponseId, Column::SubmittedAt, Column::Revision];
-    let mut hidden: Vec<&String> = current.hidden.iter().collect();
-    for form in older.iter().rev() {
-        for name in &form.hidden {
-            if !hidden.contains(&name) {
-                hidden.push(name);
-            }
-        }
-    }
-    columns.extend(hidden.into_iter().map(|h| Column::Hidden(h.clone())));
-    for merged in merge_questions(current, older) {
-        let q = merged.question;
-        if q.pii && !options.include_pii {
-            continue;
-        }
-        let known: BTreeSet<String> = merged.options.iter().cloned().collect();
-        if q.kind == QuestionType::Multi {
-            for option in &merged.options {
-                columns.push(Column::MultiOption {
-                    question: q.id.clone(),
-                    option: option.clone(),
-                });
-            }
-            if q.other {
-                columns.push(Column::MultiOther {
-                    question: q.id.clone(),
-                    options: known,
-                });
-            }
-        } else {
-            columns.push(Column::Answer(AnswerColumn {
-                question: q.id.clone(),
-                options: known,
-            }));
-        }
-    }
-    columns
-}
-
-fn header(column: &Column) -> String {
-    match column {
-        Column::ResponseId => "response_id".into(),
-        Column::SubmittedAt => "submitted_at".into(),
-        Column::Revision => "form_revision".into(),
-        Column::Hidden(name) => name.clone(),
-        Column::Answer(a) => a.question.clone(),
-        Column::MultiOption { question, option } => format!("{question}[{option}]"),
-        Column::MultiOther { question, .. } => format!("{question}[other]"),
+/// A cell as CSV text: respondents' text guarded against formulas, the rest as it is.
+pub fn csv_text(cell: &Cell) -> String {
+    match cell {
+        Cell::Empty => String::new(),
+        Cell::Option(s) | Cell::Time(s) | Cell::Id(s) => s.clone(),
+        Cell::Text(s) => guard_formula(s),
+        Cell::Number(n) => plain_number(n),
+        Cell::Flag(chosen) => if *chosen { "1" } else { "0" }.into(),
     }
 }
 
-fn cell(column: &Column, response: &StoredResponse) -> String {
-    match column {
-        Column::ResponseId => response.id.to_string(),
-        Column::SubmittedAt => response.submitted_at.clone(),
-        Column::Revision => response.form_revision.clone(),
-        Column::Hidden(name) => response
-            .hidden
-            .get(name)
-            .map(|v| guard_formula(v))
-            .unwrap_or_default(),
-        Column::Answer(a) => match response.answers.get(&a.question) {
-            None | Some(Value::Null) => String::new(),
-            Some(Value::String(s)) if a.options.contains(s) => s.clone(),
-            Some(Value::String(s)) => guard_formula(s),
-            Some(Value::Number(n)) => n.to_string(),
-            Some(Value::Bool(b)) => b.to_string(),
-            // A question whose type changed from multi: keep every chosen value visible.
-            Some(Value::Array(items)) => guard_formula(
-                &items
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
-            Some(other) => guard_formula(&other.to_string()),
-        },
-        Column::MultiOption { question, option } => match response.answers.get(question) {
-            Some(Value::Array(items)) => {
-                let chosen = items.iter().any(|i| i.as_str() == Some(option.as_str()));
-                if chosen { "1" } else { "0" }.into()
-            }
-            _ => String::new(),
-        },
-        Column::MultiOther { question, options } => match response.answers.get(question) {
-            Some(Value::Array(items)) => items
-                .iter()
-                .filter_map(Value::as_str)
-                .find(|s| !options.contains(*s))
-                .map(guard_formula)
-                .unwrap_or_default(),
-            _ => String::new(),
-        },
+/// A number as plain decimal digits, never with an exponent (`1e-7`, `1e+16`), and exact:
+/// integers as stored, other values as the shortest decimal that reads back to the same f64
+/// (Rust's `Display` for f64 never uses an exponent).
+pub fn plain_number(n: &serde_json::Number) -> String {
+    match (n.as_i64(), n.as_u64(), n.as_f64()) {
+        (Some(i), _, _) => i.to_string(),
+        (None, Some(u), _) => u.to_string(),
+        (None, None, Some(f)) => f.to_string(),
+        _ => n.to_string(),
     }
 }
 
@@ -182,16 +45,41 @@ pub fn write_responses_csv<W: Write>(
     responses: ResponseIter,
     options: ExportOptions,
 ) -> Result<(), ExportError> {
-    let columns = plan_columns(current, older, options);
+    let table = Table::plan(current, older, options);
     let mut writer = super::csv_writer(out, options.byte_order_mark)?;
-    writer.write_record(columns.iter().map(header))?;
-    let mut record: Vec<String> = Vec::with_capacity(columns.len());
+    writer.write_record(table.columns.iter().map(|c| &c.name))?;
+    let mut record: Vec<String> = Vec::with_capacity(table.columns.len());
     for response in responses {
         let response = response?;
         record.clear();
-        record.extend(columns.iter().map(|c| cell(c, &response)));
+        record.extend(table.cells(&response).iter().map(csv_text));
         writer.write_record(&record)?;
     }
     writer.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_number;
+
+    #[test]
+    fn numbers_are_plain_decimals_that_read_back_exactly() {
+        for (value, text) in [
+            (serde_json::json!(7), "7"),
+            (serde_json::json!(-12), "-12"),
+            (serde_json::json!(0.1), "0.1"),
+            (serde_json::json!(1e-7), "0.0000001"),
+            (serde_json::json!(2.5e16), "25000000000000000"),
+            (serde_json::json!(9007199254740993u64), "9007199254740993"),
+        ] {
+            let serde_json::Value::Number(n) = value else {
+                unreachable!()
+            };
+            let written = plain_number(&n);
+            assert_eq!(written, text);
+            assert!(!written.contains('e'));
+            assert_eq!(written.parse::<f64>().ok(), n.as_f64());
+        }
+    }
 }

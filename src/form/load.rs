@@ -473,6 +473,12 @@ fn check_question_shape(q: &Question, label: &str, report: &mut ProblemLog) {
                     "{label}: min ({min}) must be less than max ({max})"
                 ));
             }
+            let limit = super::model::NUMBER_LIMIT;
+            if q.min.is_some_and(|m| m < -limit) || q.max.is_some_and(|m| m > limit) {
+                report.add(format!(
+                    "{label}: min and max must lie within ±{limit} so that statistics stay exact"
+                ));
+            }
         }
         _ if q.min.is_some() || q.max.is_some() => {
             report.add(format!(

@@ -100,11 +100,22 @@ pub struct Question {
     pub condition: Option<Expr>,
 }
 
+/// The largest magnitude a number answer may have, and its finest step: within them the
+/// report's fixed-point sums (micro-units in 128 bits) stay exact, so means, deviations and
+/// tests are right for every value a form accepts.
+pub const NUMBER_LIMIT: f64 = 1e9;
+pub const NUMBER_DECIMALS: i32 = 6;
+
 impl Question {
-    /// Inclusive bounds of the answer, where the type has any.
+    /// Inclusive bounds of the answer, where the type has any; a number question without its
+    /// own bounds takes ±`NUMBER_LIMIT`.
     pub fn bounds(&self) -> (Option<f64>, Option<f64>) {
         match self.kind {
             QuestionType::Nps => (Some(0.0), Some(10.0)),
+            QuestionType::Number => (
+                Some(self.min.unwrap_or(-NUMBER_LIMIT)),
+                Some(self.max.unwrap_or(NUMBER_LIMIT)),
+            ),
             _ => (self.min, self.max),
         }
     }

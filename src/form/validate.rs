@@ -238,6 +238,13 @@ fn check_number(q: &Question, value: &Value) -> Result<Value, String> {
     if q.wants_integer() && n.fract() != 0.0 {
         return Err("must be a whole number".into());
     }
+    let scale = 10f64.powi(super::model::NUMBER_DECIMALS);
+    if (n * scale).round() / scale != n {
+        return Err(format!(
+            "may have at most {} decimal places",
+            super::model::NUMBER_DECIMALS
+        ));
+    }
     let (min, max) = q.bounds();
     match (min, max) {
         (Some(min), Some(max)) if n < min || n > max => {

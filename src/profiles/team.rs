@@ -11,27 +11,18 @@ use crate::analysis::proportions::two_proportion_z;
 use crate::form::FieldErrors;
 use crate::store::{Activation, CardNotes, Review};
 
-use super::model::{ActivationView, Contradiction, ReviewView, Window};
+use super::model::{ActivationView, Contradiction, FIELD_TAGS, ReviewView, Window};
 
 pub const TEAMS: [&str; 5] = ["sales", "support", "success", "product", "marketing"];
 pub const VERDICTS: [&str; 2] = ["agrees", "disagrees"];
 pub const KINDS: [&str; 5] = ["messaging", "offer", "ux", "sales", "retention"];
-/// The eight tags, then the computed parts of a card, then the whole card.
-pub const REVIEW_FIELDS: [&str; 13] = [
-    "goal",
-    "pain",
-    "trigger",
-    "driver",
-    "objection",
-    "channel",
-    "proof",
-    "context",
-    "loyalty",
-    "distinctive",
-    "quotes",
-    "jtbd",
-    "overall",
-];
+/// What a review may be about besides the eight tags: the computed parts, the whole card.
+pub const CARD_PARTS: [&str; 5] = ["loyalty", "distinctive", "quotes", "jtbd", "overall"];
+
+/// Every field a review may name: the eight tags, then the card's other parts.
+pub fn review_fields() -> impl Iterator<Item = &'static str> {
+    FIELD_TAGS.into_iter().chain(CARD_PARTS)
+}
 const MAX_LABEL: usize = 120;
 const MAX_TEXT: usize = 10_000;
 
@@ -80,7 +71,8 @@ pub fn new_review(
 ) -> Result<Review, FieldErrors> {
     let mut fields = FieldErrors::new();
     one_of(&mut fields, "team", team, &TEAMS);
-    one_of(&mut fields, "field", field, &REVIEW_FIELDS);
+    let allowed: Vec<&str> = review_fields().collect();
+    one_of(&mut fields, "field", field, &allowed);
     one_of(&mut fields, "verdict", verdict, &VERDICTS);
     at_most(&mut fields, "comment", comment, MAX_TEXT);
     if !fields.is_empty() {
@@ -155,15 +147,14 @@ pub fn contradictions(reviews: &[Review]) -> Vec<Contradiction> {
             latest.insert(key, review);
         }
     }
-    REVIEW_FIELDS
-        .iter()
+    review_fields()
         .filter_map(|field| {
             let teams = |verdict: &str| -> Vec<String> {
                 TEAMS
                     .iter()
                     .filter(|team| {
                         latest
-                            .get(&(*field, **team))
+                            .get(&(field, **team))
                             .is_some_and(|r| r.verdict == verdict)
                     })
                     .map(|t| t.to_string())

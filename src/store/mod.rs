@@ -8,6 +8,7 @@ mod interviews;
 mod mail;
 mod profiles;
 mod sled_aggregates;
+mod sled_count;
 mod sled_interviews;
 mod sled_mail;
 mod sled_profiles;
@@ -139,11 +140,18 @@ pub trait Store: Send + Sync + 'static {
     /// A form's responses, oldest first, read lazily so that exports stay flat in memory.
     fn responses(&self, form_id: &str) -> ResponseIter;
 
+    /// How many responses a form has, without reading them (the XLSX export checks that
+    /// they fit in one sheet before it writes anything).
+    fn count_responses(&self, form_id: &str) -> Result<u64, StoreError>;
+
     /// Every revision of a form that has responses, oldest first.
     fn revisions(&self, form_id: &str) -> Result<Vec<Form>, StoreError>;
 
-    /// Writes and flushes a marker: the health check.
+    /// Writes and flushes a marker: the health check's probe when no write came lately.
     fn probe_write(&self) -> Result<(), StoreError>;
+
+    /// When the most recent durable write (or probe) finished, and its error if it failed.
+    fn last_durable_write(&self) -> Option<(std::time::Instant, Result<(), String>)>;
 
     /// Keeps a browser login under the hash of its id; durable when it returns.
     fn put_session(&self, id_sha256: &str, session: &Session) -> Result<(), StoreError>;

@@ -138,7 +138,7 @@ impl SledStore {
             webhook_sequences: tree("webhook_sequences")?,
             webhook_log: tree("webhook_log")?,
             webhook_failures: tree("webhook_failures")?,
-            flusher: Flusher::start(db)?,
+            flusher: Flusher::start(db, dir)?,
         })
     }
 }
@@ -161,6 +161,51 @@ pub(super) fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, StoreErr
     serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+/// Applies `change` to one JSON record of a tree atomically (a missing record starts from its
+/// default) and returns the record as written, once it is on disk. sled reruns the closure
+/// when another writer got in first; a record that cannot be read or written is left as it
+/// was and reported after.
+pub(super) fn update_record<T>(
+    store: &SledStore,
+    tree: &sled::Tree,
+    key: &[u8],
+    change: &mut dyn FnMut(&mut T),
+) -> Result<T, StoreError>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + Default,
+{
+    let mut failure: Option<StoreError> = None;
+    let mut updated = T::default();
+    tree.update_and_fetch(key, |old| {
+        failure = None;
+        let mut record = match old.map(decode::<T>) {
+            None => T::default(),
+            Some(Ok(record)) => record,
+            Some(Err(e)) => {
+                failure = Some(e);
+                return old.map(<[u8]>::to_vec);
+            }
+        };
+        change(&mut record);
+        match encode(&record) {
+            Ok(bytes) => {
+                updated = record;
+                Some(bytes)
+            }
+            Err(e) => {
+                failure = Some(e);
+                old.map(<[u8]>::to_vec)
+            }
+        }
+    })
+    .map_err(backend)?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    store.flusher.wait_durable()?;
+    Ok(updated)
+}
+
 impl SledStore {
     pub(super) fn load_response(&self, id: Uuid) -> Result<Option<StoredResponse>, StoreError> {
         match self.responses.get(id.as_bytes()).map_err(backend)? {
@@ -169,10 +214,14 @@ impl SledStore {
         }
     }
 
+    /// The lock guards no data of its own (it only orders writers with rebuild batches), and a
+    /// writer that panicked inside it left its sled transaction unapplied: so a poisoned lock
+    /// is taken over rather than failing every later write.
     pub(super) fn lock(&self) -> Result<std::sync::MutexGuard<'_, ()>, StoreError> {
-        self.aggregate_lock
+        Ok(self
+            .aggregate_lock
             .lock()
-            .map_err(|_| StoreError::Backend("aggregate lock poisoned".into()))
+            .unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 }
 
@@ -328,6 +377,11 @@ impl Store for SledStore {
         }))
     }
 
+    fn count_responses(&self, form_id: &str) -> Result<u64, StoreError> {
+        // The key scan lives in `sled_count`.
+        self.count_form_responses(form_id)
+    }
+
     fn revisions(&self, form_id: &str) -> Result<Vec<Form>, StoreError> {
         let mut records: Vec<RevisionRecord> = Vec::new();
         for entry in self.revisions.scan_prefix(form_prefix(form_id)) {
@@ -345,6 +399,10 @@ impl Store for SledStore {
             .insert("health_probe", now.as_bytes())
             .map_err(backend)?;
         self.flusher.wait_durable()
+    }
+
+    fn last_durable_write(&self) -> Option<(std::time::Instant, Result<(), String>)> {
+        self.flusher.last_outcome()
     }
 
     fn put_session(&self, id_sha256: &str, session: &Session) -> Result<(), StoreError> {

@@ -7,6 +7,7 @@ pub mod interviews;
 pub mod profiles;
 pub mod smtp;
 pub mod webhooks;
+pub mod xlsx;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

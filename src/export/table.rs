@@ -1,0 +1,296 @@
+//! The responses as a table: columns planned once from the form and its older revisions,
+//! then typed cells per response. The CSV writes the cells as text; typed formats (XLSX,
+//! SPSS) keep what each column is — a choice with its options, a number, a time, a 0/1 flag.
+//!
+//! Columns: `response_id`, `submitted_at`, `form_revision`, the hidden fields, then one column
+//! per question in form order (`multi` as one 0/1 column per option). Questions and options
+//! that only older revisions had follow, so editing a form never hides collected answers.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::responses::ExportOptions;
+use crate::form::{Form, Question, QuestionType};
+use crate::store::StoredResponse;
+
+/// What a column holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ColumnKind {
+    /// The response id.
+    Id,
+    /// `submitted_at`, RFC 3339 in UTC.
+    Time,
+    /// Free text (hidden fields, text answers, an answer outside the options).
+    Text,
+    /// A single-choice answer: one of `options`, in form order, or free text ("other").
+    Choice { options: Vec<String> },
+    /// A number; `integer` when the question only takes whole numbers.
+    Number { integer: bool },
+    /// A scale or NPS answer: whole numbers from `min` to `max`, `labels` naming them.
+    Scale {
+        min: i64,
+        max: i64,
+        labels: Vec<String>,
+    },
+    /// One option of a multi question: 1 chosen, 0 not.
+    Flag,
+}
+
+/// A column for people: its header, what it holds, and the question it comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnInfo {
+    pub name: String,
+    /// The question's text (with the option for a multi column), or the header again.
+    pub label: String,
+    pub kind: ColumnKind,
+    pub question: Option<String>,
+}
+
+/// One cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    /// Text that comes from the form file (an option), safe as it is.
+    Option(String),
+    /// Text a respondent typed (or sent through a link): spreadsheets must not run it.
+    Text(String),
+    /// A number exactly as it was stored.
+    Number(serde_json::Number),
+    Flag(bool),
+    /// RFC 3339 in UTC.
+    Time(String),
+    /// The response id, the form revision: identifiers, never formulas.
+    Id(String),
+}
+
+enum Source {
+    ResponseId,
+    SubmittedAt,
+    Revision,
+    Hidden(String),
+    Answer {
+        question: String,
+        /// Values that come from the form file, written without the formula guard.
+        options: BTreeSet<String>,
+    },
+    MultiOption {
+        question: String,
+        option: String,
+    },
+    /// The free text of a `multi` answer outside the options ("other").
+    MultiOther {
+        question: String,
+        options: BTreeSet<String>,
+    },
+}
+
+pub struct Table {
+    sources: Vec<Source>,
+    pub columns: Vec<ColumnInfo>,
+}
+
+/// A question as seen across revisions: the newest definition, with every option ever offered.
+/// The other exports (the JSON Lines' pii rule, the XLSX codebook) read questions this way too,
+/// so that every format agrees on which questions there are.
+pub(super) struct MergedQuestion<'a> {
+    pub(super) question: &'a Question,
+    pub(super) options: Vec<String>,
+}
+
+/// The current form's questions in form order, then those only older revisions had.
+pub(super) fn merge_questions<'a>(current: &'a Form, older: &'a [Form]) -> Vec<MergedQuestion<'a>> {
+    let mut merged: Vec<MergedQuestion> = current
+        .questions
+        .iter()
+        .map(|q| MergedQuestion {
+            question: q,
+            options: q.options.clone(),
+        })
+        .collect();
+    for form in older.iter().rev() {
+        for q in &form.questions {
+            match merged.iter_mut().find(|m| m.question.id == q.id) {
+                Some(existing) => {
+                    for option in &q.options {
+                        if !existing.options.contains(option) {
+                            existing.options.push(option.clone());
+                        }
+                    }
+                }
+                None => merged.push(MergedQuestion {
+                    question: q,
+                    options: q.options.clone(),
+                }),
+            }
+        }
+    }
+    merged
+}
+
+fn answer_kind(q: &Question, options: &[String]) -> ColumnKind {
+    match q.kind {
+        QuestionType::Single => ColumnKind::Choice {
+            options: options.to_vec(),
+        },
+        QuestionType::Scale | QuestionType::Nps => {
+            let (lo, hi) = q.bounds();
+            ColumnKind::Scale {
+                min: lo.unwrap_or(0.0) as i64,
+                max: hi.unwrap_or(10.0) as i64,
+                labels: q.labels.clone(),
+            }
+        }
+        QuestionType::Number => ColumnKind::Number { integer: q.integer },
+        _ => ColumnKind::Text,
+    }
+}
+
+impl Table {
+    /// The columns of a form's export; `older` are its stored revisions, oldest first.
+    pub fn plan(current: &Form, older: &[Form], options: ExportOptions) -> Table {
+        let mut table = Table {
+            sources: Vec::new(),
+            columns: Vec::new(),
+        };
+        let mut push = |source: Source, name: String, label: String, kind, question| {
+            table.sources.push(source);
+            table.columns.push(ColumnInfo {
+                name,
+                label,
+                kind,
+                question,
+            });
+        };
+        push(
+            Source::ResponseId,
+            "response_id".into(),
+            "Response id".into(),
+            ColumnKind::Id,
+            None,
+        );
+        push(
+            Source::SubmittedAt,
+            "submitted_at".into(),
+            "Submitted at (UTC)".into(),
+            ColumnKind::Time,
+            None,
+        );
+        push(
+            Source::Revision,
+            "form_revision".into(),
+            "Form revision".into(),
+            ColumnKind::Id,
+            None,
+        );
+        let mut hidden: Vec<&String> = current.hidden.iter().collect();
+        for form in older.iter().rev() {
+            for name in &form.hidden {
+                if !hidden.contains(&name) {
+                    hidden.push(name);
+                }
+            }
+        }
+        for h in hidden {
+            push(
+                Source::Hidden(h.clone()),
+                h.clone(),
+                h.clone(),
+                ColumnKind::Text,
+                None,
+            );
+        }
+        for merged in merge_questions(current, older) {
+            let q = merged.question;
+            if q.pii && !options.include_pii {
+                continue;
+            }
+            let known: BTreeSet<String> = merged.options.iter().cloned().collect();
+            if q.kind == QuestionType::Multi {
+                for option in &merged.options {
+                    push(
+                        Source::MultiOption {
+                            question: q.id.clone(),
+                            option: option.clone(),
+                        },
+                        format!("{}[{option}]", q.id),
+                        format!("{}: {option}", q.text),
+                        ColumnKind::Flag,
+                        Some(q.id.clone()),
+                    );
+                }
+                if q.other {
+                    push(
+                        Source::MultiOther {
+                            question: q.id.clone(),
+                            options: known,
+                        },
+                        format!("{}[other]", q.id),
+                        format!("{}: other", q.text),
+                        ColumnKind::Text,
+                        Some(q.id.clone()),
+                    );
+                }
+            } else {
+                push(
+                    Source::Answer {
+                        question: q.id.clone(),
+                        options: known,
+                    },
+                    q.id.clone(),
+                    q.text.clone(),
+                    answer_kind(q, &merged.options),
+                    Some(q.id.clone()),
+                );
+            }
+        }
+        table
+    }
+
+    /// One response's cells, a cell per column.
+    pub fn cells(&self, response: &StoredResponse) -> Vec<Cell> {
+        self.sources.iter().map(|s| cell(s, response)).collect()
+    }
+}
+
+fn cell(source: &Source, response: &StoredResponse) -> Cell {
+    match source {
+        Source::ResponseId => Cell::Id(response.id.to_string()),
+        Source::SubmittedAt => Cell::Time(response.submitted_at.clone()),
+        Source::Revision => Cell::Id(response.form_revision.clone()),
+        Source::Hidden(name) => response
+            .hidden
+            .get(name)
+            .map_or(Cell::Empty, |v| Cell::Text(v.clone())),
+        Source::Answer { question, options } => match response.answers.get(question) {
+            None | Some(Value::Null) => Cell::Empty,
+            Some(Value::String(s)) if options.contains(s) => Cell::Option(s.clone()),
+            Some(Value::String(s)) => Cell::Text(s.clone()),
+            Some(Value::Number(n)) => Cell::Number(n.clone()),
+            Some(Value::Bool(b)) => Cell::Option(b.to_string()),
+            // A question whose type changed from multi: keep every chosen value visible.
+            Some(Value::Array(items)) => Cell::Text(
+                items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            Some(other) => Cell::Text(other.to_string()),
+        },
+        Source::MultiOption { question, option } => match response.answers.get(question) {
+            Some(Value::Array(items)) => {
+                Cell::Flag(items.iter().any(|i| i.as_str() == Some(option.as_str())))
+            }
+            _ => Cell::Empty,
+        },
+        Source::MultiOther { question, options } => match response.answers.get(question) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .find(|s| !options.contains(*s))
+                .map_or(Cell::Empty, |s| Cell::Text(s.to_string())),
+            _ => Cell::Empty,
+        },
+    }
+}
