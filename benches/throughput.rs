@@ -2,9 +2,10 @@
 //!
 //! 1. Durable submissions over HTTP: 1 client (baseline) against 32 concurrent clients. Every
 //!    201 waits for its flush, so the ratio shows what the group-commit flusher buys.
-//! 2. Per store size, 1,000 responses (baseline) against 1,000,000: the CSV export with the
-//!    real binary (rows per second, peak memory: flat means it barely moves while the rows grow
-//!    a thousandfold) and the report's figures from its aggregates (the same time at any size).
+//! 2. Per store size, 1,000 responses (baseline) against 1,000,000: the export in each format
+//!    (CSV, JSON Lines, XLSX) with the real binary (rows per second, peak memory: flat means it
+//!    barely moves while the rows grow a thousandfold) and the report's figures from its
+//!    aggregates (the same time at any size).
 //!
 //! Run: `cargo bench --bench throughput` (figures go in BENCHMARKS.md).
 
@@ -21,6 +22,8 @@ use fieldnotes::store::{SledStore, Store};
 use serde_json::json;
 
 const FORM: &str = "customer-profile";
+/// The formats `fieldnotes export --format` writes, each measured at every size.
+const FORMATS: [&str; 4] = ["csv", "jsonl", "xlsx", "sav"];
 
 fn answers(i: usize) -> Answers {
     let sizes = [
@@ -128,11 +131,11 @@ fn fill_store(data: &Path, forms: &Path, rows: usize) {
 }
 
 /// Runs `fieldnotes export` and samples its peak resident memory (VmHWM) until it exits.
-fn export_peak(data: &Path, forms: &Path, form: &str) -> (Duration, u64, u64) {
-    let out = data.join("export.csv");
+fn export_peak(data: &Path, forms: &Path, form: &str, format: &str) -> (Duration, u64, u64) {
+    let out = data.join(format!("export.{format}"));
     let started = Instant::now();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fieldnotes"))
-        .args(["export", form, "--out"])
+        .args(["export", form, "--format", format, "--out"])
         .arg(&out)
         .arg("--data")
         .arg(data)
@@ -190,37 +193,53 @@ fn report_latency(data: &Path, forms: &Path) -> Duration {
 
 fn bench_sizes(forms: &Path) {
     println!(
-        "per store size, {FORM} (export with `fieldnotes export`, report from its aggregates):"
+        "per store size, {FORM} (export with `fieldnotes export --format F`, report from its aggregates):"
     );
-    let mut baseline: Option<(u64, Duration)> = None;
-    for rows in [1_000, 1_000_000] {
+    // Per format, the baseline's export peak; and the baseline's report time.
+    let mut baseline_peaks: Vec<u64> = Vec::new();
+    let mut baseline_latency: Option<Duration> = None;
+    for rows in [1_000, 100_000, 1_000_000] {
         let data = tempfile::tempdir().expect("temp dir");
         let fill_started = Instant::now();
         fill_store(data.path(), forms, rows);
         let fill = fill_started.elapsed();
-        let (elapsed, peak_kib, bytes) = export_peak(data.path(), forms, FORM);
         // The same command on a form with no responses, in the same store: what opening the
         // store costs, so the difference is what streaming the rows adds.
-        let (_, open_kib, _) = export_peak(data.path(), forms, "icp-qualification");
+        let (_, open_kib, _) = export_peak(data.path(), forms, "icp-qualification", "csv");
         let latency = report_latency(data.path(), forms);
-        let rate = rows as f64 / elapsed.as_secs_f64();
-        let against = match baseline {
+        let against = match baseline_latency {
             None => "(baseline)".to_string(),
-            Some((base_peak, base_latency)) => format!(
-                "({:.2}x the baseline's export peak memory, {:.2}x its report time)",
-                peak_kib as f64 / base_peak as f64,
-                latency.as_secs_f64() / base_latency.as_secs_f64()
+            Some(base) => format!(
+                "({:.2}x the baseline's)",
+                latency.as_secs_f64() / base.as_secs_f64()
             ),
         };
         println!(
-            "  {rows:>9} responses: export {rate:>8.0} rows/s, peak RSS {:>6.1} MiB ({:+.1} MiB over opening the store), {:>7.1} MiB of CSV; report {:>7.3} ms {against}  [filled in {:.0}s]",
-            peak_kib as f64 / 1024.0,
-            (peak_kib as f64 - open_kib as f64) / 1024.0,
-            bytes as f64 / (1024.0 * 1024.0),
+            "  {rows:>9} responses: report {:>7.3} ms {against}  [filled in {:.0}s]",
             latency.as_secs_f64() * 1000.0,
             fill.as_secs_f64()
         );
-        baseline.get_or_insert((peak_kib, latency));
+        baseline_latency.get_or_insert(latency);
+        for (i, format) in FORMATS.into_iter().enumerate() {
+            let (elapsed, peak_kib, bytes) = export_peak(data.path(), forms, FORM, format);
+            let rate = rows as f64 / elapsed.as_secs_f64();
+            let against = match baseline_peaks.get(i) {
+                None => "(baseline)".to_string(),
+                Some(base) => format!(
+                    "({:.2}x the baseline's peak memory)",
+                    peak_kib as f64 / *base as f64
+                ),
+            };
+            println!(
+                "    {format:<5} export {rate:>8.0} rows/s, peak RSS {:>6.1} MiB ({:+.1} MiB over opening the store), {:>7.1} MiB written {against}",
+                peak_kib as f64 / 1024.0,
+                (peak_kib as f64 - open_kib as f64) / 1024.0,
+                bytes as f64 / (1024.0 * 1024.0),
+            );
+            if baseline_peaks.len() == i {
+                baseline_peaks.push(peak_kib);
+            }
+        }
     }
 }
 

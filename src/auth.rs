@@ -124,9 +124,8 @@ pub fn load_or_generate_token(path: &Path) -> std::io::Result<(Secret, bool)> {
             return Ok((Secret::new(token), false));
         }
     }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
+    let dir = crate::durable::parent(path);
+    crate::durable::create_dir_all(dir)?;
     let token = format!(
         "{}{}",
         uuid::Uuid::new_v4().simple(),
@@ -142,6 +141,8 @@ pub fn load_or_generate_token(path: &Path) -> std::io::Result<(Secret, bool)> {
     let mut file = options.open(path)?;
     file.write_all(token.as_bytes())?;
     file.sync_all()?;
+    // The file's name too: a token lost at a power cut would be replaced by a new one.
+    crate::durable::sync_dir(dir)?;
     Ok((Secret::new(token), true))
 }
 

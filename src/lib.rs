@@ -6,6 +6,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod durable;
 pub mod export;
 pub mod form;
 pub mod health;

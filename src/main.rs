@@ -74,7 +74,7 @@ enum Command {
         /// Output file; `-` writes to standard output
         #[arg(long)]
         out: PathBuf,
-        /// The file format. Without it, an --out name ending in .csv, .xlsx, .jsonl or .ndjson
+        /// The file format. Without it, an --out name ending in .csv, .xlsx, .jsonl, .ndjson or .sav
         /// decides; any other name (and `-`) gets CSV
         #[arg(long, value_enum)]
         format: Option<ExportFormat>,

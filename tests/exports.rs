@@ -273,7 +273,7 @@ async fn jsonl_is_one_record_per_line_with_the_answers_as_sent() {
 #[tokio::test]
 async fn exports_need_a_researcher_and_a_survey() {
     let s = TestServer::start(&fixture_forms()).await;
-    for format in ["xlsx", "jsonl"] {
+    for format in ["xlsx", "jsonl", "sav"] {
         let path = format!("{FORM}/responses.{format}");
         let anonymous = s.http.get(s.url(&path)).send().await.expect("a response");
         assert_eq!(anonymous.status(), 401, "{path}");
@@ -295,6 +295,8 @@ async fn exports_need_a_researcher_and_a_survey() {
         let (_, body) = get_ok(&s, &path).await;
         match format {
             "xlsx" => assert_eq!(rows(&body, "responses").len(), 1),
+            // An SPSS system file begins with its magic, "$FL2" (bytecode-compressed).
+            "sav" => assert_eq!(&body[..4], b"$FL2"),
             _ => assert!(body.is_empty()),
         }
     }
@@ -314,7 +316,12 @@ async fn the_front_page_links_every_format() {
         .text()
         .await
         .expect("HTML");
-    for link in ["responses.csv?bom=1", "responses.xlsx", "responses.jsonl"] {
+    for link in [
+        "responses.csv?bom=1",
+        "responses.xlsx",
+        "responses.jsonl",
+        "responses.sav",
+    ] {
         for form in ["all-types", "closed"] {
             let href = format!("href=\"/api/forms/{form}/{link}\"");
             assert!(front.contains(&href), "{href}");

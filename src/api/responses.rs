@@ -79,6 +79,15 @@ pub enum JsonlDownload {
     Ok(Binary<Body>, #[oai(header = "Content-Disposition")] String),
 }
 
+#[derive(ApiResponse)]
+pub enum SavDownload {
+    /// An SPSS system file: SPSS-safe variable names, question texts as variable labels,
+    /// value labels for choices (codes 1..k in option order), multi flags (0/1) and labelled
+    /// scales, measure levels, `submitted_at` as a DATETIME, UTF-8 strings.
+    #[oai(status = 200, content_type = "application/x-spss-sav")]
+    Ok(Binary<Body>, #[oai(header = "Content-Disposition")] String),
+}
+
 pub(super) fn flag(value: &Option<String>) -> bool {
     matches!(value.as_deref(), Some("1" | "true" | "yes"))
 }
@@ -182,6 +191,21 @@ impl ResponsesApi {
             .export(req, &id.0, ExportFormat::Jsonl, &pii.0, &None)
             .await?;
         Ok(JsonlDownload::Ok(Binary(body), disposition))
+    }
+
+    /// Every response of a form as an SPSS system file (`.sav`), for SPSS, PSPP, R (haven)
+    /// and pandas/pyreadstat. `pii=1` includes personal-data questions.
+    #[oai(path = "/forms/:id/responses.sav", method = "get")]
+    async fn responses_sav(
+        &self,
+        req: &Request,
+        id: Path<String>,
+        pii: Query<Option<String>>,
+    ) -> Result<SavDownload, ApiError> {
+        let (body, disposition) = self
+            .export(req, &id.0, ExportFormat::Sav, &pii.0, &None)
+            .await?;
+        Ok(SavDownload::Ok(Binary(body), disposition))
     }
 }
 

@@ -5,7 +5,9 @@ use std::io::Write;
 use std::path::Path;
 
 use super::responses::{ExportOptions, write_responses_csv};
-use super::{ExportError, XLSX_MAX_ROWS, write_responses_jsonl, write_responses_xlsx};
+use super::{
+    ExportError, XLSX_MAX_ROWS, write_responses_jsonl, write_responses_sav_in, write_responses_xlsx,
+};
 use crate::form::Form;
 use crate::store::ResponseIter;
 
@@ -18,6 +20,8 @@ pub enum ExportFormat {
     Xlsx,
     /// JSON Lines: one JSON object per response.
     Jsonl,
+    /// An SPSS system file: coded choices with value labels, measure levels, UTF-8.
+    Sav,
 }
 
 impl ExportFormat {
@@ -27,6 +31,7 @@ impl ExportFormat {
             ExportFormat::Csv => "csv",
             ExportFormat::Xlsx => "xlsx",
             ExportFormat::Jsonl => "jsonl",
+            ExportFormat::Sav => "sav",
         }
     }
 
@@ -37,6 +42,8 @@ impl ExportFormat {
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
             }
             ExportFormat::Jsonl => "application/x-ndjson",
+            // No registered type exists; this is the one SPSS files are served with.
+            ExportFormat::Sav => "application/x-spss-sav",
         }
     }
 
@@ -44,7 +51,8 @@ impl ExportFormat {
     pub fn max_rows(self) -> Option<u64> {
         match self {
             ExportFormat::Xlsx => Some(u64::from(XLSX_MAX_ROWS)),
-            ExportFormat::Csv | ExportFormat::Jsonl => None,
+            // Past 2^31 - 1 cases the header says "unknown", which readers accept.
+            ExportFormat::Csv | ExportFormat::Jsonl | ExportFormat::Sav => None,
         }
     }
 
@@ -53,25 +61,29 @@ impl ExportFormat {
     pub fn writes_rows_as_read(self) -> bool {
         match self {
             ExportFormat::Csv | ExportFormat::Jsonl => true,
+            // The .sav measures and spools every response first, then writes straight out.
+            ExportFormat::Sav => true,
             ExportFormat::Xlsx => false,
         }
     }
 
-    /// The format a file name's extension names (`.csv`, `.xlsx`, `.jsonl` or `.ndjson`, in
-    /// any case), or `None` when it names none of them.
+    /// The format a file name's extension names (`.csv`, `.xlsx`, `.jsonl`, `.ndjson` or
+    /// `.sav`, in any case), or `None` when it names none of them.
     pub fn from_path(path: &Path) -> Option<ExportFormat> {
         let extension = path.extension()?.to_str()?.to_ascii_lowercase();
         match extension.as_str() {
             "csv" => Some(ExportFormat::Csv),
             "xlsx" => Some(ExportFormat::Xlsx),
             "jsonl" | "ndjson" => Some(ExportFormat::Jsonl),
+            "sav" => Some(ExportFormat::Sav),
             _ => None,
         }
     }
 }
 
 /// Writes a form's responses in `format`; `older` are its stored revisions, oldest first.
-/// `scratch` is a directory for temporary files (the XLSX sheet's rows until it is zipped):
+/// `scratch` is a directory for temporary files (the XLSX sheet's rows until it is zipped,
+/// the `.sav`'s measured first pass):
 /// the data directory, so that a large export never fills a small `/tmp`.
 pub fn write_responses<W: Write + Send>(
     format: ExportFormat,
@@ -94,6 +106,9 @@ pub fn write_responses<W: Write + Send>(
             XLSX_MAX_ROWS,
             scratch,
         ),
+        ExportFormat::Sav => {
+            write_responses_sav_in(out, current, older, responses, options, scratch)
+        }
     }
 }
 
@@ -109,6 +124,7 @@ mod tests {
         assert_eq!(of("dir.v2/OUT.XLSX"), Some(ExportFormat::Xlsx));
         assert_eq!(of("out.jsonl"), Some(ExportFormat::Jsonl));
         assert_eq!(of("out.ndjson"), Some(ExportFormat::Jsonl));
+        assert_eq!(of("Out.SAV"), Some(ExportFormat::Sav));
         for unknown in ["-", "out", "out.json", "out.xls", "out.tsv", ".csv"] {
             assert_eq!(of(unknown), None, "{unknown}");
         }

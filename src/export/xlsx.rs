@@ -24,6 +24,10 @@ pub const XLSX_MAX_COLUMNS: usize = 16_384;
 /// Whole numbers beyond this do not fit exactly in a spreadsheet's 64-bit float.
 const EXACT_INTEGER: u64 = 1 << 53;
 
+/// A zip member of 4 GiB or more needs ZIP64, which some readers lack; past this bound on the
+/// sheet's XML the workbook turns it on, and below it stays a plain zip that every reader opens.
+const ZIP64_AFTER_BYTES: u64 = (4 << 30) - (64 << 20);
+
 /// How `submitted_at` shows; the cell holds the full time, milliseconds included, in UTC.
 const TIME_FORMAT: &str = "yyyy-mm-dd hh:mm:ss";
 
@@ -48,6 +52,7 @@ pub fn write_responses_xlsx<W: Write + Send>(
 
     let sheet = workbook.add_worksheet_with_constant_memory()?;
     sheet.set_name("responses")?;
+    let mut xml_bytes = sheet_xml_upper_bound(table.columns.iter().map(|c| &c.name));
     for (col, column) in (0..).zip(&table.columns) {
         sheet.write_string_with_format(0, col, &column.name, &bold)?;
         sheet.set_column_width(col, column_width(&column.name, &column.kind))?;
@@ -60,11 +65,16 @@ pub fn write_responses_xlsx<W: Write + Send>(
             return Err(ExportError::TooManyRows { limit: max_rows });
         }
         rows += 1;
+        xml_bytes += ROW_MARKUP_BYTES;
         for (col, cell) in (0..).zip(table.cells(&response)) {
+            xml_bytes += xml_upper_bound(&cell);
             write_cell(sheet, rows, col, &cell, &time)?;
         }
     }
     sheet.autofilter(0, 0, rows, last_col)?;
+    if xml_bytes > ZIP64_AFTER_BYTES {
+        workbook.use_zip_large_file(true);
+    }
 
     write_codebook(
         workbook.add_worksheet(),
@@ -139,6 +149,27 @@ fn write_cell(
         },
     }
     Ok(())
+}
+
+/// At most what the header row takes in the sheet's XML.
+fn sheet_xml_upper_bound<'a>(names: impl Iterator<Item = &'a String>) -> u64 {
+    ROW_MARKUP_BYTES
+        + names
+            .map(|name| xml_upper_bound(&Cell::Id(name.clone())))
+            .sum::<u64>()
+}
+
+/// At most what a row's own markup takes, `<row r="1048575" spans="1:16384">` and its end.
+const ROW_MARKUP_BYTES: u64 = 64;
+
+/// At most what a cell takes in the sheet's XML: its markup (reference, style, type, the
+/// inline-string tags) and its text with every byte escaped at worst, as `_x000D_` is.
+fn xml_upper_bound(cell: &Cell) -> u64 {
+    let text = match cell {
+        Cell::Option(text) | Cell::Text(text) | Cell::Id(text) | Cell::Time(text) => text.len(),
+        Cell::Number(_) | Cell::Flag(_) | Cell::Empty => 24,
+    };
+    96 + 7 * text as u64
 }
 
 /// The number as a float when that float is exactly the stored number.
@@ -265,6 +296,55 @@ mod tests {
         );
         assert!(error.to_string().contains("CSV"), "{error}");
         assert!(out.is_empty(), "no half-written workbook");
+    }
+
+    #[test]
+    fn the_zip64_bound_is_never_below_the_sheet_it_bounds() {
+        let nasty = "\r\u{1}&<>\"😀_x000D_ é".repeat(200);
+        let rows: Vec<StoredResponse> = (0..20)
+            .map(|i| StoredResponse {
+                id: uuid::Uuid::now_v7(),
+                form: "all-types".into(),
+                form_revision: "abc123def456".into(),
+                submitted_at: "2026-01-02T03:04:05.678Z".into(),
+                hidden: [("source".to_string(), nasty.clone())].into(),
+                answers: [
+                    ("comment".to_string(), serde_json::json!(nasty)),
+                    ("tools".to_string(), serde_json::json!(["Slack", nasty])),
+                    ("seats".to_string(), serde_json::json!(i * 1000 + 1)),
+                ]
+                .into(),
+                receipt_sha256: String::new(),
+            })
+            .collect();
+        let form = fixture_form();
+        let table = Table::plan(&form, &[], ExportOptions::default());
+        let bound = sheet_xml_upper_bound(table.columns.iter().map(|c| &c.name))
+            + rows
+                .iter()
+                .map(|r| {
+                    let cells = table.cells(r);
+                    ROW_MARKUP_BYTES + cells.iter().map(xml_upper_bound).sum::<u64>()
+                })
+                .sum::<u64>();
+        let scratch = tempfile::tempdir().expect("a scratch directory");
+        let mut out = Vec::new();
+        let iter: ResponseIter = Box::new(rows.into_iter().map(Ok));
+        let options = ExportOptions::default();
+        write_responses_xlsx(&mut out, &form, &[], iter, options, 100, scratch.path())
+            .expect("written");
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(out)).expect("a zip");
+        let sheet = archive
+            .by_name("xl/worksheets/sheet1.xml")
+            .expect("the responses sheet");
+        // The sheet's fixed start and end (views, columns, filter) are what the margin under
+        // 4 GiB in ZIP64_AFTER_BYTES is for.
+        assert!(
+            sheet.size() <= bound + 64 * 1024,
+            "{} > {bound}",
+            sheet.size()
+        );
+        assert!(sheet.size() > bound / 7, "the bound is not absurdly loose");
     }
 
     #[test]

@@ -145,7 +145,7 @@ fn smtp_reason(e: &lettre::transport::smtp::Error) -> String {
 /// Writes the file under a temporary name, syncs it, renames it into place and syncs the
 /// directory: a `.eml` file in the outbox is always whole, and there after a crash.
 fn write_durably(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
+    crate::durable::create_dir_all(dir)?;
     let temporary = dir.join(format!(".{name}.partial"));
     let path = dir.join(name);
     {

@@ -108,7 +108,8 @@ impl SledStore {
             path: dir.display().to_string(),
             reason,
         };
-        std::fs::create_dir_all(dir).map_err(|e| open_error(e.to_string()))?;
+        // The store's directory is made on first start: its name must reach the disk too.
+        crate::durable::create_dir_all(dir).map_err(|e| open_error(e.to_string()))?;
         let db = sled::Config::new()
             .path(dir)
             .cache_capacity(cache_bytes)
