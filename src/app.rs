@@ -21,6 +21,7 @@ use crate::mail::{MailError, Summaries, scheduler};
 use crate::profiles::ProfileService;
 use crate::report::{Reports, load_reports};
 use crate::store::{SledStore, Store, StoreError};
+use crate::webhooks::{self, SetupError, Webhooks};
 use crate::{api, web};
 
 /// How long requests under way may take to finish once a stop is asked for.
@@ -44,6 +45,8 @@ pub struct AppState {
     /// The data directory: exports that must be written whole before they are sent (XLSX)
     /// spool there rather than in memory or a possibly small `/tmp`.
     pub data_dir: PathBuf,
+    /// The forms' webhook endpoints, with their secrets, and their outbox.
+    pub webhooks: Arc<Webhooks>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +64,8 @@ pub enum StartError {
     Bind { addr: String, reason: String },
     #[error("mail settings: {0}")]
     Mail(#[from] MailError),
+    #[error("{0}")]
+    Webhooks(#[from] SetupError),
 }
 
 fn problems_text(problems: &[Problem]) -> String {
@@ -133,10 +138,22 @@ fn note_counter(catalog: &Catalog, reports: &Reports) -> crate::interview::NoteC
     })
 }
 
+/// Reports each change to an interview to the webhooks of its guide.
+fn interview_webhooks(catalog: &Catalog) -> crate::interview::WebhookEvents {
+    let catalog = catalog.clone();
+    Arc::new(
+        move |interview, change, at| match catalog.get(&interview.guide) {
+            Some(guide) => webhooks::interview_change(&guide, interview, change, at),
+            None => Vec::new(),
+        },
+    )
+}
+
 /// Loads forms, opens the store and settles the tokens: everything that can fail before serving.
 pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
     let (catalog, reports) = load_files(config)?;
     let store = Arc::new(SledStore::open(&config.db_dir())?);
+    let webhooks = Webhooks::new(&catalog, &config.webhooks, store.clone())?;
     let mail = Summaries::new(&config.mail, config.outbox_dir(), store.clone())?;
     let (researcher, token_origin, new_token) = match &config.researcher_token {
         Some(token) => (token.clone(), TokenOrigin::Environment, None),
@@ -157,7 +174,9 @@ pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
         }
     };
     let interviews = Arc::new(
-        Interviews::new(store.clone()).with_note_counter(note_counter(&catalog, &reports)),
+        Interviews::new(store.clone())
+            .with_note_counter(note_counter(&catalog, &reports))
+            .with_webhooks(interview_webhooks(&catalog)),
     );
     let state = AppState {
         catalog,
@@ -173,6 +192,7 @@ pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
         )),
         health: crate::health::Health::new(store.clone()),
         data_dir: config.data_dir.clone(),
+        webhooks: Arc::new(webhooks),
     };
     Ok(Prepared {
         state: Arc::new(state),
@@ -241,7 +261,7 @@ fn too_large_response(path: &str) -> Response {
 }
 
 /// Serves until `shutdown` resolves. The listener is bound by the caller (tests bind port 0).
-/// The summary scheduler runs alongside and stops with the server.
+/// The summary scheduler and the webhook deliveries run alongside and stop with the server.
 pub async fn serve(
     state: Arc<AppState>,
     listener: tokio::net::TcpListener,
@@ -252,11 +272,14 @@ pub async fn serve(
     start_rebuilds(&state).map_err(std::io::Error::other)?;
     tracing::info!("fieldnotes listening on http://{addr}");
     tracing::info!("report summaries are sent {}", state.mail.describe());
+    tracing::info!("{}", state.webhooks.describe());
     let scheduler = scheduler::start(state.clone());
+    let deliveries = webhooks::start(state.webhooks.clone());
     let served = Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(routes(state), shutdown, Some(SHUTDOWN_GRACE))
         .await;
     scheduler.stop().await;
+    deliveries.stop().await;
     served
 }
 

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+pub use crate::webhooks::{SecretSource, WebhookConfig};
+
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 /// The sender when `FIELDNOTES_MAIL_FROM` is not set.
 pub const DEFAULT_MAIL_FROM: &str = "fieldnotes <fieldnotes@localhost>";
@@ -38,6 +40,7 @@ pub struct Config {
     pub researcher_token: Option<Secret>,
     pub interviewer_token: Option<Secret>,
     pub mail: MailConfig,
+    pub webhooks: WebhookConfig,
 }
 
 impl Default for Config {
@@ -50,6 +53,7 @@ impl Default for Config {
             researcher_token: None,
             interviewer_token: None,
             mail: MailConfig::default(),
+            webhooks: WebhookConfig::default(),
         }
     }
 }

@@ -17,3 +17,4 @@ pub mod report;
 pub mod responses;
 pub mod store;
 pub mod web;
+pub mod webhooks;

@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use fieldnotes::analysis::summary::text_summary;
 use fieldnotes::analysis::{ReportOutcome, rebuild, report_figures};
 use fieldnotes::app::{self, TokenOrigin};
-use fieldnotes::config::{Config, DEFAULT_ADDR, MailConfig, Secret};
+use fieldnotes::config::{Config, DEFAULT_ADDR, MailConfig, Secret, WebhookConfig};
 use fieldnotes::export::{ExportFormat, ExportOptions, write_responses};
 use fieldnotes::form::load_dir;
 use fieldnotes::mail::{Delivered, Occasion, Summaries};
@@ -159,6 +159,8 @@ fn serve(addr: String, dirs: Dirs) -> Result<(), String> {
         researcher_token: env_secret("FIELDNOTES_RESEARCHER_TOKEN"),
         interviewer_token: env_secret("FIELDNOTES_INTERVIEWER_TOKEN"),
         mail: mail_config()?,
+        webhooks: WebhookConfig::from_vars(|name| std::env::var(name).ok())
+            .map_err(|e| format!("error: {e}"))?,
     };
     let prepared = app::prepare(&config).map_err(|e| format!("error: {e}"))?;
     let runtime =

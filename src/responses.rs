@@ -10,6 +10,7 @@ use crate::analysis;
 use crate::form::{Answers, Catalog, FieldErrors, Form, validate_submission};
 use crate::report::Reports;
 use crate::store::{Store, StoreError, StoredResponse};
+use crate::webhooks;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SubmitError {
@@ -52,7 +53,8 @@ pub fn open_survey(catalog: &Catalog, form_id: &str) -> Result<std::sync::Arc<Fo
     Ok(form)
 }
 
-/// Validates and stores a response; returns only once it is durable.
+/// Validates and stores a response, with the webhook messages that report it; returns only
+/// once it is durable.
 pub fn submit(
     store: &dyn Store,
     catalog: &Catalog,
@@ -74,7 +76,8 @@ pub fn submit(
         receipt_sha256: sha256_hex(&receipt),
     };
     let contributions = analysis::contributions(reports, &form, &response);
-    store.insert_response(&response, &form, &contributions)?;
+    let events = webhooks::response_created(&form, &response);
+    store.insert_response(&response, &form, &contributions, &events)?;
     Ok(Receipt {
         id: response.id,
         receipt,
@@ -97,8 +100,13 @@ pub fn erase(
         return Err(EraseError::WrongReceipt);
     }
     let contributions_of = |r: &StoredResponse| analysis::contributions_in(catalog, reports, r);
+    // Queued only if the erasure happens: the store drops them with a response already gone.
+    let events = catalog
+        .get(&existing.form)
+        .map(|form| webhooks::response_erased(&form, id, chrono::Utc::now()))
+        .unwrap_or_default();
     store
-        .delete_response(id, &contributions_of)?
+        .delete_response(id, &contributions_of, &events)?
         .ok_or(EraseError::NotFound)?;
     Ok(())
 }

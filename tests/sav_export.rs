@@ -99,7 +99,7 @@ fn export(include_pii: bool) -> (tempfile::TempDir, PathBuf, Vec<StoredResponse>
             receipt_sha256: "0".repeat(64),
         };
         store
-            .insert_response(&response, &form, &[])
+            .insert_response(&response, &form, &[], &[])
             .expect("insert");
         stored.push(response);
     }
@@ -579,7 +579,9 @@ fn older_revisions_keep_their_answers() {
             answers: answers.into_iter().collect(),
             receipt_sha256: "0".repeat(64),
         };
-        store.insert_response(&response, form, &[]).expect("insert");
+        store
+            .insert_response(&response, form, &[], &[])
+            .expect("insert");
     }
     let revisions = store.revisions("revised").expect("revisions");
     assert_eq!(revisions.len(), 2);
@@ -659,7 +661,7 @@ fn a_text_past_spss_limit_is_cut_at_a_character_boundary() {
         receipt_sha256: "0".repeat(64),
     };
     store
-        .insert_response(&response, &form, &[])
+        .insert_response(&response, &form, &[], &[])
         .expect("insert");
     let path = dir.path().join("long.sav");
     let file = std::fs::File::create(&path).expect("create");

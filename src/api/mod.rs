@@ -9,6 +9,7 @@ mod profiles;
 mod reports;
 mod responses;
 mod stream;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -35,6 +36,8 @@ pub enum ApiTags {
     Interviews,
     /// Profile cards, the ICP, and the team's reviews and activations
     Profiles,
+    /// Webhook endpoints and their delivery log
+    Webhooks,
 }
 
 pub type Apis = (
@@ -44,6 +47,7 @@ pub type Apis = (
     health::HealthApi,
     interviews::InterviewsApi,
     profiles::ProfilesApi,
+    webhooks::WebhooksApi,
 );
 
 /// The OpenAPI service; mounted at `/api`, it also serves the spec and Swagger UI.
@@ -64,7 +68,10 @@ pub fn service(state: Arc<AppState>) -> OpenApiService<Apis, ()> {
         interviews::InterviewsApi {
             state: state.clone(),
         },
-        profiles::ProfilesApi { state },
+        profiles::ProfilesApi {
+            state: state.clone(),
+        },
+        webhooks::WebhooksApi { state },
     );
     OpenApiService::new(apis, "fieldnotes", env!("CARGO_PKG_VERSION"))
         .description(

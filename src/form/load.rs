@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::model::{Form, FormKind, FormStatus, Question, QuestionType, Section};
 use super::show_if::{self, Expr, Literal};
+use super::webhooks::{RawWebhook, check_webhooks};
 
 pub const BANK_FILE: &str = "bank.toml";
 
@@ -88,6 +89,8 @@ struct RawForm {
     questions: Vec<RawQuestion>,
     #[serde(default)]
     sections: Vec<RawSection>,
+    #[serde(default)]
+    webhooks: Vec<RawWebhook>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -283,6 +286,7 @@ fn load_form(
     check_question_ids(&questions, &raw.hidden, report);
     check_conditions(&mut questions, report);
     let sections = check_sections(raw.sections, raw.kind, report);
+    let webhooks = check_webhooks(raw.webhooks, raw.kind, report);
     if raw.kind == FormKind::Survey && questions.is_empty() {
         report.add("a survey needs at least one question");
     }
@@ -300,6 +304,7 @@ fn load_form(
         questions,
         sections,
         revision: String::new(),
+        webhooks,
     };
     form.revision = revision_of(&form);
     Some(form)

@@ -4,6 +4,7 @@ mod load;
 mod model;
 pub mod show_if;
 mod validate;
+mod webhooks;
 
 pub use load::{Catalog, Problem, is_slug, load_dir, load_dir_lenient};
 pub(crate) use load::{ProblemLog, display_name, list_toml_files, read_toml};
@@ -12,3 +13,4 @@ pub use validate::{
     Accepted, Answers, FieldErrors, MAX_TEXT_CHARS, is_given, prune_hidden_answers,
     validate_answers, validate_submission, visible_questions,
 };
+pub use webhooks::{EventType, Webhook};

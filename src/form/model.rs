@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::show_if::Expr;
+use super::webhooks::Webhook;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -154,6 +155,10 @@ pub struct Form {
     /// Short content hash of the resolved form; every response records the one it answered.
     #[serde(default)]
     pub revision: String,
+    /// Where its events are posted. Left out of the revision (delivery is not part of what
+    /// respondents answered) and of stored snapshots.
+    #[serde(skip)]
+    pub webhooks: Vec<Webhook>,
 }
 
 impl Form {

@@ -11,4 +11,4 @@ pub use model::{
     Change, Force, Interview, InterviewEvent, Note, NoteContent, NoteKind, NoteVersion,
 };
 pub use rules::{MAX_PARTICIPANT_CHARS, NoteEdit, NoteInput};
-pub use service::{InterviewError, Interviews, NoteCounter, Saved};
+pub use service::{InterviewError, Interviews, NoteCounter, Saved, WebhookEvents};

@@ -247,6 +247,7 @@ mod tests {
                 prompts: Vec::new(),
             }],
             revision: "r".into(),
+            webhooks: Vec::new(),
         }
     }
 

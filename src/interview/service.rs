@@ -14,7 +14,9 @@ use super::live::{CHANNEL_CAPACITY, Hub, Subscription};
 use super::model::{Change, Interview, InterviewEvent, Note, NoteVersion};
 use super::rules::{self, NoteEdit, NoteInput};
 use crate::form::{Answers, Catalog, FieldErrors, Form, FormKind};
-use crate::store::{Contribution, InterviewStore, InterviewWrite, NoteWrite, StoreError};
+use crate::store::{
+    Contribution, InterviewStore, InterviewWrite, NoteWrite, StoreError, WebhookMessage,
+};
 
 /// Locks shared by interviews whose ids hash alike: bounded memory, and contention only
 /// between two interviews that happen to share one, for the length of a flush.
@@ -48,9 +50,15 @@ pub struct Saved {
 /// How a note counts towards the reports' themes; none by default.
 pub type NoteCounter = Arc<dyn Fn(&Interview, &Note) -> Vec<Contribution> + Send + Sync>;
 
+/// The webhook messages that report a change (the interview as it is after it); none by
+/// default.
+pub type WebhookEvents =
+    Arc<dyn Fn(&Interview, &Change, DateTime<Utc>) -> Vec<WebhookMessage> + Send + Sync>;
+
 pub struct Interviews {
     store: Arc<dyn InterviewStore>,
     counter: NoteCounter,
+    webhooks: WebhookEvents,
     hub: Hub,
     stripes: [Mutex<()>; LOCK_STRIPES],
 }
@@ -76,6 +84,7 @@ impl Interviews {
         Interviews {
             store,
             counter: Arc::new(|_, _| Vec::new()),
+            webhooks: Arc::new(|_, _, _| Vec::new()),
             hub: Hub::new(capacity),
             stripes: std::array::from_fn(|_| Mutex::new(())),
         }
@@ -84,6 +93,12 @@ impl Interviews {
     /// Counts every note's themes into the reports, in the same write as the note.
     pub fn with_note_counter(mut self, counter: NoteCounter) -> Self {
         self.counter = counter;
+        self
+    }
+
+    /// Queues webhook messages for each change, in the same write as the change.
+    pub fn with_webhooks(mut self, webhooks: WebhookEvents) -> Self {
+        self.webhooks = webhooks;
         self
     }
 
@@ -208,6 +223,7 @@ impl Interviews {
             _ => Vec::new(),
         };
         after.last_event_id = before.last_event_id + 1;
+        let webhooks = (self.webhooks)(&after, &change, at);
         let event = InterviewEvent {
             id: after.last_event_id,
             at,
@@ -220,6 +236,7 @@ impl Interviews {
             event: &event,
             retract: &retract,
             add: &add,
+            webhooks: &webhooks,
         })?;
         self.hub.publish(after.id, Arc::new(event));
         Ok(after)

@@ -1,12 +1,12 @@
 //! Storage of interviews, their notes and their event logs.
 //!
 //! Every change to an interview goes through one atomic `write`: the interview record (with
-//! its counters), the note, and the event that observers replay. So after a crash the log and
+//! its counters), the note, the event that observers replay, and the webhook messages. So after a crash the log and
 //! the notes always agree, and `Last-Event-ID` replay works across restarts.
 
 use uuid::Uuid;
 
-use super::{Contribution, StoreError};
+use super::{Contribution, StoreError, WebhookMessage};
 use crate::interview::{Interview, InterviewEvent, Note};
 
 pub type InterviewIter = Box<dyn Iterator<Item = Result<Interview, StoreError>> + Send>;
@@ -35,6 +35,8 @@ pub struct InterviewWrite<'a> {
     pub retract: &'a [Contribution],
     /// What the note's text gives them now.
     pub add: &'a [Contribution],
+    /// The webhook messages that report the change, queued with it.
+    pub webhooks: &'a [WebhookMessage],
 }
 
 pub trait InterviewStore: Send + Sync + 'static {

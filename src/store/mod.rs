@@ -14,6 +14,8 @@ mod sled_mail;
 mod sled_profiles;
 mod sled_sessions;
 mod sled_store;
+mod sled_webhooks;
+mod webhooks;
 
 use std::collections::BTreeMap;
 
@@ -31,6 +33,7 @@ pub use interviews::{InterviewIter, InterviewStore, InterviewWrite, NoteIter, No
 pub use mail::{MailState, MailStore, Schedule};
 pub use profiles::{Activation, CardNotes, ProfileStore, Review};
 pub use sled_store::{ONE_PASS_CACHE_BYTES, SledStore};
+pub use webhooks::{AttemptOutcome, FinishedWebhook, QueuedWebhook, WebhookMessage, WebhookStore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -111,23 +114,27 @@ pub type ThemeTextIter = Box<dyn Iterator<Item = Result<ThemeTextRecord, StoreEr
 pub type ResponseIter = Box<dyn Iterator<Item = Result<StoredResponse, StoreError>> + Send>;
 
 pub trait Store: Send + Sync + 'static {
-    /// Stores the response, its contributions to report aggregates (in the same write) and,
-    /// the first time a revision is answered, the form as it was.
+    /// Stores the response, its contributions to report aggregates and the webhook messages
+    /// that report it (in the same write) and, the first time a revision is answered, the
+    /// form as it was.
     fn insert_response(
         &self,
         response: &StoredResponse,
         form: &Form,
         contributions: &[Contribution],
+        webhooks: &[WebhookMessage],
     ) -> Result<(), StoreError>;
 
     fn response(&self, id: Uuid) -> Result<Option<StoredResponse>, StoreError>;
 
-    /// Erases a response for good, taking its contributions out of the aggregates in the
-    /// same write; returns it, or `None` when there was none.
+    /// Erases a response for good, taking its contributions out of the aggregates and
+    /// queuing the webhook messages that report the erasure in the same write; returns it,
+    /// or `None` when there was none (and then queues nothing).
     fn delete_response(
         &self,
         id: Uuid,
         contributions: ContributionsOf,
+        webhooks: &[WebhookMessage],
     ) -> Result<Option<StoredResponse>, StoreError>;
 
     /// A form's responses, oldest first, read lazily so that exports stay flat in memory.

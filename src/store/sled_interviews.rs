@@ -14,6 +14,7 @@ use super::StoreError;
 use super::interviews::{InterviewIter, InterviewStore, InterviewWrite, NoteIter, NoteWrite};
 use super::sled_aggregates::AggregateTx;
 use super::sled_store::{SledStore, backend, decode, encode, form_key, form_prefix};
+use super::sled_webhooks::enqueue;
 use crate::interview::{Interview, InterviewEvent, Note};
 
 fn numbered_key(interview: Uuid, number: u64) -> Vec<u8> {
@@ -35,7 +36,7 @@ struct Counters {
     last_event_id: u64,
 }
 
-/// The theme counts' errors, in this module's error type.
+/// The theme counts' and the webhook queue's errors, in this module's error type.
 fn aggregate_error(
     e: ConflictableTransactionError<String>,
 ) -> ConflictableTransactionError<StoreError> {
@@ -180,6 +181,8 @@ impl InterviewStore for SledStore {
             &self.theme_texts,
             &self.terms,
             &self.evidence,
+            &self.webhook_queue,
+            &self.webhook_sequences,
         )
             .transaction(
                 |(
@@ -192,6 +195,8 @@ impl InterviewStore for SledStore {
                     theme_texts,
                     terms,
                     evidence,
+                    queue,
+                    sequences,
                 )| {
                     let stored = interviews
                         .get(id.as_bytes())?
@@ -229,6 +234,7 @@ impl InterviewStore for SledStore {
                     tx.apply(change.retract, None, -1)
                         .map_err(aggregate_error)?;
                     tx.apply(change.add, None, 1).map_err(aggregate_error)?;
+                    enqueue(queue, sequences, change.webhooks).map_err(aggregate_error)?;
                     Ok(())
                 },
             )

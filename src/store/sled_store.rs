@@ -4,7 +4,8 @@
 //! - `revisions`: form id, 0xFF, revision -> the form as it was answered, with its first response
 //! - `meta`: small markers such as the health probe
 //!
-//! Interview trees are described in `sled_interviews`, the summary bookkeeping in `sled_mail`.
+//! Interview trees are described in `sled_interviews`, the summary bookkeeping in `sled_mail`,
+//! the webhook outbox in `sled_webhooks`.
 
 use std::path::Path;
 
@@ -14,6 +15,8 @@ use uuid::Uuid;
 
 use super::flusher::Flusher;
 use super::sled_aggregates::AggregateTx;
+use super::sled_webhooks::enqueue;
+use super::webhooks::WebhookMessage;
 use super::{
     AggregateState, Contribution, ContributionsOf, Contributors, DatedText, ResponseIter,
     SegmentEvidence, Store, StoreError, StoredResponse, ThemeTextIter,
@@ -52,6 +55,10 @@ pub struct SledStore {
     pub(super) note_client_ids: sled::Tree,
     pub(super) interview_events: sled::Tree,
     pub(super) mail: sled::Tree,
+    pub(super) webhook_queue: sled::Tree,
+    pub(super) webhook_sequences: sled::Tree,
+    pub(super) webhook_log: sled::Tree,
+    pub(super) webhook_failures: sled::Tree,
     pub(super) flusher: Flusher,
 }
 
@@ -128,6 +135,10 @@ impl SledStore {
             note_client_ids: tree("note_client_ids")?,
             interview_events: tree("interview_events")?,
             mail: tree("mail")?,
+            webhook_queue: tree("webhook_queue")?,
+            webhook_sequences: tree("webhook_sequences")?,
+            webhook_log: tree("webhook_log")?,
+            webhook_failures: tree("webhook_failures")?,
             flusher: Flusher::start(db, dir)?,
         })
     }
@@ -221,6 +232,7 @@ impl Store for SledStore {
         response: &StoredResponse,
         form: &Form,
         contributions: &[Contribution],
+        webhooks: &[WebhookMessage],
     ) -> Result<(), StoreError> {
         let record = encode(response)?;
         let id = response.id.as_bytes().to_vec();
@@ -248,6 +260,8 @@ impl Store for SledStore {
             &self.theme_texts,
             &self.terms,
             &self.evidence,
+            &self.webhook_queue,
+            &self.webhook_sequences,
         )
             .transaction(
                 |(
@@ -259,6 +273,8 @@ impl Store for SledStore {
                     theme_texts,
                     terms,
                     evidence,
+                    queue,
+                    sequences,
                 )| {
                     responses.insert(id.as_slice(), record.as_slice())?;
                     by_form.insert(index_key.as_slice(), &[] as &[u8])?;
@@ -274,7 +290,8 @@ impl Store for SledStore {
                         terms,
                         evidence,
                     };
-                    tx.apply(contributions, Some(response.id), 1)
+                    tx.apply(contributions, Some(response.id), 1)?;
+                    enqueue(queue, sequences, webhooks)
                 },
             )
             .map_err(transaction_error)?;
@@ -290,6 +307,7 @@ impl Store for SledStore {
         &self,
         id: Uuid,
         contributions_of: ContributionsOf,
+        webhooks: &[WebhookMessage],
     ) -> Result<Option<StoredResponse>, StoreError> {
         let guard = self.lock()?;
         let removed = (
@@ -300,9 +318,21 @@ impl Store for SledStore {
             &self.theme_texts,
             &self.terms,
             &self.evidence,
+            &self.webhook_queue,
+            &self.webhook_sequences,
         )
             .transaction(
-                |(responses, by_form, aggregates, states, theme_texts, terms, evidence)| {
+                |(
+                    responses,
+                    by_form,
+                    aggregates,
+                    states,
+                    theme_texts,
+                    terms,
+                    evidence,
+                    queue,
+                    sequences,
+                )| {
                     let Some(bytes) = responses.get(id.as_bytes())? else {
                         return Ok(None);
                     };
@@ -318,6 +348,7 @@ impl Store for SledStore {
                         evidence,
                     };
                     tx.apply(&contributions_of(&existing), Some(id), -1)?;
+                    enqueue(queue, sequences, webhooks)?;
                     Ok(Some(existing))
                 },
             )

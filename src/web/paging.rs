@@ -97,6 +97,7 @@ mod tests {
             questions,
             sections: vec![],
             revision: "r".into(),
+            webhooks: Vec::new(),
         }
     }
 

@@ -6,6 +6,7 @@ pub mod chrome;
 pub mod interviews;
 pub mod profiles;
 pub mod smtp;
+pub mod webhooks;
 pub mod xlsx;
 
 use std::net::SocketAddr;
@@ -108,6 +109,7 @@ impl TestServer {
             researcher_token: Some(Secret::new(RESEARCHER)),
             interviewer_token: Some(Secret::new(INTERVIEWER)),
             mail,
+            ..Config::default()
         };
         let prepared = app::prepare(&config).expect("app prepares");
         let listener = app::bind("127.0.0.1:0").await.expect("bind");
