@@ -2,12 +2,15 @@
 //!
 //! 1. Durable submissions over HTTP: 1 client (baseline) against 32 concurrent clients. Every
 //!    201 waits for its flush, so the ratio shows what the group-commit flusher buys.
-//! 2. Per store size, 1,000 responses (baseline) against 1,000,000: the export in each format
-//!    (CSV, JSON Lines, XLSX) with the real binary (rows per second, peak memory: flat means it
-//!    barely moves while the rows grow a thousandfold) and the report's figures from its
-//!    aggregates (the same time at any size).
+//! 2. What a durable flush costs on this disk: `fdatasync` against `sync_file_range`.
+//! 3. Per store size, 1,000 responses (baseline) against 100,000 and 1,000,000: the export in
+//!    each format (CSV, JSON Lines, XLSX, SAV) with the real binary (rows per second, peak
+//!    memory: flat means it barely moves while the rows grow a thousandfold; each format also
+//!    against the CSV of the same store) and the report's figures from its aggregates (the
+//!    same time at any size).
 //!
-//! Run: `cargo bench --bench throughput` (figures go in BENCHMARKS.md).
+//! Run: `cargo bench --bench throughput` (figures go in BENCHMARKS.md). `FIELDNOTES_BENCH`
+//! and `FIELDNOTES_BENCH_ROWS` pick parts and sizes (see `main`).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -191,14 +194,14 @@ fn report_latency(data: &Path, forms: &Path) -> Duration {
     times[times.len() / 2]
 }
 
-fn bench_sizes(forms: &Path) {
+fn bench_sizes(forms: &Path, sizes: &[usize]) {
     println!(
         "per store size, {FORM} (export with `fieldnotes export --format F`, report from its aggregates):"
     );
     // Per format, the baseline's export peak; and the baseline's report time.
     let mut baseline_peaks: Vec<u64> = Vec::new();
     let mut baseline_latency: Option<Duration> = None;
-    for rows in [1_000, 100_000, 1_000_000] {
+    for &rows in sizes {
         let data = tempfile::tempdir().expect("temp dir");
         let fill_started = Instant::now();
         fill_store(data.path(), forms, rows);
@@ -220,9 +223,19 @@ fn bench_sizes(forms: &Path) {
             fill.as_secs_f64()
         );
         baseline_latency.get_or_insert(latency);
+        let mut csv: Option<(Duration, u64)> = None;
         for (i, format) in FORMATS.into_iter().enumerate() {
             let (elapsed, peak_kib, bytes) = export_peak(data.path(), forms, FORM, format);
             let rate = rows as f64 / elapsed.as_secs_f64();
+            let against_csv = match csv {
+                None => String::new(),
+                Some((time, peak)) => format!(
+                    "; {:.2}x the CSV's time, {:+.1} MiB over its peak",
+                    elapsed.as_secs_f64() / time.as_secs_f64(),
+                    (peak_kib as f64 - peak as f64) / 1024.0
+                ),
+            };
+            csv.get_or_insert((elapsed, peak_kib));
             let against = match baseline_peaks.get(i) {
                 None => "(baseline)".to_string(),
                 Some(base) => format!(
@@ -231,7 +244,7 @@ fn bench_sizes(forms: &Path) {
                 ),
             };
             println!(
-                "    {format:<5} export {rate:>8.0} rows/s, peak RSS {:>6.1} MiB ({:+.1} MiB over opening the store), {:>7.1} MiB written {against}",
+                "    {format:<5} export {rate:>8.0} rows/s, peak RSS {:>6.1} MiB ({:+.1} MiB over opening the store), {:>7.1} MiB written {against}{against_csv}",
                 peak_kib as f64 / 1024.0,
                 (peak_kib as f64 - open_kib as f64) / 1024.0,
                 bytes as f64 / (1024.0 * 1024.0),
@@ -247,9 +260,72 @@ fn reports_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("reports")
 }
 
+/// What one durable flush costs on this disk: 1.4 KiB appended to a file (about one stored
+/// response) and flushed, a thousand times, with `sync_file_range` (the page cache written
+/// out: what sled's flush does, and what a 201 once waited for) as the baseline against
+/// `fdatasync` (the data and the file's size on stable storage: what a 201 waits for now).
+fn bench_flush(dir: &Path) {
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    let record = [b'x'; 1400];
+    let rounds = 1000;
+    let run = |name: &str, sync: &dyn Fn(&std::fs::File, i64)| {
+        let mut file = std::fs::File::create(dir.join(name)).expect("scratch file");
+        let started = Instant::now();
+        for i in 0..rounds {
+            file.write_all(&record).expect("append");
+            sync(&file, i * record.len() as i64);
+        }
+        started.elapsed().as_secs_f64() * 1e6 / rounds as f64
+    };
+    let range = run("range", &|file, offset| {
+        let flags = libc::SYNC_FILE_RANGE_WAIT_BEFORE
+            | libc::SYNC_FILE_RANGE_WRITE
+            | libc::SYNC_FILE_RANGE_WAIT_AFTER;
+        // SAFETY: the descriptor is open for the call's duration; the range is in the file.
+        let rc = unsafe { libc::sync_file_range(file.as_raw_fd(), offset, 1400, flags) };
+        assert_eq!(rc, 0, "sync_file_range");
+    });
+    let data = run("data", &|file, _| file.sync_data().expect("fdatasync"));
+    println!("one flush of a 1.4 KiB append, {rounds} times:");
+    println!("  sync_file_range (baseline): {range:>8.1} µs");
+    println!(
+        "  fdatasync:                  {data:>8.1} µs  ({:.1}x the baseline)",
+        data / range
+    );
+}
+
+/// Which parts to run: `FIELDNOTES_BENCH=submissions,flush,sizes` (all by default), and the
+/// store sizes with `FIELDNOTES_BENCH_ROWS=1000,100000` (1,000, 100,000 and 1,000,000).
+fn wanted(part: &str) -> bool {
+    std::env::var("FIELDNOTES_BENCH")
+        .map(|parts| parts.split(',').any(|p| p.trim() == part))
+        .unwrap_or(true)
+}
+
+fn sizes() -> Vec<usize> {
+    std::env::var("FIELDNOTES_BENCH_ROWS")
+        .ok()
+        .map(|rows| {
+            rows.split(',')
+                .filter_map(|r| r.trim().parse().ok())
+                .collect()
+        })
+        .filter(|rows: &Vec<usize>| !rows.is_empty())
+        .unwrap_or_else(|| vec![1_000, 100_000, 1_000_000])
+}
+
 fn main() {
     let forms = Path::new(env!("CARGO_MANIFEST_DIR")).join("forms");
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    runtime.block_on(bench_submissions(&forms));
-    bench_sizes(&forms);
+    if wanted("submissions") {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        runtime.block_on(bench_submissions(&forms));
+    }
+    if wanted("flush") {
+        let scratch = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).expect("scratch dir");
+        bench_flush(scratch.path());
+    }
+    if wanted("sizes") {
+        bench_sizes(&forms, &sizes());
+    }
 }

@@ -22,7 +22,7 @@ use crate::profiles::ProfileService;
 use crate::report::{Reports, load_reports};
 use crate::store::{SledStore, Store, StoreError};
 use crate::webhooks::{self, SetupError, Webhooks};
-use crate::{api, web};
+use crate::{allow, api, web};
 
 /// How long requests under way may take to finish once a stop is asked for.
 pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
@@ -212,11 +212,19 @@ async fn healthz(state: poem::web::Data<&Arc<AppState>>) -> Response {
 /// Every route of the application.
 pub fn routes(state: Arc<AppState>) -> impl Endpoint {
     let api_service = api::service(state.clone());
-    let spec = api_service.spec_endpoint();
+    let document = api::document(&api_service);
     let docs = api_service.swagger_ui();
+    let methods = Arc::new(method_index(&document));
     Route::new()
-        .at("/healthz", healthz)
-        .at("/api/openapi.json", spec)
+        .at("/healthz", poem::get(healthz))
+        .at(
+            "/api/openapi.json",
+            poem::get(poem::endpoint::make_sync(move |_| {
+                document
+                    .clone()
+                    .with_content_type("application/json; charset=utf-8")
+            })),
+        )
         .nest("/api/docs", docs)
         .nest(
             "/api",
@@ -225,11 +233,28 @@ pub fn routes(state: Arc<AppState>) -> impl Endpoint {
                 .catch_all_error(api::to_json_error),
         )
         .nest("/", web::routes())
+        .around(move |next, req| allow::answer(next, req, methods.clone()))
         .around(limit_body)
         .with(CookieJarManager::new())
         .with(CatchPanic::new())
         .with(Tracing)
         .data(state)
+}
+
+/// The methods of every route, for the `Allow` of a 405: the API's from its OpenAPI
+/// document, the pages' from their table.
+fn method_index(api_spec: &str) -> allow::MethodIndex {
+    let mut index = allow::MethodIndex::default();
+    match serde_json::from_str(api_spec) {
+        Ok(spec) => index.add_openapi("/api", &spec),
+        Err(e) => tracing::error!("the API's own OpenAPI document did not parse: {e}"),
+    }
+    index.add("/healthz", &["GET"]);
+    index.add("/api/openapi.json", &["GET"]);
+    for (path, methods) in web::PAGE_METHODS {
+        index.add(path, methods);
+    }
+    index
 }
 
 /// Reads bodies up front with a hard cap so an oversized request gets a clean 413

@@ -1,6 +1,7 @@
 //! fieldnotes: survey and interview capture for customer profiling.
 #![forbid(unsafe_code)]
 
+pub mod allow;
 pub mod analysis;
 pub mod api;
 pub mod app;

@@ -232,7 +232,10 @@
       dismiss.addEventListener('click', () => dismissRefused(note.client_id));
       meta.append(dismiss);
     }
-    item.append(meta, element('p', 'text', note.text));
+    // dir=auto isolates the note, so bidi controls in it cannot reorder the page around it.
+    const text = element('p', 'text', note.text);
+    text.dir = 'auto';
+    item.append(meta, text);
     return item;
   }
 

@@ -2,13 +2,12 @@
 
 use std::sync::Arc;
 
-use poem::Request;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
-use super::auth::{optional_role, require};
+use super::auth::MaybeStaff;
 use super::error::ApiError;
 use crate::app::AppState;
 use crate::auth::Role;
@@ -133,8 +132,8 @@ pub struct FormsApi {
 impl FormsApi {
     /// Lists surveys; interview guides too for interviewers and researchers.
     #[oai(path = "/forms", method = "get")]
-    async fn list_forms(&self, req: &Request) -> Result<Json<Vec<FormJson>>, ApiError> {
-        let staff = optional_role(&self.state, req)?.is_some();
+    async fn list_forms(&self, caller: MaybeStaff) -> Result<Json<Vec<FormJson>>, ApiError> {
+        let staff = caller.0.is_some();
         let forms = self
             .state
             .catalog
@@ -147,14 +146,18 @@ impl FormsApi {
 
     /// One form definition. Interview guides need an interviewer or researcher token.
     #[oai(path = "/forms/:id", method = "get")]
-    async fn get_form(&self, req: &Request, id: Path<String>) -> Result<Json<FormJson>, ApiError> {
+    async fn get_form(
+        &self,
+        caller: MaybeStaff,
+        id: Path<String>,
+    ) -> Result<Json<FormJson>, ApiError> {
         let form = self
             .state
             .catalog
             .get(&id.0)
             .ok_or_else(|| ApiError::not_found(format!("no form with id '{}'", id.0)))?;
         if !form.is_survey() {
-            require(&self.state, req, Role::Interviewer)?;
+            caller.at_least(Role::Interviewer)?;
         }
         Ok(Json(FormJson::from(form.as_ref())))
     }

@@ -7,7 +7,6 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
-use poem::Request;
 use poem::web::sse::Event;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::{Binary, EventStream, Json};
@@ -16,12 +15,11 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde_json::Value;
 
 use super::ApiTags;
-use super::auth::require;
+use super::auth::{Interviewer, Researcher};
 use super::error::ApiError;
 use super::responses::{CsvDownload, flag};
 use super::stream::stream_blocking;
 use crate::app::AppState;
-use crate::auth::Role;
 use crate::export::{ExportOptions, write_notes_csv};
 use crate::form::FormKind;
 use crate::interview::{
@@ -286,8 +284,11 @@ impl InterviewsApi {
     /// Starts an interview of a guide. Attributes are checked against the guide's questions;
     /// every bad field is listed at once in a 422 (an unknown guide too). A closed guide: 409.
     #[oai(path = "/interviews", method = "post")]
-    async fn start(&self, req: &Request, body: Json<StartInterview>) -> Result<Started, ApiError> {
-        require(&self.state, req, Role::Interviewer)?;
+    async fn start(
+        &self,
+        _staff: Interviewer,
+        body: Json<StartInterview>,
+    ) -> Result<Started, ApiError> {
         let state = self.state.clone();
         let interview = tokio::task::spawn_blocking(move || {
             let body = body.0;
@@ -308,10 +309,9 @@ impl InterviewsApi {
     #[oai(path = "/interviews", method = "get")]
     async fn list(
         &self,
-        req: &Request,
+        _staff: Interviewer,
         guide: Query<Option<String>>,
     ) -> Result<Json<Vec<InterviewSummaryJson>>, ApiError> {
-        require(&self.state, req, Role::Interviewer)?;
         let state = self.state.clone();
         let interviews = tokio::task::spawn_blocking(move || {
             let guide = guide.0.as_deref().filter(|g| !g.is_empty());
@@ -325,8 +325,11 @@ impl InterviewsApi {
 
     /// The interview with its notes in seq order.
     #[oai(path = "/interviews/:id", method = "get")]
-    async fn get(&self, req: &Request, id: Path<String>) -> Result<Json<InterviewJson>, ApiError> {
-        require(&self.state, req, Role::Interviewer)?;
+    async fn get(
+        &self,
+        _staff: Interviewer,
+        id: Path<String>,
+    ) -> Result<Json<InterviewJson>, ApiError> {
         let state = self.state.clone();
         let (interview, notes) =
             tokio::task::spawn_blocking(move || state.interviews.with_notes(&id.0)).await??;
@@ -342,11 +345,10 @@ impl InterviewsApi {
     #[oai(path = "/interviews/:id/notes", method = "post")]
     async fn add_note(
         &self,
-        req: &Request,
+        _staff: Interviewer,
         id: Path<String>,
         body: Json<NewNote>,
     ) -> Result<NoteSaved, ApiError> {
-        require(&self.state, req, Role::Interviewer)?;
         let state = self.state.clone();
         let body = body.0;
         let input = NoteInput {
@@ -378,12 +380,11 @@ impl InterviewsApi {
     #[oai(path = "/interviews/:id/notes/:seq", method = "patch")]
     async fn edit_note(
         &self,
-        req: &Request,
+        _staff: Interviewer,
         id: Path<String>,
-        seq: Path<u64>,
+        #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))] seq: Path<u64>,
         body: Json<NoteChanges>,
     ) -> Result<Json<NoteJson>, ApiError> {
-        require(&self.state, req, Role::Interviewer)?;
         let state = self.state.clone();
         let body = body.0;
         let edit = NoteEdit {
@@ -410,11 +411,10 @@ impl InterviewsApi {
     #[oai(path = "/interviews/:id/notes/:seq", method = "delete")]
     async fn delete_note(
         &self,
-        req: &Request,
+        _staff: Interviewer,
         id: Path<String>,
-        seq: Path<u64>,
+        #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))] seq: Path<u64>,
     ) -> Result<NoteDeleted, ApiError> {
-        require(&self.state, req, Role::Interviewer)?;
         let state = self.state.clone();
         tokio::task::spawn_blocking(move || state.interviews.delete_note(&id.0, seq.0)).await??;
         Ok(NoteDeleted::Deleted)
@@ -424,10 +424,9 @@ impl InterviewsApi {
     #[oai(path = "/interviews/:id/end", method = "post")]
     async fn end(
         &self,
-        req: &Request,
+        _staff: Interviewer,
         id: Path<String>,
     ) -> Result<Json<InterviewSummaryJson>, ApiError> {
-        require(&self.state, req, Role::Interviewer)?;
         let state = self.state.clone();
         let interview = tokio::task::spawn_blocking(move || state.interviews.end(&id.0)).await??;
         Ok(Json(InterviewSummaryJson::from(&interview)))
@@ -440,12 +439,13 @@ impl InterviewsApi {
     #[oai(path = "/interviews/:id/events", method = "get")]
     async fn events(
         &self,
-        req: &Request,
+        _staff: Interviewer,
         id: Path<String>,
         #[oai(name = "Last-Event-ID")] last_event_id: Header<Option<String>>,
-        after: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))] after: Query<
+            Option<u64>,
+        >,
     ) -> Result<EventStream<BoxStream<'static, EventJson>>, ApiError> {
-        require(&self.state, req, Role::Interviewer)?;
         let after = match last_event_id.0.as_deref().map(str::trim) {
             Some(text) if !text.is_empty() => text.parse::<u64>().map_err(|_| {
                 ApiError::bad_request(format!(
@@ -477,12 +477,11 @@ impl InterviewsApi {
     #[oai(path = "/forms/:id/notes.csv", method = "get")]
     async fn notes_csv(
         &self,
-        req: &Request,
+        _staff: Researcher,
         id: Path<String>,
         pii: Query<Option<String>>,
         bom: Query<Option<String>>,
     ) -> Result<CsvDownload, ApiError> {
-        require(&self.state, req, Role::Researcher)?;
         let guide = self
             .state
             .catalog

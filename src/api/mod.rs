@@ -80,3 +80,84 @@ pub fn service(state: Arc<AppState>) -> OpenApiService<Apis, ()> {
         )
         .server("/api")
 }
+
+/// The OpenAPI document as served at `/api/openapi.json`. Every request body of ours refuses
+/// unknown fields (`deny_unknown_fields`), which poem-openapi cannot state in the schema, so
+/// `additionalProperties: false` is added here to each schema a request body names: clients
+/// and fuzzers then know an extra field is a mistake, as the server does.
+pub fn document(service: &OpenApiService<Apis, ()>) -> String {
+    let spec = service.spec();
+    let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(&spec) else {
+        return spec;
+    };
+    let mut bodies = Vec::new();
+    if let Some(paths) = doc.get("paths").and_then(|p| p.as_object()) {
+        for operation in paths
+            .values()
+            .filter_map(|p| p.as_object())
+            .flat_map(|p| p.values())
+        {
+            let schemas = operation
+                .pointer("/requestBody/content")
+                .and_then(|c| c.as_object())
+                .into_iter()
+                .flat_map(|c| c.values());
+            for schema in schemas {
+                if let Some(name) = schema
+                    .pointer("/schema/$ref")
+                    .and_then(|r| r.as_str())
+                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                {
+                    bodies.push(name.to_string());
+                }
+            }
+        }
+    }
+    // An optional field is written as `null` when it has no value (`"label": null`), which an
+    // OpenAPI 3.0 schema allows only with `nullable`; a `$ref` takes no siblings, so it is
+    // wrapped in `allOf` first.
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(|s| s.as_object_mut())
+    {
+        for schema in schemas.values_mut() {
+            let required: Vec<String> = schema
+                .get("required")
+                .and_then(|r| r.as_array())
+                .map(|r| {
+                    r.iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let Some(properties) = schema.get_mut("properties").and_then(|p| p.as_object_mut())
+            else {
+                continue;
+            };
+            for (name, property) in properties.iter_mut() {
+                if required.contains(name) {
+                    continue;
+                }
+                let Some(property) = property.as_object_mut() else {
+                    continue;
+                };
+                if let Some(reference) = property.remove("$ref") {
+                    property.insert("allOf".into(), serde_json::json!([{ "$ref": reference }]));
+                }
+                property.insert("nullable".into(), serde_json::Value::Bool(true));
+            }
+        }
+    }
+    for name in bodies {
+        if let Some(schema) = doc
+            .pointer_mut(&format!("/components/schemas/{name}"))
+            .and_then(|s| s.as_object_mut())
+        {
+            schema.insert(
+                "additionalProperties".into(),
+                serde_json::Value::Bool(false),
+            );
+        }
+    }
+    serde_json::to_string(&doc).unwrap_or(spec)
+}

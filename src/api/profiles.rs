@@ -2,16 +2,14 @@
 
 use std::sync::Arc;
 
-use poem::Request;
 use poem_openapi::param::Path;
 use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
-use super::auth::require;
+use super::auth::{Interviewer, Researcher};
 use super::error::ApiError;
 use crate::app::AppState;
-use crate::auth::Role;
 use crate::profiles::{Profiles, markdown, team};
 use crate::report::ReportDef;
 
@@ -136,10 +134,9 @@ impl ProfilesApi {
     #[oai(path = "/reports/:id/profiles", method = "get")]
     async fn get_profiles(
         &self,
-        req: &Request,
+        _staff: Interviewer,
         id: Path<String>,
     ) -> Result<Json<Profiles>, ApiError> {
-        require(&self.state, req, Role::Interviewer)?;
         let report = self.report(&id.0)?;
         Ok(Json(self.cards(report).await?))
     }
@@ -148,10 +145,9 @@ impl ProfilesApi {
     #[oai(path = "/reports/:id/profiles.md", method = "get")]
     async fn get_profiles_md(
         &self,
-        req: &Request,
+        _staff: Interviewer,
         id: Path<String>,
     ) -> Result<MarkdownCards, ApiError> {
-        require(&self.state, req, Role::Interviewer)?;
         let report = self.report(&id.0)?;
         let cards = self.cards(report).await?;
         Ok(MarkdownCards::Ok(PlainText(markdown::render(&cards))))
@@ -161,12 +157,11 @@ impl ProfilesApi {
     #[oai(path = "/reports/:id/profiles/:segment", method = "put")]
     async fn put_label(
         &self,
-        req: &Request,
+        _staff: Researcher,
         id: Path<String>,
         segment: Path<String>,
         body: Json<LabelBody>,
     ) -> Result<Json<LabelJson>, ApiError> {
-        require(&self.state, req, Role::Researcher)?;
         let report = self.report(&id.0)?;
         let segment = segment.0;
         let body = body.0;
@@ -194,12 +189,11 @@ impl ProfilesApi {
     #[oai(path = "/reports/:id/profiles/:segment/reviews", method = "post")]
     async fn post_review(
         &self,
-        req: &Request,
+        _staff: Interviewer,
         id: Path<String>,
         segment: Path<String>,
         body: Json<ReviewBody>,
     ) -> Result<ReviewCreated, ApiError> {
-        require(&self.state, req, Role::Interviewer)?;
         let report = self.report(&id.0)?;
         let b = body.0;
         let review = team::new_review(
@@ -235,12 +229,11 @@ impl ProfilesApi {
     #[oai(path = "/reports/:id/profiles/:segment/activations", method = "post")]
     async fn post_activation(
         &self,
-        req: &Request,
+        _staff: Researcher,
         id: Path<String>,
         segment: Path<String>,
         body: Json<ActivationBody>,
     ) -> Result<ActivationCreated, ApiError> {
-        require(&self.state, req, Role::Researcher)?;
         let report = self.report(&id.0)?;
         let b = body.0;
         let activation = team::new_activation(&b.kind, &b.title, &b.started, chrono::Utc::now())
@@ -268,12 +261,12 @@ impl ProfilesApi {
     )]
     async fn delete_review(
         &self,
-        req: &Request,
+        _staff: Researcher,
         id: Path<String>,
         segment: Path<String>,
         rid: Path<String>,
     ) -> Result<Deleted, ApiError> {
-        self.delete(req, id.0, segment.0, rid.0, false).await
+        self.delete(id.0, segment.0, rid.0, false).await
     }
 
     /// Removes an activation (researcher).
@@ -283,25 +276,23 @@ impl ProfilesApi {
     )]
     async fn delete_activation(
         &self,
-        req: &Request,
+        _staff: Researcher,
         id: Path<String>,
         segment: Path<String>,
         aid: Path<String>,
     ) -> Result<Deleted, ApiError> {
-        self.delete(req, id.0, segment.0, aid.0, true).await
+        self.delete(id.0, segment.0, aid.0, true).await
     }
 }
 
 impl ProfilesApi {
     async fn delete(
         &self,
-        req: &Request,
         id: String,
         segment: String,
         item: String,
         activation: bool,
     ) -> Result<Deleted, ApiError> {
-        require(&self.state, req, Role::Researcher)?;
         let report = self.report(&id)?;
         self.run(move |state| {
             state

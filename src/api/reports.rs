@@ -2,20 +2,19 @@
 
 use std::sync::Arc;
 
-use poem::{Body, Request};
+use poem::Body;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
-use super::auth::require;
+use super::auth::Researcher;
 use super::error::ApiError;
 use super::stream::stream_blocking;
 use crate::analysis::figures::ReportFigures;
 use crate::analysis::themes::drill::{ThemeTexts, theme_texts};
 use crate::analysis::{ReportOutcome, report_figures};
 use crate::app::AppState;
-use crate::auth::Role;
 use crate::export::{ExportError, write_segments_csv, write_themes_csv};
 use crate::mail::{Occasion, SendError};
 use crate::report::ReportDef;
@@ -83,13 +82,11 @@ impl ReportsApi {
     /// One of a report's CSVs (`{id}-{name}.csv`), streamed from its figures.
     async fn report_csv(
         &self,
-        req: &Request,
         id: &str,
         bom: &Option<String>,
         name: &'static str,
         write: fn(&mut dyn std::io::Write, &ReportFigures, bool) -> Result<(), ExportError>,
     ) -> Result<ReportCsv, ApiError> {
-        require(&self.state, req, Role::Researcher)?;
         let figures = self.figures(self.report(id)?).await?;
         let filename = format!("attachment; filename=\"{}-{name}.csv\"", figures.id);
         let bom = super::responses::flag(bom);
@@ -116,8 +113,7 @@ impl ReportsApi {
 impl ReportsApi {
     /// Every report defined in `reports/`.
     #[oai(path = "/reports", method = "get")]
-    async fn list_reports(&self, req: &Request) -> Result<Json<Vec<ReportSummary>>, ApiError> {
-        require(&self.state, req, Role::Researcher)?;
+    async fn list_reports(&self, _staff: Researcher) -> Result<Json<Vec<ReportSummary>>, ApiError> {
         let reports = self
             .state
             .reports
@@ -139,10 +135,9 @@ impl ReportsApi {
     #[oai(path = "/reports/:id", method = "get")]
     async fn get_report(
         &self,
-        req: &Request,
+        _staff: Researcher,
         id: Path<String>,
     ) -> Result<Json<serde_json::Value>, ApiError> {
-        require(&self.state, req, Role::Researcher)?;
         let report = self.report(&id.0)?;
         let figures = self.figures(report.clone()).await?;
         let mut json = serde_json::to_value(figures).map_err(ApiError::internal)?;
@@ -163,10 +158,9 @@ impl ReportsApi {
     #[oai(path = "/reports/:id/email", method = "post")]
     async fn email_report(
         &self,
-        req: &Request,
+        _staff: Researcher,
         id: Path<String>,
     ) -> Result<Json<EmailSent>, ApiError> {
-        require(&self.state, req, Role::Researcher)?;
         let report = self.report(&id.0)?;
         if report.email.is_none() {
             return Err(SendError::NoEmail(report.id.clone()).into());
@@ -195,11 +189,11 @@ impl ReportsApi {
     #[oai(path = "/reports/:id/themes.csv", method = "get")]
     async fn themes_csv(
         &self,
-        req: &Request,
+        _staff: Researcher,
         id: Path<String>,
         bom: Query<Option<String>>,
     ) -> Result<ReportCsv, ApiError> {
-        self.report_csv(req, &id.0, &bom.0, "themes", |out, figures, bom| {
+        self.report_csv(&id.0, &bom.0, "themes", |out, figures, bom| {
             write_themes_csv(out, figures, bom)
         })
         .await
@@ -210,11 +204,10 @@ impl ReportsApi {
     #[oai(path = "/reports/:id/themes/:theme", method = "get")]
     async fn theme_texts(
         &self,
-        req: &Request,
+        _staff: Researcher,
         id: Path<String>,
         theme: Path<String>,
     ) -> Result<Json<serde_json::Value>, ApiError> {
-        require(&self.state, req, Role::Researcher)?;
         let report = self.report(&id.0)?;
         let drill = self.drill_down(report, theme.0).await?;
         serde_json::to_value(drill)
@@ -226,11 +219,11 @@ impl ReportsApi {
     #[oai(path = "/reports/:id/segments.csv", method = "get")]
     async fn segments_csv(
         &self,
-        req: &Request,
+        _staff: Researcher,
         id: Path<String>,
         bom: Query<Option<String>>,
     ) -> Result<ReportCsv, ApiError> {
-        self.report_csv(req, &id.0, &bom.0, "segments", |out, figures, bom| {
+        self.report_csv(&id.0, &bom.0, "segments", |out, figures, bom| {
             write_segments_csv(out, figures, bom)
         })
         .await

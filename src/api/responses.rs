@@ -3,14 +3,14 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use poem::{Body, Request};
+use poem::Body;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde_json::Value;
 
 use super::ApiTags;
-use super::auth::require;
+use super::auth::{MaybeStaff, Researcher};
 use super::error::ApiError;
 use crate::app::AppState;
 use crate::auth::Role;
@@ -123,14 +123,14 @@ impl ResponsesApi {
     #[oai(path = "/responses/:id", method = "delete")]
     async fn erase(
         &self,
-        req: &Request,
+        caller: MaybeStaff,
         id: Path<String>,
         receipt: Query<Option<String>>,
     ) -> Result<Erased, ApiError> {
         // With a receipt the respondent speaks for themselves; without one, only a researcher may.
         let receipt = receipt.0;
         if receipt.is_none() {
-            require(&self.state, req, Role::Researcher)?;
+            caller.at_least(Role::Researcher)?;
         }
         let state = self.state.clone();
         tokio::task::spawn_blocking(move || {
@@ -151,13 +151,13 @@ impl ResponsesApi {
     #[oai(path = "/forms/:id/responses.csv", method = "get")]
     async fn responses_csv(
         &self,
-        req: &Request,
+        _staff: Researcher,
         id: Path<String>,
         pii: Query<Option<String>>,
         bom: Query<Option<String>>,
     ) -> Result<CsvDownload, ApiError> {
         let (body, disposition) = self
-            .export(req, &id.0, ExportFormat::Csv, &pii.0, &bom.0)
+            .export(&id.0, ExportFormat::Csv, &pii.0, &bom.0)
             .await?;
         Ok(CsvDownload::Ok(Binary(body), disposition))
     }
@@ -168,12 +168,12 @@ impl ResponsesApi {
     #[oai(path = "/forms/:id/responses.xlsx", method = "get")]
     async fn responses_xlsx(
         &self,
-        req: &Request,
+        _staff: Researcher,
         id: Path<String>,
         pii: Query<Option<String>>,
     ) -> Result<XlsxDownload, ApiError> {
         let (body, disposition) = self
-            .export(req, &id.0, ExportFormat::Xlsx, &pii.0, &None)
+            .export(&id.0, ExportFormat::Xlsx, &pii.0, &None)
             .await?;
         Ok(XlsxDownload::Ok(Binary(body), disposition))
     }
@@ -183,12 +183,12 @@ impl ResponsesApi {
     #[oai(path = "/forms/:id/responses.jsonl", method = "get")]
     async fn responses_jsonl(
         &self,
-        req: &Request,
+        _staff: Researcher,
         id: Path<String>,
         pii: Query<Option<String>>,
     ) -> Result<JsonlDownload, ApiError> {
         let (body, disposition) = self
-            .export(req, &id.0, ExportFormat::Jsonl, &pii.0, &None)
+            .export(&id.0, ExportFormat::Jsonl, &pii.0, &None)
             .await?;
         Ok(JsonlDownload::Ok(Binary(body), disposition))
     }
@@ -198,29 +198,25 @@ impl ResponsesApi {
     #[oai(path = "/forms/:id/responses.sav", method = "get")]
     async fn responses_sav(
         &self,
-        req: &Request,
+        _staff: Researcher,
         id: Path<String>,
         pii: Query<Option<String>>,
     ) -> Result<SavDownload, ApiError> {
-        let (body, disposition) = self
-            .export(req, &id.0, ExportFormat::Sav, &pii.0, &None)
-            .await?;
+        let (body, disposition) = self.export(&id.0, ExportFormat::Sav, &pii.0, &None).await?;
         Ok(SavDownload::Ok(Binary(body), disposition))
     }
 }
 
 impl ResponsesApi {
-    /// What every export route does: a researcher only, a survey only (404 otherwise), the
+    /// What every export route does (a researcher only, checked by the route): a survey only (404 otherwise), the
     /// same `pii`/`bom` flags; returns the body and its `Content-Disposition`.
     async fn export(
         &self,
-        req: &Request,
         id: &str,
         format: ExportFormat,
         pii: &Option<String>,
         bom: &Option<String>,
     ) -> Result<(Body, String), ApiError> {
-        require(&self.state, req, Role::Researcher)?;
         let form: Arc<Form> = self
             .state
             .catalog

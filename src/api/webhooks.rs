@@ -3,15 +3,13 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use poem::Request;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
-use super::auth::require;
+use super::auth::Researcher;
 use super::error::ApiError;
 use crate::app::AppState;
-use crate::auth::Role;
 use crate::mail::timestamp;
 use crate::store::{AttemptOutcome, FinishedWebhook, QueuedWebhook};
 use crate::webhooks::EndpointReport;
@@ -149,8 +147,7 @@ impl WebhooksApi {
     /// Every webhook endpoint of the forms (never its secret) with its queue length, the
     /// message being delivered, its last deliveries and its failures.
     #[oai(path = "/webhooks", method = "get")]
-    async fn list_webhooks(&self, req: &Request) -> Result<Json<WebhookList>, ApiError> {
-        require(&self.state, req, Role::Researcher)?;
+    async fn list_webhooks(&self, _staff: Researcher) -> Result<Json<WebhookList>, ApiError> {
         let reports = self.state.webhooks.report().await?;
         Ok(Json(WebhookList {
             endpoints: reports.into_iter().map(endpoint).collect(),

@@ -23,6 +23,22 @@ use crate::auth::{AuthError, Role};
 use crate::form::Form;
 use crate::responses::Receipt;
 
+/// Every page path and the methods it takes, for the `Allow` of a 405. It must say what
+/// `routes` says; `tests/access.rs` tries each method of each path against the server.
+pub const PAGE_METHODS: &[(&str, &[&str])] = &[
+    ("/", &["GET"]),
+    ("/s/:id", &["GET", "POST"]),
+    ("/r/:id", &["GET"]),
+    ("/r/:id/themes/:theme", &["GET"]),
+    ("/r/:id/profiles", &["GET"]),
+    ("/login", &["GET", "POST"]),
+    ("/logout", &["POST"]),
+    ("/i", &["GET"]),
+    ("/i/new/:guide", &["GET", "POST"]),
+    ("/i/:id", &["GET"]),
+    ("/static/console.js", &["GET"]),
+];
+
 pub fn routes() -> Route {
     Route::new()
         .at("/", get(index))
