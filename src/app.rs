@@ -20,7 +20,7 @@ use crate::interview::Interviews;
 use crate::mail::{MailError, Summaries, scheduler};
 use crate::profiles::ProfileService;
 use crate::report::{Reports, load_reports};
-use crate::store::{SledStore, Store, StoreError};
+use crate::store::{BackupStore, SledStore, Store, StoreError};
 use crate::webhooks::{self, SetupError, Webhooks};
 use crate::{allow, api, web};
 
@@ -47,6 +47,8 @@ pub struct AppState {
     pub data_dir: PathBuf,
     /// The forms' webhook endpoints, with their secrets, and their outbox.
     pub webhooks: Arc<Webhooks>,
+    /// Every record of the store, for `POST /api/backup`.
+    pub backup: Arc<dyn BackupStore>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -193,6 +195,7 @@ pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
         health: crate::health::Health::new(store.clone()),
         data_dir: config.data_dir.clone(),
         webhooks: Arc::new(webhooks),
+        backup: store.clone(),
     };
     Ok(Prepared {
         state: Arc::new(state),
@@ -286,7 +289,8 @@ fn too_large_response(path: &str) -> Response {
 }
 
 /// Serves until `shutdown` resolves. The listener is bound by the caller (tests bind port 0).
-/// The summary scheduler and the webhook deliveries run alongside and stop with the server.
+/// The summary scheduler, the webhook deliveries and the retention task run alongside and
+/// stop with the server.
 pub async fn serve(
     state: Arc<AppState>,
     listener: tokio::net::TcpListener,
@@ -300,11 +304,13 @@ pub async fn serve(
     tracing::info!("{}", state.webhooks.describe());
     let scheduler = scheduler::start(state.clone());
     let deliveries = webhooks::start(state.webhooks.clone());
+    let retention = crate::retention::start(state.clone());
     let served = Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(routes(state), shutdown, Some(SHUTDOWN_GRACE))
         .await;
     scheduler.stop().await;
     deliveries.stop().await;
+    retention.stop().await;
     served
 }
 

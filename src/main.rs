@@ -1,4 +1,4 @@
-//! The `fieldnotes` command line: serve, check, report, export.
+//! The `fieldnotes` command line: serve, check, report, export, backup, restore.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use fieldnotes::analysis::summary::text_summary;
 use fieldnotes::analysis::{ReportOutcome, rebuild, report_figures};
 use fieldnotes::app::{self, TokenOrigin};
+use fieldnotes::backup::{command, restore_file};
 use fieldnotes::config::{Config, DEFAULT_ADDR, MailConfig, Secret, WebhookConfig};
 use fieldnotes::export::{ExportFormat, ExportOptions, write_responses};
 use fieldnotes::form::load_dir;
@@ -89,6 +90,28 @@ enum Command {
         #[arg(long, env = "FIELDNOTES_FORMS", default_value = "forms")]
         forms: PathBuf,
     },
+    /// Write a backup of the whole store to FILE; while a server holds the data directory,
+    /// the backup is asked of it (at FIELDNOTES_ADDR, with FIELDNOTES_RESEARCHER_TOKEN or the
+    /// token kept in the data directory)
+    Backup {
+        /// The backup file (gzip-compressed JSON Lines); one already there is replaced only
+        /// once the new one is whole
+        file: PathBuf,
+        /// Ask this running server (such as http://10.0.0.5:8080) instead of opening the data
+        /// directory
+        #[arg(long)]
+        server: Option<String>,
+        #[arg(long, env = "FIELDNOTES_DATA", default_value = "data")]
+        data: PathBuf,
+    },
+    /// Restore a backup into a new or empty data directory (report aggregates are rebuilt
+    /// when the server starts)
+    Restore {
+        /// A file written by `fieldnotes backup`
+        file: PathBuf,
+        #[arg(long, env = "FIELDNOTES_DATA", default_value = "data")]
+        data: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -120,6 +143,8 @@ fn main() -> ExitCode {
             &data,
             &forms,
         ),
+        Command::Backup { file, server, data } => backup(file, server, data),
+        Command::Restore { file, data } => restore(&file, &data),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -389,4 +414,35 @@ fn export(
     )
     .and_then(|()| std::io::Write::flush(&mut buffered).map_err(Into::into));
     result.map_err(|e| format!("error: {e}"))
+}
+
+fn backup(file: PathBuf, server: Option<String>, data: PathBuf) -> Result<(), String> {
+    let request = command::BackupRequest {
+        file,
+        data_dir: data,
+        server,
+        addr: std::env::var("FIELDNOTES_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.into()),
+        token: env_secret("FIELDNOTES_RESEARCHER_TOKEN"),
+    };
+    let (summary, taken) = command::run(&request).map_err(|e| format!("error: {e}"))?;
+    let how = match taken {
+        command::Taken::Offline => String::new(),
+        command::Taken::Server(url) => format!(" (taken by the server at {url})"),
+    };
+    println!(
+        "Backed up {} to {}{how}",
+        summary.describe(),
+        request.file.display()
+    );
+    Ok(())
+}
+
+fn restore(file: &std::path::Path, data: &std::path::Path) -> Result<(), String> {
+    let summary = restore_file(file, data).map_err(|e| format!("error: {e}"))?;
+    println!(
+        "Restored {} into {}; report aggregates are rebuilt when the server starts",
+        summary.describe(),
+        data.display()
+    );
+    Ok(())
 }

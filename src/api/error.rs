@@ -252,6 +252,13 @@ impl From<SendError> for ApiError {
     }
 }
 
+impl From<crate::backup::BackupError> for ApiError {
+    /// A backup reads only the store: whatever fails is on the server's side.
+    fn from(e: crate::backup::BackupError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
 impl From<tokio::task::JoinError> for ApiError {
     fn from(e: tokio::task::JoinError) -> Self {
         ApiError::internal(e)

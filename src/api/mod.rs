@@ -1,6 +1,7 @@
 //! The JSON API (poem-openapi): thin handlers that parse, call the domain and map errors.
 
 mod auth;
+mod backup;
 mod error;
 mod forms;
 mod health;
@@ -38,6 +39,8 @@ pub enum ApiTags {
     Profiles,
     /// Webhook endpoints and their delivery log
     Webhooks,
+    /// Backups of the whole store
+    Backup,
 }
 
 pub type Apis = (
@@ -48,6 +51,7 @@ pub type Apis = (
     interviews::InterviewsApi,
     profiles::ProfilesApi,
     webhooks::WebhooksApi,
+    backup::BackupApi,
 );
 
 /// The OpenAPI service; mounted at `/api`, it also serves the spec and Swagger UI.
@@ -71,7 +75,10 @@ pub fn service(state: Arc<AppState>) -> OpenApiService<Apis, ()> {
         profiles::ProfilesApi {
             state: state.clone(),
         },
-        webhooks::WebhooksApi { state },
+        webhooks::WebhooksApi {
+            state: state.clone(),
+        },
+        backup::BackupApi { state },
     );
     OpenApiService::new(apis, "fieldnotes", env!("CARGO_PKG_VERSION"))
         .description(

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::model::{Form, FormKind, FormStatus, Question, QuestionType, Section};
+use super::retention::check_retain_days;
 use super::show_if::{self, Expr, Literal};
 use super::webhooks::{RawWebhook, check_webhooks};
 
@@ -91,6 +92,7 @@ struct RawForm {
     sections: Vec<RawSection>,
     #[serde(default)]
     webhooks: Vec<RawWebhook>,
+    retain_days: Option<toml::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -287,6 +289,7 @@ fn load_form(
     check_conditions(&mut questions, report);
     let sections = check_sections(raw.sections, raw.kind, report);
     let webhooks = check_webhooks(raw.webhooks, raw.kind, report);
+    let retain_days = check_retain_days(raw.retain_days, raw.kind, report);
     if raw.kind == FormKind::Survey && questions.is_empty() {
         report.add("a survey needs at least one question");
     }
@@ -305,6 +308,7 @@ fn load_form(
         sections,
         revision: String::new(),
         webhooks,
+        retain_days,
     };
     form.revision = revision_of(&form);
     Some(form)

@@ -2,6 +2,7 @@
 
 mod load;
 mod model;
+mod retention;
 pub mod show_if;
 mod validate;
 mod webhooks;
@@ -9,6 +10,7 @@ mod webhooks;
 pub use load::{Catalog, Problem, is_slug, load_dir, load_dir_lenient};
 pub(crate) use load::{ProblemLog, display_name, list_toml_files, read_toml};
 pub use model::{Form, FormKind, FormStatus, Question, QuestionType, Section};
+pub use retention::MAX_RETAIN_DAYS;
 pub use validate::{
     Accepted, Answers, FieldErrors, MAX_TEXT_CHARS, is_given, prune_hidden_answers,
     validate_answers, validate_submission, visible_questions,

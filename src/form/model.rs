@@ -159,6 +159,10 @@ pub struct Form {
     /// respondents answered) and of stored snapshots.
     #[serde(skip)]
     pub webhooks: Vec<Webhook>,
+    /// How many days responses are kept (`retain_days`); `None`: for good. Left out of the
+    /// revision and of stored snapshots like `webhooks`: it is not part of what was answered.
+    #[serde(skip)]
+    pub retain_days: Option<u32>,
 }
 
 impl Form {

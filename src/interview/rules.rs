@@ -248,6 +248,7 @@ mod tests {
             }],
             revision: "r".into(),
             webhooks: Vec::new(),
+            retain_days: None,
         }
     }
 

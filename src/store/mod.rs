@@ -3,11 +3,13 @@
 //! Every method is synchronous and may block on disk: async callers run them through
 //! `tokio::task::spawn_blocking`. A method that writes returns only once the write is on disk.
 
+mod backup;
 mod flusher;
 mod interviews;
 mod mail;
 mod profiles;
 mod sled_aggregates;
+mod sled_backup;
 mod sled_count;
 mod sled_interviews;
 mod sled_mail;
@@ -29,6 +31,7 @@ use crate::auth::Session;
 use crate::form::Form;
 use crate::interview::{Interview, Note};
 
+pub use backup::{BackupStore, Record};
 pub use interviews::{InterviewIter, InterviewStore, InterviewWrite, NoteIter, NoteWrite};
 pub use mail::{MailState, MailStore, Schedule};
 pub use profiles::{Activation, CardNotes, ProfileStore, Review};
@@ -39,6 +42,11 @@ pub use webhooks::{AttemptOutcome, FinishedWebhook, QueuedWebhook, WebhookMessag
 pub enum StoreError {
     #[error("cannot open the data directory {path}: {reason}")]
     Open { path: String, reason: String },
+    /// Another process holds the store (sled allows one): most likely a running server.
+    #[error(
+        "cannot open the data directory {path}: it is in use by another fieldnotes process (stop the server first)"
+    )]
+    InUse { path: String },
     #[error("storage error: {0}")]
     Backend(String),
     #[error("stored record is unreadable: {0}")]

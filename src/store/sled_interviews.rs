@@ -17,13 +17,13 @@ use super::sled_store::{SledStore, backend, decode, encode, form_key, form_prefi
 use super::sled_webhooks::enqueue;
 use crate::interview::{Interview, InterviewEvent, Note};
 
-fn numbered_key(interview: Uuid, number: u64) -> Vec<u8> {
+pub(super) fn numbered_key(interview: Uuid, number: u64) -> Vec<u8> {
     let mut key = interview.as_bytes().to_vec();
     key.extend_from_slice(&number.to_be_bytes());
     key
 }
 
-fn client_id_key(interview: Uuid, client_id: &str) -> Vec<u8> {
+pub(super) fn client_id_key(interview: Uuid, client_id: &str) -> Vec<u8> {
     let mut key = interview.as_bytes().to_vec();
     key.extend_from_slice(client_id.as_bytes());
     key
@@ -76,6 +76,7 @@ impl InterviewStore for SledStore {
         let record = encode(interview)?;
         let id = interview.id.as_bytes().to_vec();
         let index_key = form_key(&interview.guide, &id);
+        let guard = self.lock()?;
         (&self.interviews, &self.interviews_by_guide)
             .transaction(|(interviews, by_guide)| {
                 interviews.insert(id.as_slice(), record.as_slice())?;
@@ -83,6 +84,7 @@ impl InterviewStore for SledStore {
                 Ok::<_, ConflictableTransactionError<StoreError>>(())
             })
             .map_err(write_error)?;
+        drop(guard);
         self.flusher.wait_durable()
     }
 

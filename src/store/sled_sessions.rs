@@ -10,9 +10,12 @@ impl SledStore {
         id_sha256: &str,
         session: &Session,
     ) -> Result<(), StoreError> {
+        let record = encode(session)?;
+        let guard = self.lock()?;
         self.sessions
-            .insert(id_sha256.as_bytes(), encode(session)?)
+            .insert(id_sha256.as_bytes(), record)
             .map_err(backend)?;
+        drop(guard);
         self.flusher.wait_durable()
     }
 
@@ -24,9 +27,11 @@ impl SledStore {
     }
 
     pub(super) fn remove_session(&self, id_sha256: &str) -> Result<(), StoreError> {
+        let guard = self.lock()?;
         self.sessions
             .remove(id_sha256.as_bytes())
             .map_err(backend)?;
+        drop(guard);
         self.flusher.wait_durable()
     }
 }

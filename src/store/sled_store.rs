@@ -47,7 +47,8 @@ pub struct SledStore {
     pub(super) terms: sled::Tree,
     pub(super) evidence: sled::Tree,
     pub(super) profiles: sled::Tree,
-    /// Serialises aggregate writers with rebuild batches (see `sled_aggregates`).
+    /// The writers' lock: orders aggregate writers with rebuild batches (see
+    /// `sled_aggregates`), and keeps every write out of a backup's snapshot (`sled_backup`).
     pub(super) aggregate_lock: std::sync::Mutex<()>,
     pub(super) interviews: sled::Tree,
     pub(super) interviews_by_guide: sled::Tree,
@@ -114,7 +115,12 @@ impl SledStore {
             .path(dir)
             .cache_capacity(cache_bytes)
             .open()
-            .map_err(|e| open_error(explain_open_error(e)))?;
+            .map_err(|e| match in_use(&e) {
+                true => StoreError::InUse {
+                    path: dir.display().to_string(),
+                },
+                false => open_error(e.to_string()),
+            })?;
         let tree = |name: &str| db.open_tree(name).map_err(|e| open_error(e.to_string()));
         Ok(SledStore {
             responses: tree("responses")?,
@@ -144,14 +150,10 @@ impl SledStore {
     }
 }
 
-fn explain_open_error(e: sled::Error) -> String {
-    let text = e.to_string();
+/// Whether another process holds the store's file lock.
+fn in_use(e: &sled::Error) -> bool {
     // sled wraps the lock failure in a generic I/O error; its text is all there is to go on.
-    if text.contains("could not acquire lock") {
-        "it is in use by another fieldnotes process (stop the server first)".into()
-    } else {
-        text
-    }
+    e.to_string().contains("could not acquire lock")
 }
 
 pub(super) fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
@@ -177,6 +179,7 @@ where
 {
     let mut failure: Option<StoreError> = None;
     let mut updated = T::default();
+    let guard = store.lock()?;
     tree.update_and_fetch(key, |old| {
         failure = None;
         let mut record = match old.map(decode::<T>) {
@@ -200,6 +203,7 @@ where
         }
     })
     .map_err(backend)?;
+    drop(guard);
     if let Some(e) = failure {
         return Err(e);
     }
@@ -215,7 +219,7 @@ impl SledStore {
         }
     }
 
-    /// The lock guards no data of its own (it only orders writers with rebuild batches), and a
+    /// The lock guards no data of its own (it only orders writers), and a
     /// writer that panicked inside it left its sled transaction unapplied: so a poisoned lock
     /// is taken over rather than failing every later write.
     pub(super) fn lock(&self) -> Result<std::sync::MutexGuard<'_, ()>, StoreError> {

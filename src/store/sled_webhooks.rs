@@ -21,7 +21,7 @@ use super::sled_store::{
 };
 use super::webhooks::{FinishedWebhook, QueuedWebhook, WebhookMessage, WebhookStore};
 
-fn numbered_key(endpoint: &str, seq: u64) -> Vec<u8> {
+pub(super) fn numbered_key(endpoint: &str, seq: u64) -> Vec<u8> {
     form_key(endpoint, &seq.to_be_bytes())
 }
 
@@ -109,6 +109,7 @@ impl WebhookStore for SledStore {
     fn update_webhook(&self, queued: &QueuedWebhook) -> Result<(), StoreError> {
         let key = numbered_key(&queued.message.endpoint, queued.seq);
         let bytes = encode(queued)?;
+        let guard = self.lock()?;
         self.webhook_queue
             .transaction(|queue| {
                 if queue.get(key.as_slice())?.is_some() {
@@ -117,6 +118,7 @@ impl WebhookStore for SledStore {
                 Ok::<_, ConflictableTransactionError<String>>(())
             })
             .map_err(transaction_error)?;
+        drop(guard);
         self.flusher.wait_durable()
     }
 
@@ -128,6 +130,7 @@ impl WebhookStore for SledStore {
     ) -> Result<(), StoreError> {
         let key = numbered_key(endpoint, finished.seq);
         let bytes = encode(finished)?;
+        let guard = self.lock()?;
         (
             &self.webhook_queue,
             &self.webhook_log,
@@ -144,6 +147,7 @@ impl WebhookStore for SledStore {
             .map_err(transaction_error)?;
         trim(&self.webhook_log, endpoint, keep)?;
         trim(&self.webhook_failures, endpoint, keep)?;
+        drop(guard);
         self.flusher.wait_durable()
     }
 

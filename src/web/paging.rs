@@ -98,6 +98,7 @@ mod tests {
             sections: vec![],
             revision: "r".into(),
             webhooks: Vec::new(),
+            retain_days: None,
         }
     }
 

@@ -2,6 +2,7 @@
 //! through the same `prepare` and `serve` that `fieldnotes serve` uses.
 #![allow(dead_code)]
 
+pub mod backup;
 pub mod chrome;
 pub mod interviews;
 pub mod profiles;

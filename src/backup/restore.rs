@@ -1,0 +1,96 @@
+//! Restoring a backup into a new or empty data directory.
+//!
+//! The store is built under a staging name beside where it belongs and renamed into place
+//! only once every record is in and the file's end line has vouched for the count. So a
+//! server never opens a half-restored store as if it were whole; a restore that fails
+//! removes what it made, and one that is killed leaves the staging directory, which keeps the
+//! data directory non-empty until it is removed by hand.
+
+use std::path::{Path, PathBuf};
+
+use super::{BackupError, Summary, read};
+use crate::config::Config;
+use crate::store::{BackupStore, ONE_PASS_CACHE_BYTES, Record, SledStore};
+
+/// Records written per batch: each batch is one flush.
+const BATCH: usize = 2_000;
+
+fn io(context: &'static str) -> impl Fn(std::io::Error) -> BackupError {
+    move |source| BackupError::Io { context, source }
+}
+
+/// Whether `dir` is missing (`Ok(false)`) or an empty directory (`Ok(true)`); anything else
+/// is refused.
+fn check_empty(dir: &Path) -> Result<bool, BackupError> {
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => match entries.next() {
+            None => Ok(true),
+            Some(_) => Err(BackupError::NotEmpty(dir.to_path_buf())),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        // A file, or a directory that cannot be listed: not somewhere to restore into.
+        Err(_) if dir.exists() => Err(BackupError::NotEmpty(dir.to_path_buf())),
+        Err(e) => Err(io("cannot read the data directory")(e)),
+    }
+}
+
+/// What a failed restore made, to be removed again.
+struct Made {
+    staging: PathBuf,
+    data_dir: Option<PathBuf>,
+}
+
+impl Made {
+    fn undo(&self) {
+        let _ = std::fs::remove_dir_all(&self.staging);
+        if let Some(dir) = &self.data_dir {
+            // Only ever the directory this restore created, and only if nothing else is in it.
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+/// Restores the backup at `backup` into `data_dir`, which must be missing or empty; returns
+/// what it held. Report aggregates are not in a backup: the server rebuilds them when it
+/// starts, as after any change of a report.
+pub fn restore_file(backup: &Path, data_dir: &Path) -> Result<Summary, BackupError> {
+    let existed = check_empty(data_dir)?;
+    let file = std::fs::File::open(backup).map_err(io("cannot open the backup file"))?;
+    let db_dir = Config {
+        data_dir: data_dir.to_path_buf(),
+        ..Config::default()
+    }
+    .db_dir();
+    let staging = data_dir.join(".restoring-db");
+    crate::durable::create_dir_all(data_dir).map_err(io("cannot create the data directory"))?;
+    let made = Made {
+        staging: staging.clone(),
+        data_dir: (!existed).then(|| data_dir.to_path_buf()),
+    };
+    let restored = fill(file, &staging).and_then(|summary| {
+        std::fs::rename(&staging, &db_dir)
+            .map_err(io("cannot move the restored store into place"))?;
+        crate::durable::sync_dir(data_dir).map_err(io("cannot sync the data directory"))?;
+        Ok(summary)
+    });
+    if restored.is_err() {
+        made.undo();
+    }
+    restored
+}
+
+/// Reads the whole backup into a new store at `dir`; the store is closed when this returns.
+fn fill(file: std::fs::File, dir: &Path) -> Result<Summary, BackupError> {
+    let store = SledStore::open_with_cache(dir, ONE_PASS_CACHE_BYTES)?;
+    let mut batch: Vec<Record> = Vec::with_capacity(BATCH);
+    let summary = read(file, &mut |record| {
+        batch.push(record);
+        if batch.len() == BATCH {
+            store.restore_records(&batch)?;
+            batch.clear();
+        }
+        Ok(())
+    })?;
+    store.restore_records(&batch)?;
+    Ok(summary)
+}
