@@ -62,6 +62,7 @@ fn expected(need: Need, caller: Caller) -> Option<StatusCode> {
 
 /// Every API operation: method, the OpenAPI path, who may call it.
 const OPERATIONS: &[(&str, &str, Need)] = &[
+    ("POST", "/backup", Need::Researcher),
     ("GET", "/forms", Need::Optional),
     ("GET", "/forms/{id}", Need::Optional),
     ("GET", "/forms/{id}/notes.csv", Need::Researcher),

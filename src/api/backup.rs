@@ -7,15 +7,14 @@
 use std::io::Seek;
 use std::sync::Arc;
 
-use poem::{Body, Request};
+use poem::Body;
 use poem_openapi::payload::Binary;
 use poem_openapi::{ApiResponse, OpenApi};
 
 use super::ApiTags;
-use super::auth::require;
+use super::auth::Researcher;
 use super::error::ApiError;
 use crate::app::AppState;
-use crate::auth::Role;
 use crate::backup::{self, BackupError};
 
 #[derive(ApiResponse)]
@@ -44,8 +43,7 @@ impl BackupApi {
     /// out; a restored server rebuilds them. Writes wait while the snapshot is taken.
     /// Researcher only. `fieldnotes backup FILE` calls this while the server runs.
     #[oai(path = "/backup", method = "post")]
-    async fn backup(&self, req: &Request) -> Result<BackupDownload, ApiError> {
-        require(&self.state, req, Role::Researcher)?;
+    async fn backup(&self, _staff: Researcher) -> Result<BackupDownload, ApiError> {
         let store = self.state.backup.clone();
         let scratch = self.state.data_dir.clone();
         let (file, summary) = tokio::task::spawn_blocking(move || {
