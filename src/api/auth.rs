@@ -135,18 +135,26 @@ const fn needed(code: u8) -> Role {
     }
 }
 
+/// What both extractors tell the OpenAPI document: they are security schemes, the bearer
+/// token or the login cookie.
+macro_rules! scheme_items {
+    () => {
+        const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+        type ParamType = ();
+        type ParamRawType = ();
+
+        fn register(registry: &mut Registry) {
+            register_schemes(registry);
+        }
+
+        fn security_schemes() -> Vec<&'static str> {
+            vec![BEARER_SCHEME, COOKIE_SCHEME]
+        }
+    };
+}
+
 impl<'a, const NEEDED: u8> ApiExtractor<'a> for Staff<NEEDED> {
-    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
-    type ParamType = ();
-    type ParamRawType = ();
-
-    fn register(registry: &mut Registry) {
-        register_schemes(registry);
-    }
-
-    fn security_schemes() -> Vec<&'static str> {
-        vec![BEARER_SCHEME, COOKIE_SCHEME]
-    }
+    scheme_items!();
 
     async fn from_request(
         request: &'a Request,
@@ -164,17 +172,7 @@ impl<'a, const NEEDED: u8> ApiExtractor<'a> for Staff<NEEDED> {
 pub struct MaybeStaff(pub Option<Role>);
 
 impl<'a> ApiExtractor<'a> for MaybeStaff {
-    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
-    type ParamType = ();
-    type ParamRawType = ();
-
-    fn register(registry: &mut Registry) {
-        register_schemes(registry);
-    }
-
-    fn security_schemes() -> Vec<&'static str> {
-        vec![BEARER_SCHEME, COOKIE_SCHEME]
-    }
+    scheme_items!();
 
     fn has_security_fallback() -> bool {
         true
