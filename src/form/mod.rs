@@ -10,7 +10,7 @@ pub use load::{Catalog, Problem, is_slug, load_dir, load_dir_lenient};
 pub(crate) use load::{ProblemLog, display_name, list_toml_files, read_toml};
 pub use model::{Form, FormKind, FormStatus, Question, QuestionType, Section};
 pub use validate::{
-    Accepted, Answers, FieldErrors, MAX_TEXT_CHARS, is_given, prune_hidden_answers,
-    validate_answers, validate_submission, visible_questions,
+    Accepted, Answers, FieldErrors, MAX_FORM_FIELDS, MAX_TEXT_CHARS, is_given,
+    prune_hidden_answers, validate_answers, validate_submission, visible_questions,
 };
 pub use webhooks::{EventType, Webhook};

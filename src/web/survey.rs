@@ -106,7 +106,8 @@ pub async fn answer(state: Data<&Arc<AppState>>, Path(id): Path<String>, body: B
     let pages = pages(&form);
     let mut notice = None;
     let mut survey: SurveyState = match field("_state").map(serde_json::from_str) {
-        Some(Ok(survey)) => survey,
+        // More answers than the form has questions is no state this server wrote.
+        Some(Ok(survey)) if fits(&form, &survey) => survey,
         _ => {
             notice = Some(
                 "Your earlier answers could not be read, so this page starts the survey again."
@@ -141,6 +142,10 @@ pub async fn answer(state: Data<&Arc<AppState>>, Path(id): Path<String>, body: B
         return page_response(&form, &pages, next, &survey, &FieldErrors::new(), None);
     }
     submit(&state, &form, &pages, survey, page_index).await
+}
+
+fn fits(form: &Form, survey: &SurveyState) -> bool {
+    survey.answers.len() <= form.questions.len() && survey.hidden.len() <= form.hidden.len()
 }
 
 /// Validation errors that concern the questions on one page.
