@@ -11,6 +11,7 @@ pub mod export;
 pub mod form;
 pub mod health;
 pub mod interview;
+pub mod limits;
 pub mod mail;
 pub mod profiles;
 pub mod report;

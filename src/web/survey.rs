@@ -18,6 +18,7 @@ use super::{message_page, render, thanks_page};
 use crate::app::AppState;
 use crate::form::{Answers, FieldErrors, Form, prune_hidden_answers, validate_answers};
 use crate::responses::{self, SubmitError};
+use crate::store::StoreError;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct SurveyState {
@@ -201,16 +202,45 @@ async fn submit(
         }
         Ok(Err(SubmitError::Closed(_))) => closed(),
         Ok(Err(SubmitError::UnknownForm(_))) => not_found(),
+        Ok(Err(SubmitError::Store(StoreError::Full(e)))) => {
+            tracing::error!("saving a survey response failed, the disk is full: {e}");
+            let notice = "Our server has run out of room to store answers, so yours were not saved yet. They are all still here: please press Submit again in a little while.";
+            retry_page(
+                form,
+                pages,
+                page_index,
+                &survey,
+                StatusCode::INSUFFICIENT_STORAGE,
+                notice,
+            )
+        }
         Ok(Err(SubmitError::Store(e))) => {
             tracing::error!("saving a survey response failed: {e}");
-            retry_page(form, pages, page_index, &survey)
+            retry_page(
+                form,
+                pages,
+                page_index,
+                &survey,
+                StatusCode::SERVICE_UNAVAILABLE,
+                RETRY,
+            )
         }
         Err(e) => {
             tracing::error!("saving a survey response failed: {e}");
-            retry_page(form, pages, page_index, &survey)
+            retry_page(
+                form,
+                pages,
+                page_index,
+                &survey,
+                StatusCode::SERVICE_UNAVAILABLE,
+                RETRY,
+            )
         }
     }
 }
+
+const RETRY: &str =
+    "We could not save your answers just now. They are all still here: please press Submit again.";
 
 /// Keeps every answer on the page so that pressing Submit again can succeed.
 fn retry_page(
@@ -218,17 +248,18 @@ fn retry_page(
     pages: &[Vec<usize>],
     page_index: usize,
     survey: &SurveyState,
+    status: StatusCode,
+    notice: &str,
 ) -> Response {
-    let notice = "We could not save your answers just now. They are all still here: please press Submit again.".to_string();
     let mut response = page_response(
         form,
         pages,
         page_index,
         survey,
         &FieldErrors::new(),
-        Some(notice),
+        Some(notice.to_string()),
     );
-    response.set_status(StatusCode::SERVICE_UNAVAILABLE);
+    response.set_status(status);
     response
 }
 
