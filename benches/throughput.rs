@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use fieldnotes::analysis::{ReportOutcome, rebuild, report_figures};
 use fieldnotes::app;
-use fieldnotes::config::{Config, Secret};
+use fieldnotes::config::{Config, LimitsConfig, Secret};
 use fieldnotes::form::Answers;
 use fieldnotes::responses;
 use fieldnotes::store::{SledStore, Store};
@@ -80,6 +80,11 @@ async fn bench_submissions(forms: &Path) {
         forms_dir: forms.to_path_buf(),
         reports_dir: reports_dir(),
         researcher_token: Some(Secret::new("bench")),
+        // Every client here is one loopback address sending thousands a minute.
+        limits: LimitsConfig {
+            rate_limit: None,
+            ..LimitsConfig::default()
+        },
         ..Config::default()
     };
     let prepared = app::prepare(&config).expect("prepare");

@@ -5,11 +5,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use poem::http::{Method, StatusCode};
-use poem::listener::TcpAcceptor;
 use poem::middleware::{CatchPanic, CookieJarManager, Tracing};
 use poem::{
-    Body, Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, Server,
-    handler,
+    Body, Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, handler,
 };
 
 use crate::analysis::rebuild;
@@ -17,10 +15,11 @@ use crate::auth::{Tokens, load_or_generate_token};
 use crate::config::Config;
 use crate::form::{Catalog, Problem, load_dir_lenient};
 use crate::interview::Interviews;
+use crate::limits::{self, Limits};
 use crate::mail::{MailError, Summaries, scheduler};
 use crate::profiles::ProfileService;
 use crate::report::{Reports, load_reports};
-use crate::store::{BackupStore, SledStore, Store, StoreError};
+use crate::store::{BackupStore, GuardedStore, Store, StoreError};
 use crate::webhooks::{self, SetupError, Webhooks};
 use crate::{allow, api, web};
 
@@ -29,6 +28,10 @@ pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(1
 
 /// Request bodies above this are refused with 413 before anything reads them.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// How long a request body may take to arrive (64 KiB in 30 s is 2 KiB/s, slower than any
+/// phone that can load the page): past it, 408. The head has its own limit, `HEADER_TIMEOUT`.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub struct AppState {
     pub catalog: Catalog,
@@ -49,6 +52,8 @@ pub struct AppState {
     pub webhooks: Arc<Webhooks>,
     /// Every record of the store, for `POST /api/backup`.
     pub backup: Arc<dyn BackupStore>,
+    /// The budget of public submissions per client address.
+    pub limits: Limits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -154,7 +159,7 @@ fn interview_webhooks(catalog: &Catalog) -> crate::interview::WebhookEvents {
 /// Loads forms, opens the store and settles the tokens: everything that can fail before serving.
 pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
     let (catalog, reports) = load_files(config)?;
-    let store = Arc::new(SledStore::open(&config.db_dir())?);
+    let store = Arc::new(GuardedStore::open(&config.db_dir(), config.min_free_bytes)?);
     let webhooks = Webhooks::new(&catalog, &config.webhooks, store.clone())?;
     let mail = Summaries::new(&config.mail, config.outbox_dir(), store.clone())?;
     let (researcher, token_origin, new_token) = match &config.researcher_token {
@@ -196,6 +201,10 @@ pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
         data_dir: config.data_dir.clone(),
         webhooks: Arc::new(webhooks),
         backup: store.clone(),
+        limits: Limits::new(
+            config.limits.rate_limit,
+            config.limits.trusted_proxies.clone(),
+        ),
     };
     Ok(Prepared {
         state: Arc::new(state),
@@ -238,6 +247,8 @@ pub fn routes(state: Arc<AppState>) -> impl Endpoint {
         .nest("/", web::routes())
         .around(move |next, req| allow::answer(next, req, methods.clone()))
         .around(limit_body)
+        // Before the body is read, and inside the cookie jar, which tells staff logins apart.
+        .around(limits::limit_submissions)
         .with(CookieJarManager::new())
         .with(CatchPanic::new())
         .with(Tracing)
@@ -261,19 +272,32 @@ fn method_index(api_spec: &str) -> allow::MethodIndex {
 }
 
 /// Reads bodies up front with a hard cap so an oversized request gets a clean 413
-/// whether or not it declares its length.
+/// whether or not it declares its length, and a body that trickles in gets 408.
 async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
     if matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH) {
         let body = req.take_body();
-        match body.into_bytes_limit(MAX_BODY_BYTES).await {
-            Ok(bytes) => req.set_body(Body::from(bytes)),
-            Err(poem::error::ReadBodyError::PayloadTooLarge) => {
+        match tokio::time::timeout(BODY_TIMEOUT, body.into_bytes_limit(MAX_BODY_BYTES)).await {
+            Ok(Ok(bytes)) => req.set_body(Body::from(bytes)),
+            Ok(Err(poem::error::ReadBodyError::PayloadTooLarge)) => {
                 return Ok(too_large_response(req.uri().path()));
             }
-            Err(e) => return Ok(api::ApiError::bad_request(e.to_string()).into_response()),
+            Ok(Err(e)) => return Ok(api::ApiError::bad_request(e.to_string()).into_response()),
+            Err(_) => return Ok(too_slow_response(req.uri().path())),
         }
     }
     Ok(next.call(req).await?.into_response())
+}
+
+fn too_slow_response(path: &str) -> Response {
+    if path.starts_with("/api/") {
+        api::ApiError::too_slow().into_response()
+    } else {
+        web::message_page(
+            StatusCode::REQUEST_TIMEOUT,
+            "The connection is too slow",
+            "What you sent did not arrive in time. Please go back and send it again.",
+        )
+    }
 }
 
 fn too_large_response(path: &str) -> Response {
@@ -297,7 +321,6 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
     let addr = listener.local_addr()?;
-    let acceptor = TcpAcceptor::from_tokio(listener)?;
     start_rebuilds(&state).map_err(std::io::Error::other)?;
     tracing::info!("fieldnotes listening on http://{addr}");
     tracing::info!("report summaries are sent {}", state.mail.describe());
@@ -305,9 +328,9 @@ pub async fn serve(
     let scheduler = scheduler::start(state.clone());
     let deliveries = webhooks::start(state.webhooks.clone());
     let retention = crate::retention::start(state.clone());
-    let served = Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(routes(state), shutdown, Some(SHUTDOWN_GRACE))
-        .await;
+    let forgetting = limits::start_forgetting(state.clone());
+    let served = limits::serve(listener, routes(state), shutdown, SHUTDOWN_GRACE).await;
+    forgetting.abort();
     scheduler.stop().await;
     deliveries.stop().await;
     retention.stop().await;

@@ -1,8 +1,10 @@
 //! Settings for a running server: embedded defaults, overridden by environment and flags (in main).
 
 use std::fmt;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 
+pub use crate::limits::TrustedProxies;
 pub use crate::webhooks::{SecretSource, WebhookConfig};
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
@@ -10,6 +12,9 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_MAIL_FROM: &str = "fieldnotes <fieldnotes@localhost>";
 /// Where links in summaries point when `FIELDNOTES_PUBLIC_URL` is not set.
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+/// Below this much free space on the data directory's filesystem, writes are refused (507):
+/// sled then never meets a full disk in the middle of a write (see `store::guarded`).
+pub const DEFAULT_MIN_FREE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// A token or password: printed nowhere by accident.
 #[derive(Clone, PartialEq, Eq)]
@@ -41,6 +46,9 @@ pub struct Config {
     pub interviewer_token: Option<Secret>,
     pub mail: MailConfig,
     pub webhooks: WebhookConfig,
+    pub limits: LimitsConfig,
+    /// Writes are refused while the data directory's filesystem has less free than this.
+    pub min_free_bytes: u64,
 }
 
 impl Default for Config {
@@ -54,6 +62,8 @@ impl Default for Config {
             interviewer_token: None,
             mail: MailConfig::default(),
             webhooks: WebhookConfig::default(),
+            limits: LimitsConfig::default(),
+            min_free_bytes: DEFAULT_MIN_FREE_BYTES,
         }
     }
 }
@@ -71,6 +81,44 @@ impl Config {
     /// Where summaries go, one `.eml` file each, when no SMTP server is configured.
     pub fn outbox_dir(&self) -> PathBuf {
         self.data_dir.join("outbox")
+    }
+}
+
+/// Who may submit how often, and whose word on the client's address counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LimitsConfig {
+    /// Public submissions per minute per client address; `None` takes any number.
+    pub rate_limit: Option<NonZeroU32>,
+    pub trusted_proxies: TrustedProxies,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            rate_limit: Some(crate::limits::DEFAULT_RATE_LIMIT),
+            trusted_proxies: TrustedProxies::default(),
+        }
+    }
+}
+
+impl LimitsConfig {
+    /// From `FIELDNOTES_RATE_LIMIT` (a number, or `off`) and `FIELDNOTES_TRUSTED_PROXIES`
+    /// (comma-separated addresses and networks), read through `var`; empty values count as
+    /// unset.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<LimitsConfig, String> {
+        let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        let rate_limit = match var("FIELDNOTES_RATE_LIMIT") {
+            None => Some(crate::limits::DEFAULT_RATE_LIMIT),
+            Some(text) => crate::limits::parse_rate_limit(&text)?,
+        };
+        let trusted_proxies = match var("FIELDNOTES_TRUSTED_PROXIES") {
+            None => TrustedProxies::default(),
+            Some(text) => TrustedProxies::parse(&text)?,
+        };
+        Ok(LimitsConfig {
+            rate_limit,
+            trusted_proxies,
+        })
     }
 }
 
@@ -270,6 +318,23 @@ mod tests {
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.clone())
         }
+    }
+
+    #[test]
+    fn limits_from_the_environment() {
+        assert_eq!(
+            LimitsConfig::from_vars(vars(&[])).unwrap(),
+            LimitsConfig::default()
+        );
+        let limits = LimitsConfig::from_vars(vars(&[
+            ("FIELDNOTES_RATE_LIMIT", "off"),
+            ("FIELDNOTES_TRUSTED_PROXIES", "10.0.0.0/8, ::1"),
+        ]))
+        .unwrap();
+        assert_eq!(limits.rate_limit, None);
+        assert!(!limits.trusted_proxies.is_empty());
+        assert!(LimitsConfig::from_vars(vars(&[("FIELDNOTES_RATE_LIMIT", "0")])).is_err());
+        assert!(LimitsConfig::from_vars(vars(&[("FIELDNOTES_TRUSTED_PROXIES", "nope")])).is_err());
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod export;
 pub mod form;
 pub mod health;
 pub mod interview;
+pub mod limits;
 pub mod mail;
 pub mod profiles;
 pub mod report;

@@ -9,7 +9,9 @@ use fieldnotes::analysis::summary::text_summary;
 use fieldnotes::analysis::{ReportOutcome, rebuild, report_figures};
 use fieldnotes::app::{self, TokenOrigin};
 use fieldnotes::backup::{command, restore_file};
-use fieldnotes::config::{Config, DEFAULT_ADDR, MailConfig, Secret, WebhookConfig};
+use fieldnotes::config::{
+    Config, DEFAULT_ADDR, DEFAULT_MIN_FREE_BYTES, LimitsConfig, MailConfig, Secret, WebhookConfig,
+};
 use fieldnotes::export::{ExportFormat, ExportOptions, write_responses};
 use fieldnotes::form::load_dir;
 use fieldnotes::mail::{Delivered, Occasion, Summaries};
@@ -186,6 +188,9 @@ fn serve(addr: String, dirs: Dirs) -> Result<(), String> {
         mail: mail_config()?,
         webhooks: WebhookConfig::from_vars(|name| std::env::var(name).ok())
             .map_err(|e| format!("error: {e}"))?,
+        limits: LimitsConfig::from_vars(|name| std::env::var(name).ok())
+            .map_err(|e| format!("error: {e}"))?,
+        min_free_bytes: DEFAULT_MIN_FREE_BYTES,
     };
     let prepared = app::prepare(&config).map_err(|e| format!("error: {e}"))?;
     let runtime =

@@ -54,6 +54,9 @@ pub enum ApiError {
     Forbidden(Json<ErrorBody>),
     #[oai(status = 404)]
     NotFound(Json<ErrorBody>),
+    /// The request body did not arrive within 30 s.
+    #[oai(status = 408)]
+    TooSlow(Json<ErrorBody>),
     /// The survey is closed, or the interview has ended.
     #[oai(status = 409)]
     Conflict(Json<ErrorBody>),
@@ -64,6 +67,10 @@ pub enum ApiError {
     /// too large for its format (`too_many_rows`: the message names the CSV route instead).
     #[oai(status = 422)]
     Validation(Json<ErrorBody>),
+    /// Too many submissions from this address in the last minute (`rate_limited`); the
+    /// `Retry-After` header says how many seconds to wait.
+    #[oai(status = 429)]
+    RateLimited(Json<ErrorBody>),
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
     /// The mail server could not be reached or refused the message; `message` names it.
@@ -72,6 +79,9 @@ pub enum ApiError {
     /// The store is not writable, or a report is being rebuilt (with `progress`).
     #[oai(status = 503)]
     Unavailable(Json<ErrorBody>),
+    /// The server's disk is full (`storage_full`): nothing was stored; reads still work.
+    #[oai(status = 507)]
+    StorageFull(Json<ErrorBody>),
 }
 
 fn body(error: &str, message: impl Into<String>) -> Json<ErrorBody> {
@@ -103,6 +113,35 @@ impl ApiError {
                 "the request body is over {} KiB",
                 crate::app::MAX_BODY_BYTES / 1024
             ),
+        ))
+    }
+
+    pub fn too_slow() -> Self {
+        ApiError::TooSlow(body(
+            "timeout",
+            format!(
+                "the request body did not arrive within {} s",
+                crate::app::BODY_TIMEOUT.as_secs()
+            ),
+        ))
+    }
+
+    /// The caller adds `Retry-After: {wait}`.
+    pub fn rate_limited(wait: u64, per_minute: std::num::NonZeroU32) -> Self {
+        ApiError::RateLimited(body(
+            "rate_limited",
+            format!(
+                "more than {per_minute} submissions a minute from your address; try again in {wait} s"
+            ),
+        ))
+    }
+
+    /// Logged, since someone must free space; the client learns that nothing was stored.
+    pub fn storage_full(cause: impl std::fmt::Display) -> Self {
+        tracing::error!("write refused, the disk is full: {cause}");
+        ApiError::StorageFull(body(
+            "storage_full",
+            "the server's disk is full, so nothing was stored; try again later",
         ))
     }
 
@@ -166,7 +205,10 @@ impl From<AuthError> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        ApiError::internal(e)
+        match e {
+            StoreError::Full(_) => ApiError::storage_full(e),
+            _ => ApiError::internal(e),
+        }
     }
 }
 
@@ -176,7 +218,7 @@ impl From<SubmitError> for ApiError {
             SubmitError::UnknownForm(_) => ApiError::not_found(e.to_string()),
             SubmitError::Closed(_) => ApiError::conflict(e.to_string()),
             SubmitError::Invalid(fields) => ApiError::validation(fields),
-            SubmitError::Store(e) => ApiError::internal(e),
+            SubmitError::Store(e) => ApiError::from(e),
         }
     }
 }
@@ -187,7 +229,7 @@ impl From<EraseError> for ApiError {
             EraseError::NotFound => ApiError::not_found(e.to_string()),
             // A wrong receipt is a wrong credential, like a wrong token: 401.
             EraseError::WrongReceipt => ApiError::Unauthorized(body("unauthorized", e.to_string())),
-            EraseError::Store(e) => ApiError::internal(e),
+            EraseError::Store(e) => ApiError::from(e),
         }
     }
 }
@@ -202,7 +244,7 @@ impl From<InterviewError> for ApiError {
             | InterviewError::GuideGone(_)
             | InterviewError::Ended => ApiError::conflict(e.to_string()),
             InterviewError::Invalid(fields) => ApiError::validation(fields),
-            InterviewError::Store(e) => ApiError::internal(e),
+            InterviewError::Store(e) => ApiError::from(e),
         }
     }
 }
@@ -216,7 +258,7 @@ impl From<ProfileError> for ApiError {
             ProfileError::Suppressed(..) => ApiError::NotFound(body("suppressed", e.to_string())),
             ProfileError::Invalid(fields) => ApiError::validation(fields),
             ProfileError::Rebuilding { done, total } => ApiError::rebuilding(done, total),
-            ProfileError::Store(e) => ApiError::internal(e),
+            ProfileError::Store(e) => ApiError::from(e),
         }
     }
 }
@@ -232,6 +274,9 @@ impl From<ExportError> for ApiError {
             ExportError::TooManyColumns { .. } => {
                 ApiError::too_large_for_format("too_many_columns", e.to_string())
             }
+            ExportError::Store(e) => ApiError::from(e),
+            // The XLSX and .sav exports spool in the data directory, which may fill.
+            _ if e.is_storage_full() => ApiError::storage_full(e),
             _ => ApiError::internal(e),
         }
     }
@@ -247,15 +292,25 @@ impl From<SendError> for ApiError {
                 ApiError::BadGateway(body("mail_failed", e.to_string()))
             }
             SendError::Mail(e) => ApiError::internal(e),
-            SendError::Store(e) => ApiError::internal(e),
+            SendError::Store(e) => ApiError::from(e),
         }
     }
 }
 
 impl From<crate::backup::BackupError> for ApiError {
-    /// A backup reads only the store: whatever fails is on the server's side.
+    /// A backup reads only the store, but spools to the data directory first: a full disk
+    /// there is 507 like any write's; anything else is on the server's side.
     fn from(e: crate::backup::BackupError) -> Self {
-        ApiError::internal(e)
+        use crate::backup::BackupError;
+        match e {
+            BackupError::Store(e) => e.into(),
+            BackupError::Io { ref source, .. }
+                if source.kind() == std::io::ErrorKind::StorageFull =>
+            {
+                ApiError::storage_full(e)
+            }
+            _ => ApiError::internal(e),
+        }
     }
 }
 
@@ -276,6 +331,7 @@ pub async fn to_json_error(err: poem::Error) -> Response {
         StatusCode::BAD_REQUEST => ApiError::bad_request(err.to_string()),
         StatusCode::NOT_FOUND => ApiError::not_found("no such route"),
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large(),
+        StatusCode::REQUEST_TIMEOUT => ApiError::too_slow(),
         StatusCode::METHOD_NOT_ALLOWED => {
             return (
                 status,
@@ -297,6 +353,25 @@ pub async fn to_json_error(err: poem::Error) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_full_disk_is_a_507_wherever_it_comes_from() {
+        let full = || StoreError::Full("No space left on device".into());
+        assert!(matches!(ApiError::from(full()), ApiError::StorageFull(_)));
+        assert!(matches!(
+            ApiError::from(SubmitError::Store(full())),
+            ApiError::StorageFull(_)
+        ));
+        let spool = std::io::Error::from(std::io::ErrorKind::StorageFull);
+        assert!(matches!(
+            ApiError::from(ExportError::Io(spool)),
+            ApiError::StorageFull(_)
+        ));
+        assert!(matches!(
+            ApiError::from(StoreError::Backend("broken".into())),
+            ApiError::Internal(_)
+        ));
+    }
 
     #[test]
     fn an_export_too_large_for_its_format_is_a_422_that_names_the_csv() {

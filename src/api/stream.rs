@@ -143,6 +143,27 @@ pub async fn responses_body(
         file.rewind()?;
         Ok(file)
     })
-    .await??;
+    .await
+    .map_err(export_panic)??;
     Ok(Body::from_async_read(tokio::fs::File::from_std(file)))
+}
+
+/// rust_xlsxwriter's constant-memory sheet writes its rows to a temporary file and `expect`s
+/// every write, so a full disk there is a panic rather than an error; the panic's message
+/// carries the I/O error, kind and all.
+fn export_panic(e: tokio::task::JoinError) -> ApiError {
+    if !e.is_panic() {
+        return ApiError::from(e);
+    }
+    let payload = e.into_panic();
+    let text = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic without a message");
+    if text.contains("StorageFull") || text.contains("QuotaExceeded") {
+        ApiError::storage_full(text)
+    } else {
+        ApiError::internal(format!("the export panicked: {text}"))
+    }
 }

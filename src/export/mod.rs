@@ -46,6 +46,30 @@ pub enum ExportError {
     TooManyColumns { columns: usize, limit: usize },
 }
 
+impl ExportError {
+    /// Whether the export failed because a disk filled: the store's, or the data directory
+    /// where the XLSX and .sav exports spool.
+    pub fn is_storage_full(&self) -> bool {
+        match self {
+            ExportError::Store(StoreError::Full(_)) => true,
+            ExportError::Io(e) => crate::store::is_full(e),
+            // rust_xlsxwriter's `source()` skips its own I/O error, so look inside by hand.
+            ExportError::Xlsx(rust_xlsxwriter::XlsxError::IoError(e)) => crate::store::is_full(e),
+            ExportError::Xlsx(rust_xlsxwriter::XlsxError::ZipError(zip)) => {
+                let mut next = std::error::Error::source(zip);
+                while let Some(e) = next {
+                    if e.downcast_ref().is_some_and(crate::store::is_full) {
+                        return true;
+                    }
+                    next = e.source();
+                }
+                false
+            }
+            _ => false,
+        }
+    }
+}
+
 /// A CSV writer with the project's rules: RFC 4180 quoting, CRLF line ends, and a UTF-8
 /// byte-order mark first when asked for (Excel needs it to read UTF-8).
 pub fn csv_writer<W: std::io::Write>(

@@ -293,6 +293,12 @@ fn load_form(
     if raw.kind == FormKind::Survey && questions.is_empty() {
         report.add("a survey needs at least one question");
     }
+    if questions.len() > super::MAX_FORM_FIELDS || raw.hidden.len() > super::MAX_FORM_FIELDS {
+        report.add(format!(
+            "a form may have at most {} questions and {0} hidden fields",
+            super::MAX_FORM_FIELDS
+        ));
+    }
     if report.problems.len() > before {
         return None;
     }

@@ -8,6 +8,9 @@ use super::model::{Form, Question, QuestionType};
 
 pub const MAX_TEXT_CHARS: usize = 10_000;
 pub const MAX_HIDDEN_CHARS: usize = 1_000;
+/// The most questions, and the most hidden fields, a form may have (`check` refuses more);
+/// so also the most answer keys any submission can carry.
+pub const MAX_FORM_FIELDS: usize = 500;
 const MAX_EMAIL_CHARS: usize = 254;
 
 pub type Answers = BTreeMap<String, Value>;
@@ -82,6 +85,20 @@ pub fn prune_hidden_answers(form: &Form, answers: &mut Answers) {
 }
 
 fn check_answers(form: &Form, answers: &Answers, errors: &mut FieldErrors) -> Answers {
+    // More keys than questions cannot all be answers: refused whole before any key is looked
+    // up (each lookup walks the questions, so a 64 KiB body of tiny keys would cost dearly).
+    let allowed = form.questions.len().min(MAX_FORM_FIELDS);
+    if answers.len() > allowed {
+        errors.insert(
+            "answers".into(),
+            format!(
+                "{} answers, but this form has {allowed} question{}",
+                answers.len(),
+                if allowed == 1 { "" } else { "s" }
+            ),
+        );
+        return Answers::new();
+    }
     let mut accepted = Answers::new();
     let mut failed: HashSet<&str> = HashSet::new();
     for q in &form.questions {
@@ -132,6 +149,17 @@ fn check_hidden(
     hidden: &BTreeMap<String, Value>,
     errors: &mut FieldErrors,
 ) -> BTreeMap<String, String> {
+    let allowed = form.hidden.len().min(MAX_FORM_FIELDS);
+    if hidden.len() > allowed {
+        errors.insert(
+            "hidden".into(),
+            format!(
+                "{} hidden fields, but this form has {allowed}",
+                hidden.len()
+            ),
+        );
+        return BTreeMap::new();
+    }
     let mut out = BTreeMap::new();
     for (name, value) in hidden {
         let field = format!("hidden.{name}");

@@ -19,8 +19,11 @@ use std::thread::{self, JoinHandle};
 use std::time::Instant;
 
 use super::StoreError;
+use super::sled_store::backend;
 
-type Waiter = SyncSender<Result<(), String>>;
+/// Each waiter learns the flush's outcome as a `StoreError`, so a full disk stays a full disk
+/// (`StoreError::Full`) on its way to the client.
+type Waiter = SyncSender<Result<(), StoreError>>;
 
 /// When the last flush finished, and how.
 pub type Outcome = (Instant, Result<(), String>);
@@ -68,9 +71,7 @@ impl Flusher {
                 .send(tx)
                 .map_err(|_| stopped())?;
         }
-        rx.recv()
-            .map_err(|_| stopped())?
-            .map_err(StoreError::Backend)
+        rx.recv().map_err(|_| stopped())?
     }
 }
 
@@ -135,21 +136,33 @@ fn run(db: sled::Db, files: Files, requests: Receiver<Waiter>, last: &Mutex<Opti
         let result = db
             .flush()
             .map(|_| ())
-            .map_err(|e| format!("flush failed: {e}"))
+            .map_err(|e| failed("flush failed", backend(e)))
             .and_then(|()| {
-                files
-                    .sync()
-                    .map_err(|e| format!("sync to disk failed: {e}"))
+                files.sync().map_err(|e| {
+                    let e = match super::is_full(&e) {
+                        true => StoreError::Full(e.to_string()),
+                        false => StoreError::Backend(e.to_string()),
+                    };
+                    failed("sync to disk failed", e)
+                })
             });
         if let Err(e) = &result {
             tracing::error!("{e}");
         }
         if let Ok(mut last) = last.lock() {
-            *last = Some((Instant::now(), result.clone()));
+            *last = Some((Instant::now(), result.clone().map_err(|e| e.to_string())));
         }
         for waiter in waiters {
             // A waiter that gave up has nothing left to tell.
             let _ = waiter.send(result.clone());
         }
+    }
+}
+
+/// Says which step failed, keeping the kind of failure.
+fn failed(step: &str, e: StoreError) -> StoreError {
+    match e {
+        StoreError::Full(m) => StoreError::Full(format!("{step}: {m}")),
+        other => StoreError::Backend(format!("{step}: {other}")),
     }
 }

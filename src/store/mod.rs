@@ -5,6 +5,8 @@
 
 mod backup;
 mod flusher;
+mod guarded;
+mod guarded_traits;
 mod interviews;
 mod mail;
 mod profiles;
@@ -32,13 +34,14 @@ use crate::form::Form;
 use crate::interview::{Interview, Note};
 
 pub use backup::{BackupStore, Record};
+pub use guarded::GuardedStore;
 pub use interviews::{InterviewIter, InterviewStore, InterviewWrite, NoteIter, NoteWrite};
 pub use mail::{MailState, MailStore, Schedule};
 pub use profiles::{Activation, CardNotes, ProfileStore, Review};
 pub use sled_store::{ONE_PASS_CACHE_BYTES, SledStore};
 pub use webhooks::{AttemptOutcome, FinishedWebhook, QueuedWebhook, WebhookMessage, WebhookStore};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot open the data directory {path}: {reason}")]
     Open { path: String, reason: String },
@@ -51,6 +54,19 @@ pub enum StoreError {
     Backend(String),
     #[error("stored record is unreadable: {0}")]
     Corrupt(String),
+    /// The filesystem of the data directory is full (or nearly: see `GuardedStore`); the
+    /// write was refused or did not reach the disk. Reads still work.
+    #[error("the disk is full: {0}")]
+    Full(String),
+}
+
+/// Whether an I/O error is the filesystem saying it is full: ENOSPC, or EDQUOT when a quota
+/// is. std maps the raw codes to these kinds, and sled's copies of its errors keep the kind.
+pub fn is_full(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    )
 }
 
 /// One submitted survey response, as stored.

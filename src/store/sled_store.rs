@@ -77,7 +77,10 @@ struct NewRevision<'a> {
 }
 
 pub(super) fn backend(e: sled::Error) -> StoreError {
-    StoreError::Backend(e.to_string())
+    match &e {
+        sled::Error::Io(io) if super::is_full(io) => StoreError::Full(e.to_string()),
+        _ => StoreError::Backend(e.to_string()),
+    }
 }
 
 pub(super) fn form_prefix(form_id: &str) -> Vec<u8> {

@@ -18,6 +18,7 @@ use super::{message_page, render, thanks_page};
 use crate::app::AppState;
 use crate::form::{Answers, FieldErrors, Form, prune_hidden_answers, validate_answers};
 use crate::responses::{self, SubmitError};
+use crate::store::StoreError;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct SurveyState {
@@ -106,7 +107,8 @@ pub async fn answer(state: Data<&Arc<AppState>>, Path(id): Path<String>, body: B
     let pages = pages(&form);
     let mut notice = None;
     let mut survey: SurveyState = match field("_state").map(serde_json::from_str) {
-        Some(Ok(survey)) => survey,
+        // More answers than the form has questions is no state this server wrote.
+        Some(Ok(survey)) if fits(&form, &survey) => survey,
         _ => {
             notice = Some(
                 "Your earlier answers could not be read, so this page starts the survey again."
@@ -141,6 +143,10 @@ pub async fn answer(state: Data<&Arc<AppState>>, Path(id): Path<String>, body: B
         return page_response(&form, &pages, next, &survey, &FieldErrors::new(), None);
     }
     submit(&state, &form, &pages, survey, page_index).await
+}
+
+fn fits(form: &Form, survey: &SurveyState) -> bool {
+    survey.answers.len() <= form.questions.len() && survey.hidden.len() <= form.hidden.len()
 }
 
 /// Validation errors that concern the questions on one page.
@@ -196,16 +202,45 @@ async fn submit(
         }
         Ok(Err(SubmitError::Closed(_))) => closed(),
         Ok(Err(SubmitError::UnknownForm(_))) => not_found(),
+        Ok(Err(SubmitError::Store(StoreError::Full(e)))) => {
+            tracing::error!("saving a survey response failed, the disk is full: {e}");
+            let notice = "Our server has run out of room to store answers, so yours were not saved yet. They are all still here: please press Submit again in a little while.";
+            retry_page(
+                form,
+                pages,
+                page_index,
+                &survey,
+                StatusCode::INSUFFICIENT_STORAGE,
+                notice,
+            )
+        }
         Ok(Err(SubmitError::Store(e))) => {
             tracing::error!("saving a survey response failed: {e}");
-            retry_page(form, pages, page_index, &survey)
+            retry_page(
+                form,
+                pages,
+                page_index,
+                &survey,
+                StatusCode::SERVICE_UNAVAILABLE,
+                RETRY,
+            )
         }
         Err(e) => {
             tracing::error!("saving a survey response failed: {e}");
-            retry_page(form, pages, page_index, &survey)
+            retry_page(
+                form,
+                pages,
+                page_index,
+                &survey,
+                StatusCode::SERVICE_UNAVAILABLE,
+                RETRY,
+            )
         }
     }
 }
+
+const RETRY: &str =
+    "We could not save your answers just now. They are all still here: please press Submit again.";
 
 /// Keeps every answer on the page so that pressing Submit again can succeed.
 fn retry_page(
@@ -213,17 +248,18 @@ fn retry_page(
     pages: &[Vec<usize>],
     page_index: usize,
     survey: &SurveyState,
+    status: StatusCode,
+    notice: &str,
 ) -> Response {
-    let notice = "We could not save your answers just now. They are all still here: please press Submit again.".to_string();
     let mut response = page_response(
         form,
         pages,
         page_index,
         survey,
         &FieldErrors::new(),
-        Some(notice),
+        Some(notice.to_string()),
     );
-    response.set_status(StatusCode::SERVICE_UNAVAILABLE);
+    response.set_status(status);
     response
 }
 

@@ -102,16 +102,28 @@ impl TestServer {
     /// With a reports directory and mail settings of the test's choosing.
     pub async fn start_with(forms: &Path, reports: &Path, mail: MailConfig) -> TestServer {
         let data = tempfile::tempdir().expect("temp dir");
-        let config = Config {
+        Self::start_configured(forms, reports, data, |config| config.mail = mail).await
+    }
+
+    /// In a data directory of the test's choosing, with the settings `configure` makes. The
+    /// rate limit is off unless it is turned on there: tests submit faster than people.
+    pub async fn start_configured(
+        forms: &Path,
+        reports: &Path,
+        data: tempfile::TempDir,
+        configure: impl FnOnce(&mut Config),
+    ) -> TestServer {
+        let mut config = Config {
             addr: "127.0.0.1:0".into(),
             data_dir: data.path().to_path_buf(),
             forms_dir: forms.to_path_buf(),
             reports_dir: reports.to_path_buf(),
             researcher_token: Some(Secret::new(RESEARCHER)),
             interviewer_token: Some(Secret::new(INTERVIEWER)),
-            mail,
             ..Config::default()
         };
+        config.limits.rate_limit = None;
+        configure(&mut config);
         let prepared = app::prepare(&config).expect("app prepares");
         let listener = app::bind("127.0.0.1:0").await.expect("bind");
         let addr: SocketAddr = listener.local_addr().expect("local addr");
@@ -255,7 +267,9 @@ impl ServerProcess {
             .arg("--reports")
             .arg(reports)
             .env("FIELDNOTES_RESEARCHER_TOKEN", RESEARCHER)
-            .env("FIELDNOTES_INTERVIEWER_TOKEN", INTERVIEWER);
+            .env("FIELDNOTES_INTERVIEWER_TOKEN", INTERVIEWER)
+            // Tests submit faster than people; a test about the limit passes its own.
+            .env("FIELDNOTES_RATE_LIMIT", "off");
         for name in MAIL_VARIABLES {
             command.env_remove(name);
         }
