@@ -78,6 +78,60 @@ async fn hostile_text_is_stored_and_exported_exactly() {
             "CSV keeps the text exactly"
         );
     }
+    let xlsx = s
+        .get_as("/api/forms/customer-profile/responses.xlsx", RESEARCHER)
+        .await
+        .bytes()
+        .await
+        .expect("XLSX");
+    let sheet = common::xlsx::rows(&xlsx, "responses");
+    let column = sheet[0]
+        .iter()
+        .position(|c| common::xlsx::text(c) == "biggest_challenge")
+        .expect("the column");
+    for row in &sheet[1..] {
+        assert_eq!(
+            common::xlsx::text(&row[column]),
+            HOSTILE,
+            "XLSX keeps it exactly"
+        );
+    }
+    assert!(
+        common::xlsx::formulas(&xlsx, "responses").is_empty(),
+        "no formulas"
+    );
+    let sav = s
+        .get_as("/api/forms/customer-profile/responses.sav", RESEARCHER)
+        .await
+        .bytes()
+        .await
+        .expect("SAV");
+    let file = s.data.path().join("hostile.sav");
+    std::fs::write(&file, &sav).expect("written");
+    let read = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import json, sys, pyreadstat\n\
+             df, meta = pyreadstat.read_sav(sys.argv[1])\n\
+             print(json.dumps(list(df['biggest_challenge']), ensure_ascii=False))",
+        )
+        .arg(&file)
+        .output()
+        .expect("python3 with pyreadstat");
+    assert!(
+        read.status.success(),
+        "{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    let texts: Vec<String> = serde_json::from_slice(&read.stdout).expect("JSON");
+    // The writer writes every byte; ReadStat (like SPSS's own string handling) takes a NUL
+    // for the padding of a fixed-width value and drops it. Everything else reads back exactly.
+    let readable = HOSTILE.replace('\0', "");
+    assert_eq!(
+        texts,
+        vec![readable; 6],
+        "pyreadstat reads the rest exactly"
+    );
     let stored = common::interviews::get_interview(&s.http, &s.base, &interview).await;
     assert_eq!(stored["participant"], json!(PARTICIPANT));
     assert_eq!(stored["notes"][0]["text"], json!(HOSTILE));
