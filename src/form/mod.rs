@@ -1,5 +1,6 @@
 //! Forms: the file format, loading with the bank, `show_if` logic and answer validation.
 
+pub mod consent;
 mod load;
 mod model;
 mod retention;

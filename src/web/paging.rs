@@ -92,6 +92,7 @@ mod tests {
             title: "t".into(),
             intro: None,
             thanks: None,
+            consent: None,
             status: Default::default(),
             hidden: vec![],
             questions,
