@@ -5,6 +5,7 @@ mod load;
 mod model;
 mod retention;
 pub mod show_if;
+mod show_if_open;
 mod validate;
 mod webhooks;
 

@@ -13,7 +13,7 @@ use poem::{Body, Response, handler};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::paging::{active_pages, is_visible, pages};
+use super::paging::{active_pages, is_visible, pages, progress};
 use super::survey_consent::{self, CONSENT_ANCHOR};
 use super::survey_view::{SurveyPage, question_view, read_page_answers};
 use super::{message_page, render, thanks_page};
@@ -247,8 +247,7 @@ fn page_response(
     errors: &FieldErrors,
     notice: Option<String>,
 ) -> Response {
-    let active = active_pages(form, pages, &survey.answers);
-    let position = active.iter().position(|&p| p == page_index);
+    let progress = progress(form, pages, &survey.answers, page_index);
     let questions: Vec<_> = pages[page_index]
         .iter()
         .map(|&i| &form.questions[i])
@@ -271,17 +270,17 @@ fn page_response(
     let page = SurveyPage {
         form_title: form.title.clone(),
         form_id: form.id.clone(),
-        intro: (position == Some(0)).then(|| form.intro.clone()).flatten(),
+        intro: (progress.number == 1).then(|| form.intro.clone()).flatten(),
         notice,
-        page_number: position.map_or(1, |p| p + 1),
-        page_count: active.len().max(1),
+        page_number: progress.number,
+        page_count: progress.count,
         page_index,
         consent,
         questions,
         errors: error_links,
         state_json: serde_json::to_string(survey).unwrap_or_default(),
-        can_go_back: active.iter().any(|&p| p < page_index),
-        is_last: !active.iter().any(|&p| p > page_index),
+        can_go_back: progress.number > 1,
+        is_last: progress.is_last,
     };
     let status = if errors.is_empty() {
         StatusCode::OK
