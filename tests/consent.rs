@@ -100,6 +100,7 @@ async fn the_page_refuses_an_unticked_box_and_stores_when_it_was_ticked() {
     fields.extend(page1);
     let (status, refused) = post(&http, &url, &fields).await;
     assert_eq!(status, 422, "{refused}");
+    assert!(refused.contains("<title>Error: "));
     assert!(refused.contains("<a href=\"#consent-input\">Consent: tick the box to agree"));
     assert!(refused.contains(
         "<p class=\"error\" id=\"err-consent\">tick the box to agree before you start: without it we keep no answers</p>"
