@@ -2,15 +2,20 @@
 
 use std::collections::BTreeMap;
 
-use crate::auth::sha256_hex;
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::analysis;
+use crate::auth::sha256_hex;
+use crate::form::consent::CONSENT_FIELD;
 use crate::form::{Answers, Catalog, FieldErrors, Form, validate_submission};
 use crate::report::Reports;
-use crate::store::{Store, StoreError, StoredResponse};
+use crate::store::{ConsentGiven, Store, StoreError, StoredResponse};
 use crate::webhooks;
+
+/// Why a response to a form with consent text was refused without it.
+const CONSENT_MISSING: &str = "this survey asks for consent: the respondent must agree to its consent text (\"consent\": true)";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SubmitError {
@@ -53,8 +58,14 @@ pub fn open_survey(catalog: &Catalog, form_id: &str) -> Result<std::sync::Arc<Fo
     Ok(form)
 }
 
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 /// Validates and stores a response, with the webhook messages that report it; returns only
-/// once it is durable.
+/// once it is durable. `consent_at` is when the respondent agreed to the form's consent text
+/// (`None`: they did not); a form with consent text refuses a response without it, among the
+/// other bad fields, and a form without ignores it.
 pub fn submit(
     store: &dyn Store,
     catalog: &Catalog,
@@ -62,18 +73,38 @@ pub fn submit(
     form_id: &str,
     answers: &Answers,
     hidden: &BTreeMap<String, Value>,
+    consent_at: Option<DateTime<Utc>>,
 ) -> Result<Receipt, SubmitError> {
     let form = open_survey(catalog, form_id)?;
-    let accepted = validate_submission(&form, answers, hidden).map_err(SubmitError::Invalid)?;
+    let now = Utc::now();
+    let consent = form.consent.as_ref().map(|text| {
+        consent_at.map(|at| ConsentGiven {
+            text_sha256: sha256_hex(text),
+            // The page's time travels with the respondent's answers: never later than now.
+            at: rfc3339(at.min(now)),
+        })
+    });
+    let refused = matches!(consent, Some(None));
+    let accepted = match validate_submission(&form, answers, hidden) {
+        Ok(accepted) if !refused => accepted,
+        outcome => {
+            let mut errors = outcome.err().unwrap_or_default();
+            if refused {
+                errors.insert(CONSENT_FIELD.into(), CONSENT_MISSING.into());
+            }
+            return Err(SubmitError::Invalid(errors));
+        }
+    };
     let receipt = Uuid::new_v4().simple().to_string();
     let response = StoredResponse {
         id: Uuid::now_v7(),
         form: form.id.clone(),
         form_revision: form.revision.clone(),
-        submitted_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        submitted_at: rfc3339(now),
         hidden: accepted.hidden,
         answers: accepted.answers,
         receipt_sha256: sha256_hex(&receipt),
+        consent: consent.flatten(),
     };
     let contributions = analysis::contributions(reports, &form, &response);
     let events = webhooks::response_created(&form, &response);

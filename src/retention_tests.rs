@@ -41,6 +41,7 @@ fn submit_at(state: &AppState, form: &str, at: DateTime<Utc>) -> Uuid {
             _ => BTreeMap::from([("comment".to_string(), json!("old"))]),
         },
         receipt_sha256: String::new(),
+        consent: None,
     };
     let contributions = crate::analysis::contributions(&state.reports, &form, &response);
     state

@@ -133,6 +133,7 @@ proptest! {
             hidden: BTreeMap::new(),
             answers: accepted.clone(),
             receipt_sha256: String::new(),
+            consent: None,
         };
         let mut csv = Vec::new();
         let rows: fieldnotes::store::ResponseIter = Box::new(std::iter::once(Ok(response)));

@@ -495,6 +495,7 @@ async fn incremental_aggregates_equal_a_rebuild_even_after_erasures() {
             "panel",
             &answers,
             &Default::default(),
+            None,
         )
         .unwrap();
         receipts.push(receipt);

@@ -56,6 +56,7 @@ impl Row {
             hidden: BTreeMap::new(),
             answers,
             receipt_sha256: String::new(),
+            consent: None,
         }
     }
 }

@@ -97,6 +97,7 @@ fn export(include_pii: bool) -> (tempfile::TempDir, PathBuf, Vec<StoredResponse>
             hidden,
             answers: answers.into_iter().collect(),
             receipt_sha256: "0".repeat(64),
+            consent: None,
         };
         store
             .insert_response(&response, &form, &[], &[])
@@ -578,6 +579,7 @@ fn older_revisions_keep_their_answers() {
             hidden: BTreeMap::new(),
             answers: answers.into_iter().collect(),
             receipt_sha256: "0".repeat(64),
+            consent: None,
         };
         store
             .insert_response(&response, form, &[], &[])
@@ -659,6 +661,7 @@ fn a_text_past_spss_limit_is_cut_at_a_character_boundary() {
         hidden: BTreeMap::new(),
         answers: BTreeMap::from([("story".to_string(), json!("🦀".repeat(10_000)))]),
         receipt_sha256: "0".repeat(64),
+        consent: None,
     };
     store
         .insert_response(&response, &form, &[], &[])

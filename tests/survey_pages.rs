@@ -2,6 +2,7 @@
 
 mod common;
 
+use common::survey::state_of;
 use common::{RESEARCHER, TestServer, fixture_forms};
 
 async fn get(s: &TestServer, path: &str) -> (u16, String) {
@@ -12,45 +13,6 @@ async fn get(s: &TestServer, path: &str) -> (u16, String) {
 async fn post(s: &TestServer, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
     let response = s.http.post(s.url(path)).form(fields).send().await.unwrap();
     (response.status().as_u16(), response.text().await.unwrap())
-}
-
-/// The value of the hidden `_state` input, unescaped.
-fn state_of(html: &str) -> String {
-    let start = html.find("name=\"_state\" value=\"").expect("state input") + 21;
-    let end = start + html[start..].find('"').unwrap();
-    unescape(&html[start..end])
-}
-
-/// Decodes the character references an HTML escaper writes (`&#60;`, `&lt;`, ...).
-fn unescape(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(at) = rest.find('&') {
-        out.push_str(&rest[..at]);
-        let end = rest[at..]
-            .find(';')
-            .map(|e| at + e)
-            .expect("a terminated reference");
-        let name = &rest[at + 1..end];
-        let decoded = match name {
-            "lt" => '<',
-            "gt" => '>',
-            "amp" => '&',
-            "quot" => '"',
-            "apos" => '\'',
-            _ => {
-                let code = name.strip_prefix("#x").map_or_else(
-                    || name.trim_start_matches('#').parse::<u32>().ok(),
-                    |hex| u32::from_str_radix(hex, 16).ok(),
-                );
-                code.and_then(char::from_u32).expect("a known reference")
-            }
-        };
-        out.push(decoded);
-        rest = &rest[end + 1..];
-    }
-    out.push_str(rest);
-    out
 }
 
 #[tokio::test]

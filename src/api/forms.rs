@@ -56,6 +56,10 @@ pub struct FormJson {
     pub title: String,
     #[oai(skip_serializing_if_is_none)]
     pub intro: Option<String>,
+    /// The text a respondent must agree to before answering; submit `"consent": true` with
+    /// the answers once they have.
+    #[oai(skip_serializing_if_is_none)]
+    pub consent: Option<String>,
     /// open | closed
     pub status: String,
     /// Revision of the form definition; each response records the one it answered.
@@ -114,6 +118,7 @@ impl From<&Form> for FormJson {
             .into(),
             title: f.title.clone(),
             intro: f.intro.clone(),
+            consent: f.consent.clone(),
             status: if f.is_open() { "open" } else { "closed" }.into(),
             revision: f.revision.clone(),
             hidden: f.hidden.clone(),

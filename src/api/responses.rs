@@ -28,6 +28,11 @@ pub struct Submission {
     /// Hidden fields declared by the form (such as `source`), as strings.
     #[oai(default)]
     pub hidden: BTreeMap<String, Value>,
+    /// `true`: the respondent agreed to the form's consent text (`consent` in
+    /// `GET /api/forms/{id}`). A form with consent text refuses a response without it (422,
+    /// `fields.consent`) and stores the time with the response; other forms ignore it.
+    #[oai(default)]
+    pub consent: bool,
 }
 
 #[derive(Debug, Object)]
@@ -74,7 +79,7 @@ pub enum XlsxDownload {
 #[derive(ApiResponse)]
 pub enum JsonlDownload {
     /// JSON Lines: one `{"id", "submitted_at", "form_revision", "hidden", "answers"}` object
-    /// per line, answers as stored.
+    /// per line, answers as stored; `"consent_at"` too for a form with consent text.
     #[oai(status = 200, content_type = "application/x-ndjson")]
     Ok(Binary<Body>, #[oai(header = "Content-Disposition")] String),
 }
@@ -110,6 +115,7 @@ impl ResponsesApi {
                 &id.0,
                 &body.0.answers,
                 &body.0.hidden,
+                body.0.consent.then(chrono::Utc::now),
             )
         })
         .await??;

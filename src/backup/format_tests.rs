@@ -21,6 +21,7 @@ fn store(dir: &std::path::Path) -> SledStore {
             hidden: BTreeMap::new(),
             answers: BTreeMap::from([("comment".to_string(), json!(format!("é ✓ {n}\n")))]),
             receipt_sha256: String::new(),
+            consent: None,
         };
         store.insert_response(&response, &form, &[], &[]).unwrap();
     }

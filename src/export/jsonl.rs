@@ -1,7 +1,9 @@
 //! The responses as JSON Lines: one JSON object per response, one response per line, written
 //! as each is read from the store so that memory stays flat.
 //!
-//! A record is `{"id", "submitted_at", "form_revision", "hidden": {...}, "answers": {...}}`.
+//! A record is `{"id", "submitted_at", "form_revision", "hidden": {...}, "answers": {...}}`,
+//! with `"consent_at"` after `form_revision` for a form that has or had consent text (null
+//! for a response given before it had).
 //! Answers are the stored JSON values untouched — numbers exactly as submitted, a `multi`
 //! answer as its list — keyed by question id, including answers to questions that only older
 //! revisions had. Questions marked `pii` are left out unless asked for, by the same rule as
@@ -27,6 +29,9 @@ pub struct JsonRecord<'a> {
     pub id: Uuid,
     pub submitted_at: &'a str,
     pub form_revision: &'a str,
+    /// Present for forms with consent text; `Some(None)` writes a null.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consent_at: Option<Option<&'a str>>,
     pub hidden: &'a BTreeMap<String, String>,
     pub answers: BTreeMap<&'a str, &'a Value>,
 }
@@ -35,6 +40,8 @@ pub struct JsonRecord<'a> {
 pub struct JsonRecords {
     /// Ids of pii questions, left out of every record.
     left_out: BTreeSet<String>,
+    /// Whether the form has or had consent text, so that records carry `consent_at`.
+    consent: bool,
 }
 
 impl JsonRecords {
@@ -49,7 +56,10 @@ impl JsonRecords {
                 .map(|m| m.question.id.clone())
                 .collect()
         };
-        JsonRecords { left_out }
+        let consent = std::iter::once(current)
+            .chain(older)
+            .any(|f| f.consent.is_some());
+        JsonRecords { left_out, consent }
     }
 
     /// A response as its JSON Lines record (also what a webhook may send as `data`).
@@ -58,6 +68,9 @@ impl JsonRecords {
             id: response.id,
             submitted_at: &response.submitted_at,
             form_revision: &response.form_revision,
+            consent_at: self
+                .consent
+                .then(|| response.consent.as_ref().map(|c| c.at.as_str())),
             hidden: &response.hidden,
             answers: response
                 .answers

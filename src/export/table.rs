@@ -2,7 +2,8 @@
 //! then typed cells per response. The CSV writes the cells as text; typed formats (XLSX,
 //! SPSS) keep what each column is — a choice with its options, a number, a time, a 0/1 flag.
 //!
-//! Columns: `response_id`, `submitted_at`, `form_revision`, the hidden fields, then one column
+//! Columns: `response_id`, `submitted_at`, `form_revision`, `consent_at` (only for a form that
+//! has or had consent text), the hidden fields, then one column
 //! per question in form order (`multi` as one 0/1 column per option). Questions and options
 //! that only older revisions had follow, so editing a form never hides collected answers.
 
@@ -19,7 +20,7 @@ use crate::store::StoredResponse;
 pub enum ColumnKind {
     /// The response id.
     Id,
-    /// `submitted_at`, RFC 3339 in UTC.
+    /// A time, RFC 3339 in UTC: `submitted_at`, `consent_at`.
     Time,
     /// Free text (hidden fields, text answers, an answer outside the options).
     Text,
@@ -68,6 +69,7 @@ enum Source {
     ResponseId,
     SubmittedAt,
     Revision,
+    ConsentAt,
     Hidden(String),
     Answer {
         question: String,
@@ -183,6 +185,18 @@ impl Table {
             ColumnKind::Id,
             None,
         );
+        if std::iter::once(current)
+            .chain(older)
+            .any(|f| f.consent.is_some())
+        {
+            push(
+                Source::ConsentAt,
+                "consent_at".into(),
+                "Consent given at (UTC)".into(),
+                ColumnKind::Time,
+                None,
+            );
+        }
         let mut hidden: Vec<&String> = current.hidden.iter().collect();
         for form in older.iter().rev() {
             for name in &form.hidden {
@@ -258,6 +272,10 @@ fn cell(source: &Source, response: &StoredResponse) -> Cell {
         Source::ResponseId => Cell::Id(response.id.to_string()),
         Source::SubmittedAt => Cell::Time(response.submitted_at.clone()),
         Source::Revision => Cell::Id(response.form_revision.clone()),
+        Source::ConsentAt => response
+            .consent
+            .as_ref()
+            .map_or(Cell::Empty, |c| Cell::Time(c.at.clone())),
         Source::Hidden(name) => response
             .hidden
             .get(name)

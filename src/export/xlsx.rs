@@ -260,6 +260,7 @@ mod tests {
                 hidden: Default::default(),
                 answers: [("seats".to_string(), serde_json::json!(i + 1))].into(),
                 receipt_sha256: String::new(),
+                consent: None,
             })
         }))
     }
@@ -315,6 +316,7 @@ mod tests {
                 ]
                 .into(),
                 receipt_sha256: String::new(),
+                consent: None,
             })
             .collect();
         let form = fixture_form();

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::consent::check_consent;
 use super::model::{Form, FormKind, FormStatus, Question, QuestionType, Section};
 use super::retention::check_retain_days;
 use super::show_if::{self, Expr, Literal};
@@ -93,6 +94,7 @@ struct RawForm {
     #[serde(default)]
     webhooks: Vec<RawWebhook>,
     retain_days: Option<toml::Value>,
+    consent: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -290,6 +292,7 @@ fn load_form(
     let sections = check_sections(raw.sections, raw.kind, report);
     let webhooks = check_webhooks(raw.webhooks, raw.kind, report);
     let retain_days = check_retain_days(raw.retain_days, raw.kind, report);
+    let consent = check_consent(raw.consent, raw.kind, &questions, report);
     if raw.kind == FormKind::Survey && questions.is_empty() {
         report.add("a survey needs at least one question");
     }
@@ -308,6 +311,7 @@ fn load_form(
         title: raw.title,
         intro: raw.intro,
         thanks: raw.thanks,
+        consent,
         status: raw.status,
         hidden: raw.hidden,
         questions,

@@ -1,9 +1,11 @@
 //! Forms: the file format, loading with the bank, `show_if` logic and answer validation.
 
+pub mod consent;
 mod load;
 mod model;
 mod retention;
 pub mod show_if;
+mod show_if_open;
 mod validate;
 mod webhooks;
 

@@ -144,6 +144,11 @@ pub struct Form {
     pub intro: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thanks: Option<String>,
+    /// The text a respondent agrees to before answering. Part of the revision (it is what
+    /// they agreed to); left out of the serialised form when absent, so that forms without
+    /// it keep the revision they had.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<String>,
     #[serde(default)]
     pub status: FormStatus,
     #[serde(default)]

@@ -237,6 +237,7 @@ mod tests {
             title: "G".into(),
             intro: None,
             thanks: None,
+            consent: None,
             status: Default::default(),
             hidden: Vec::new(),
             questions: Vec::new(),

@@ -82,6 +82,20 @@ pub struct StoredResponse {
     pub answers: BTreeMap<String, Value>,
     /// SHA-256 of the respondent's erasure receipt; the receipt itself is never stored.
     pub receipt_sha256: String,
+    /// The consent the respondent gave, for a form with consent text. Absent from records
+    /// stored before forms had consent, which therefore still read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<ConsentGiven>,
+}
+
+/// What a respondent agreed to and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsentGiven {
+    /// SHA-256 (hex) of the form's consent text as shown: which wording was agreed to, even
+    /// after the form file changes.
+    pub text_sha256: String,
+    /// RFC 3339, UTC.
+    pub at: String,
 }
 
 /// What one response or note adds to (or, erased, takes from) one report.

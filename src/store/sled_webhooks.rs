@@ -199,6 +199,7 @@ mod tests {
             hidden: BTreeMap::new(),
             answers: BTreeMap::new(),
             receipt_sha256: String::new(),
+            consent: None,
         }
     }
 

@@ -8,6 +8,7 @@ mod paging;
 mod profiles_page;
 mod report_page;
 mod survey;
+mod survey_consent;
 mod survey_view;
 mod theme_page;
 

@@ -6,16 +6,19 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use poem::http::StatusCode;
 use poem::web::{Data, Path, Query};
 use poem::{Body, Response, handler};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::paging::{active_pages, is_visible, pages};
+use super::paging::{active_pages, is_visible, pages, progress};
+use super::survey_consent::{self, CONSENT_ANCHOR};
 use super::survey_view::{SurveyPage, question_view, read_page_answers};
 use super::{message_page, render, thanks_page};
 use crate::app::AppState;
+use crate::form::consent::CONSENT_FIELD;
 use crate::form::{Answers, FieldErrors, Form, prune_hidden_answers, validate_answers};
 use crate::responses::{self, SubmitError};
 use crate::store::StoreError;
@@ -26,6 +29,9 @@ struct SurveyState {
     answers: Answers,
     #[serde(default)]
     hidden: BTreeMap<String, String>,
+    /// When the respondent ticked the consent box, for a form with consent text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    consent_at: Option<DateTime<Utc>>,
 }
 
 fn not_found() -> Response {
@@ -72,6 +78,7 @@ pub async fn show(
     let survey = SurveyState {
         answers: Answers::new(),
         hidden,
+        consent_at: None,
     };
     let pages = pages(&form);
     let first = active_pages(&form, &pages, &survey.answers)
@@ -122,6 +129,7 @@ pub async fn answer(state: Data<&Arc<AppState>>, Path(id): Path<String>, body: B
         .filter(|p| *p < pages.len())
         .unwrap_or(0);
     read_page_answers(&form, &pages[page_index], &fields, &mut survey.answers);
+    survey_consent::read(&form, page_index, &fields, &mut survey.consent_at);
     prune_hidden_answers(&form, &mut survey.answers);
     let active = active_pages(&form, &pages, &survey.answers);
 
@@ -135,7 +143,8 @@ pub async fn answer(state: Data<&Arc<AppState>>, Path(id): Path<String>, body: B
         let first = active.first().copied().unwrap_or(0);
         return page_response(&form, &pages, first, &survey, &FieldErrors::new(), notice);
     }
-    let page_errors = errors_on_page(&form, &pages[page_index], &survey.answers);
+    let mut page_errors = errors_on_page(&form, &pages[page_index], &survey.answers);
+    survey_consent::check(&form, page_index, survey.consent_at, &mut page_errors);
     if !page_errors.is_empty() {
         return page_response(&form, &pages, page_index, &survey, &page_errors, notice);
     }
@@ -181,18 +190,21 @@ async fn submit(
             &form_id,
             &answers,
             &hidden,
+            survey.consent_at,
         )
     })
     .await;
     match outcome {
         Ok(Ok(receipt)) => thanks_page(form, &receipt),
         Ok(Err(SubmitError::Invalid(errors))) => {
+            // Consent is asked on the first page, so a refusal for it leads back there.
             let page = pages
                 .iter()
                 .position(|p| {
                     p.iter()
                         .any(|&i| errors.contains_key(&form.questions[i].id))
                 })
+                .or(errors.contains_key(CONSENT_FIELD).then_some(0))
                 .unwrap_or(page_index);
             let notice = errors
                 .keys()
@@ -271,35 +283,40 @@ fn page_response(
     errors: &FieldErrors,
     notice: Option<String>,
 ) -> Response {
-    let active = active_pages(form, pages, &survey.answers);
-    let position = active.iter().position(|&p| p == page_index);
+    let progress = progress(form, pages, &survey.answers, page_index);
     let questions: Vec<_> = pages[page_index]
         .iter()
         .map(|&i| &form.questions[i])
         .filter(|q| is_visible(q, &survey.answers))
         .map(|q| question_view(q, &survey.answers, errors))
         .collect();
-    let error_links = questions
-        .iter()
-        .filter_map(|q| {
+    let consent = survey_consent::view(form, page_index, survey.consent_at, errors);
+    let consent_link = consent
+        .as_ref()
+        .and_then(|c| c.error)
+        .map(|e| (CONSENT_ANCHOR.to_string(), format!("Consent: {e}")));
+    let error_links = consent_link
+        .into_iter()
+        .chain(questions.iter().filter_map(|q| {
             q.error
                 .as_ref()
                 .map(|e| (q.anchor.clone(), format!("{}: {e}", q.text)))
-        })
+        }))
         .collect();
     let page = SurveyPage {
         form_title: form.title.clone(),
         form_id: form.id.clone(),
-        intro: (position == Some(0)).then(|| form.intro.clone()).flatten(),
+        intro: (progress.number == 1).then(|| form.intro.clone()).flatten(),
         notice,
-        page_number: position.map_or(1, |p| p + 1),
-        page_count: active.len().max(1),
+        page_number: progress.number,
+        page_count: progress.count,
         page_index,
+        consent,
         questions,
         errors: error_links,
         state_json: serde_json::to_string(survey).unwrap_or_default(),
-        can_go_back: active.iter().any(|&p| p < page_index),
-        is_last: !active.iter().any(|&p| p > page_index),
+        can_go_back: progress.number > 1,
+        is_last: progress.is_last,
     };
     let status = if errors.is_empty() {
         StatusCode::OK

@@ -3,6 +3,7 @@
 use askama::Template;
 use serde_json::Value;
 
+use super::survey_consent::ConsentView;
 use crate::form::{Answers, FieldErrors, Form, Question, QuestionType};
 
 pub const OTHER_VALUE: &str = "__other__";
@@ -49,6 +50,8 @@ pub struct SurveyPage {
     pub page_number: usize,
     pub page_count: usize,
     pub page_index: usize,
+    /// The consent text and its box, on the first page of a form with consent text.
+    pub consent: Option<ConsentView>,
     pub questions: Vec<QuestionView>,
     /// (anchor, message) pairs for the error summary.
     pub errors: Vec<(String, String)>,

@@ -192,6 +192,7 @@ mod tests {
                 ("contact_email".to_string(), json!("ana@example.com")),
             ]),
             receipt_sha256: "secret-ish".into(),
+            consent: None,
         };
         let created = response_created(&form, &response);
         assert_eq!(created.len(), 1);

@@ -51,6 +51,17 @@ impl ChromeDriver {
 
     /// A browser with a window of this size and a profile of its own.
     pub async fn browser_sized(&self, width: u32, height: u32) -> Client {
+        self.session(width, height, json!({})).await
+    }
+
+    /// A phone-sized browser that runs no page scripts, as a respondent with JavaScript off.
+    /// WebDriver's own scripts (reading the focused element) still run.
+    pub async fn browser_without_javascript(&self) -> Client {
+        let prefs = json!({"profile.managed_default_content_settings.javascript": 2});
+        self.session(412, 915, prefs).await
+    }
+
+    async fn session(&self, width: u32, height: u32, prefs: serde_json::Value) -> Client {
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let profile_dir = tempfile::tempdir().expect("profile dir");
         let profile = format!("--user-data-dir={}", profile_dir.path().display());
@@ -61,7 +72,8 @@ impl ChromeDriver {
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                          "--disable-quic", "--no-first-run", "--disable-background-networking",
                          "--disable-component-update", "--disable-sync",
-                         format!("--window-size={width},{height}"), profile]
+                         format!("--window-size={width},{height}"), profile],
+                "prefs": prefs
             }
         });
         let serde_json::Value::Object(capabilities) = capabilities else {

@@ -7,6 +7,7 @@ pub mod chrome;
 pub mod interviews;
 pub mod profiles;
 pub mod smtp;
+pub mod survey;
 pub mod webhooks;
 pub mod xlsx;
 
