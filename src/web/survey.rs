@@ -216,7 +216,7 @@ async fn submit(
         Ok(Err(SubmitError::UnknownForm(_))) => not_found(),
         Ok(Err(SubmitError::Store(StoreError::Full(e)))) => {
             tracing::error!("saving a survey response failed, the disk is full: {e}");
-            let notice = "Our server has run out of room to store answers, so yours were not saved yet. They are all still here: please press Submit again in a little while.";
+            let notice = "Our server has run out of room to store answers, so yours were not saved yet. They are all still here: please send them again in a little while.";
             retry_page(
                 form,
                 pages,
@@ -252,9 +252,9 @@ async fn submit(
 }
 
 const RETRY: &str =
-    "We could not save your answers just now. They are all still here: please press Submit again.";
+    "We could not save your answers just now. They are all still here: please send them again.";
 
-/// Keeps every answer on the page so that pressing Submit again can succeed.
+/// Keeps every answer on the page so that sending it again can succeed.
 fn retry_page(
     form: &Form,
     pages: &[Vec<usize>],
