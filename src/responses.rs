@@ -76,7 +76,16 @@ pub fn submit(
     consent_at: Option<DateTime<Utc>>,
 ) -> Result<Receipt, SubmitError> {
     let form = open_survey(catalog, form_id)?;
-    let now = Utc::now();
+    // The id is a UUID v7, whose timestamp the evidence index reads as the response's time:
+    // `submitted_at` is taken from it, so the two can never name different milliseconds.
+    let id = Uuid::now_v7();
+    let now = id
+        .get_timestamp()
+        .and_then(|ts| {
+            let (secs, nanos) = ts.to_unix();
+            DateTime::from_timestamp(i64::try_from(secs).ok()?, nanos)
+        })
+        .unwrap_or_else(Utc::now);
     let consent = form.consent.as_ref().map(|text| {
         consent_at.map(|at| ConsentGiven {
             text_sha256: sha256_hex(text),
@@ -97,7 +106,7 @@ pub fn submit(
     };
     let receipt = Uuid::new_v4().simple().to_string();
     let response = StoredResponse {
-        id: Uuid::now_v7(),
+        id,
         form: form.id.clone(),
         form_revision: form.revision.clone(),
         submitted_at: rfc3339(now),
