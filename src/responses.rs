@@ -11,7 +11,7 @@ use crate::auth::sha256_hex;
 use crate::form::consent::CONSENT_FIELD;
 use crate::form::{Answers, Catalog, FieldErrors, Form, validate_submission};
 use crate::report::Reports;
-use crate::store::{ConsentGiven, Store, StoreError, StoredResponse};
+use crate::store::{ConsentGiven, QuotaPlace, Store, StoreError, StoredResponse};
 use crate::webhooks;
 
 /// Why a response to a form with consent text was refused without it.
@@ -25,6 +25,10 @@ pub enum SubmitError {
     Closed(String),
     #[error("some answers were not accepted")]
     Invalid(FieldErrors),
+    /// A quota the answers fall in is full: nothing was stored. Carries the quota's name
+    /// and the message its respondents are shown.
+    #[error("the quota '{name}' is full")]
+    QuotaFull { name: String, message: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -104,6 +108,16 @@ pub fn submit(
             return Err(SubmitError::Invalid(errors));
         }
     };
+    // Validated first (422), then counted: a place is only taken by answers that stand.
+    let quotas = form
+        .quotas
+        .iter()
+        .filter(|q| q.matches(&accepted.answers))
+        .map(|q| QuotaPlace {
+            name: q.name.clone(),
+            limit: q.limit,
+        })
+        .collect();
     let receipt = Uuid::new_v4().simple().to_string();
     let response = StoredResponse {
         id,
@@ -114,10 +128,23 @@ pub fn submit(
         answers: accepted.answers,
         receipt_sha256: sha256_hex(&receipt),
         consent: consent.flatten(),
+        quotas,
+        order: Default::default(),
     };
     let contributions = analysis::contributions(reports, &form, &response);
     let events = webhooks::response_created(&form, &response);
-    store.insert_response(&response, &form, &contributions, &events)?;
+    match store.insert_response(&response, &form, &contributions, &events) {
+        Err(StoreError::QuotaFull(name)) => {
+            let message = form
+                .quotas
+                .iter()
+                .find(|q| q.name == name)
+                .map(|q| q.message.clone())
+                .unwrap_or_default();
+            return Err(SubmitError::QuotaFull { name, message });
+        }
+        outcome => outcome?,
+    }
     Ok(Receipt {
         id: response.id,
         receipt,

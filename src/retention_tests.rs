@@ -42,6 +42,8 @@ fn submit_at(state: &AppState, form: &str, at: DateTime<Utc>) -> Uuid {
         },
         receipt_sha256: String::new(),
         consent: None,
+        quotas: Vec::new(),
+        order: Default::default(),
     };
     let contributions = crate::analysis::contributions(&state.reports, &form, &response);
     state

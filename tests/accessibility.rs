@@ -252,3 +252,76 @@ async fn consent_and_error_pages_pass_axe_with_wcag_22() {
     );
     s.stop().await;
 }
+
+/// The matrix and ranking pages, on a phone (rows stacked) and in a wide window (a table),
+/// fresh and with their errors, against WCAG 2.2 (target size included).
+#[tokio::test]
+async fn matrix_and_ranking_pages_pass_axe_with_wcag_22() {
+    let axe = axe_source();
+    let dir = repo_path("tests/fixtures/engine");
+    let s =
+        TestServer::start_with(&dir.join("forms"), &dir.join("reports"), Default::default()).await;
+    let driver = ChromeDriver::start();
+    let mut failures = Vec::new();
+    for (size, browser) in [
+        ("phone", driver.browser().await),
+        ("wide", driver.browser_sized(1280, 1000).await),
+    ] {
+        browser.goto(&s.url("/s/engine")).await.expect("the survey");
+        audit(
+            &browser,
+            &axe,
+            &format!("{size}: matrix page"),
+            &mut failures,
+        )
+        .await;
+        press(&browser, "next").await;
+        assert!(browser.find(Locator::Id("error-summary")).await.is_ok());
+        audit(
+            &browser,
+            &axe,
+            &format!("{size}: matrix page with errors"),
+            &mut failures,
+        )
+        .await;
+        for id in ["q-plan-0", "q-sat-0-0", "q-sat-1-1"] {
+            browser
+                .execute(&format!("document.getElementById('{id}').click()"), vec![])
+                .await
+                .expect("choose");
+        }
+        press(&browser, "next").await;
+        audit(
+            &browser,
+            &axe,
+            &format!("{size}: ranking page"),
+            &mut failures,
+        )
+        .await;
+        for option in ["0", "1"] {
+            browser
+                .find(Locator::Id(&format!("q-drivers-rank-{option}")))
+                .await
+                .expect("a rank")
+                .select_by_value("1")
+                .await
+                .expect("rank 1");
+        }
+        press(&browser, "next").await;
+        assert!(browser.find(Locator::Id("error-summary")).await.is_ok());
+        audit(
+            &browser,
+            &axe,
+            &format!("{size}: ranking page with errors"),
+            &mut failures,
+        )
+        .await;
+        let _ = browser.close().await;
+    }
+    assert!(
+        failures.is_empty(),
+        "axe-core found:\n{}",
+        failures.join("\n")
+    );
+    s.stop().await;
+}

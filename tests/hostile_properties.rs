@@ -134,6 +134,8 @@ proptest! {
             answers: accepted.clone(),
             receipt_sha256: String::new(),
             consent: None,
+            quotas: Vec::new(),
+            order: Default::default(),
         };
         let mut csv = Vec::new();
         let rows: fieldnotes::store::ResponseIter = Box::new(std::iter::once(Ok(response)));

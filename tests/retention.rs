@@ -57,6 +57,8 @@ impl Row {
             answers,
             receipt_sha256: String::new(),
             consent: None,
+            quotas: Vec::new(),
+            order: Default::default(),
         }
     }
 }

@@ -30,7 +30,7 @@ pub struct Sums {
 }
 
 impl Sums {
-    fn of(value: f64) -> Sums {
+    pub(crate) fn of(value: f64) -> Sums {
         let fixed = (value * SCALE as f64).round() as i128;
         Sums {
             n: 1,
@@ -275,13 +275,19 @@ pub fn contribution(report: &ReportDef, form: &Form, response: &StoredResponse) 
         response.id.as_bytes().to_vec(),
         response.submitted_at.clone(),
     ));
-    for q in &form.questions {
+    // Matrix rows are questions of their own here, each reading its row of the answer.
+    let answers = crate::form::matrix::flatten_answers(form, &response.answers);
+    for q in &crate::form::matrix::analysed_questions(&form.questions) {
         if q.pii || q.id == report.segment_by {
             continue;
         }
-        let Some(answer) = response.answers.get(&q.id) else {
+        let Some(answer) = answers.get(&q.id) else {
             continue;
         };
+        if q.kind == QuestionType::Ranking {
+            super::ranking::tally(q, answer, &mut tally.stats.questions);
+            continue;
+        }
         if let (QuestionType::Text | QuestionType::LongText, Value::String(text)) = (q.kind, answer)
         {
             let mut order = vec![2];

@@ -61,6 +61,9 @@ pub struct Figures {
     pub counts: Option<Ordered<u64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub percent: Option<Ordered<f64>>,
+    /// A ranking's options: mean rank and share ranked first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ranks: Option<Ordered<super::ranking::RankFigures>>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -170,22 +173,24 @@ fn segment_names(
     names
 }
 
-fn reported_questions<'a>(
-    form: &'a Form,
-    report: &ReportDef,
-) -> impl Iterator<Item = &'a Question> {
-    form.questions.iter().filter(move |q| {
-        !q.pii
-            && q.id != report.segment_by
-            && matches!(
-                q.kind,
-                QuestionType::Single
-                    | QuestionType::Multi
-                    | QuestionType::Scale
-                    | QuestionType::Nps
-                    | QuestionType::Number
-            )
-    })
+/// The questions a report has figures for, matrix rows as questions of their own.
+fn reported_questions(form: &Form, report: &ReportDef) -> Vec<Question> {
+    crate::form::matrix::analysed_questions(&form.questions)
+        .into_iter()
+        .filter(|q| {
+            !q.pii
+                && q.id != report.segment_by
+                && matches!(
+                    q.kind,
+                    QuestionType::Single
+                        | QuestionType::Multi
+                        | QuestionType::Scale
+                        | QuestionType::Nps
+                        | QuestionType::Number
+                        | QuestionType::Ranking
+                )
+        })
+        .collect()
 }
 
 /// Everything the report shows, from its aggregates.
@@ -214,7 +219,11 @@ pub fn compute(
         }
     }
     let questions = reported_questions(form, report)
-        .map(|q| question_figures(q, &overall, &shown))
+        .iter()
+        .map(|q| match q.kind {
+            QuestionType::Ranking => super::ranking::question_figures(q, &overall, &shown),
+            _ => question_figures(q, &overall, &shown),
+        })
         .collect();
     ReportFigures {
         id: report.id.clone(),

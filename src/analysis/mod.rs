@@ -5,6 +5,7 @@ pub mod crosstab;
 pub mod evidence;
 pub mod figures;
 pub mod proportions;
+pub mod ranking;
 pub mod rebuild;
 pub mod stats;
 pub mod summary;

@@ -31,6 +31,9 @@ pub struct ErrorBody {
     /// How far a rebuild has got, for `rebuilding` errors.
     #[oai(skip_serializing_if_is_none)]
     pub progress: Option<Progress>,
+    /// The full quota, for `quota_full` errors.
+    #[oai(skip_serializing_if_is_none)]
+    pub quota: Option<String>,
 }
 
 #[derive(Debug, Clone, Object)]
@@ -57,7 +60,8 @@ pub enum ApiError {
     /// The request body did not arrive within 30 s.
     #[oai(status = 408)]
     TooSlow(Json<ErrorBody>),
-    /// The survey is closed, or the interview has ended.
+    /// The survey is closed, the interview has ended, or a quota the answers fall in is
+    /// full (`quota_full`, naming it in `quota`; nothing was stored).
     #[oai(status = 409)]
     Conflict(Json<ErrorBody>),
     /// The request body is over 64 KiB.
@@ -90,6 +94,7 @@ fn body(error: &str, message: impl Into<String>) -> Json<ErrorBody> {
         message: message.into(),
         fields: None,
         progress: None,
+        quota: None,
     })
 }
 
@@ -155,6 +160,7 @@ impl ApiError {
             ),
             fields: Some(fields),
             progress: None,
+            quota: None,
         }))
     }
 
@@ -180,6 +186,7 @@ impl ApiError {
             ),
             fields: None,
             progress: Some(Progress { done, total }),
+            quota: None,
         }))
     }
 
@@ -218,6 +225,20 @@ impl From<SubmitError> for ApiError {
             SubmitError::UnknownForm(_) => ApiError::not_found(e.to_string()),
             SubmitError::Closed(_) => ApiError::conflict(e.to_string()),
             SubmitError::Invalid(fields) => ApiError::validation(fields),
+            SubmitError::QuotaFull {
+                ref name,
+                ref message,
+            } => ApiError::Conflict(Json(ErrorBody {
+                error: "quota_full".into(),
+                message: if message.is_empty() {
+                    e.to_string()
+                } else {
+                    message.clone()
+                },
+                fields: None,
+                progress: None,
+                quota: Some(name.clone()),
+            })),
             SubmitError::Store(e) => ApiError::from(e),
         }
     }

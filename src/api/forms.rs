@@ -16,7 +16,7 @@ use crate::form::{Form, FormKind, Question, Section};
 #[derive(Debug, Object)]
 pub struct QuestionJson {
     pub id: String,
-    /// single | multi | scale | nps | number | text | long_text | email
+    /// single | multi | scale | nps | number | text | long_text | email | matrix | ranking
     #[oai(rename = "type")]
     pub kind: String,
     pub text: String,
@@ -32,6 +32,12 @@ pub struct QuestionJson {
     pub max: Option<f64>,
     #[oai(skip_serializing_if_is_none)]
     pub labels: Option<Vec<String>>,
+    /// A matrix's rows; answer `{"row": option or number}`.
+    #[oai(skip_serializing_if_is_none)]
+    pub rows: Option<Vec<String>>,
+    /// A ranking's most options ranked; absent: rank them all. Answer a list, best first.
+    #[oai(skip_serializing_if_is_none)]
+    pub max_ranked: Option<u64>,
     pub integer: bool,
     #[oai(skip_serializing_if_is_none)]
     pub show_if: Option<String>,
@@ -88,6 +94,8 @@ impl From<&Question> for QuestionJson {
             min,
             max,
             labels: non_empty(&q.labels),
+            rows: non_empty(&q.rows),
+            max_ranked: q.max_ranked.map(|n| n as u64),
             integer: q.wants_integer(),
             show_if: q.show_if.clone(),
             tags: q.tags.clone(),

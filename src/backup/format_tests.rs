@@ -22,6 +22,8 @@ fn store(dir: &std::path::Path) -> SledStore {
             answers: BTreeMap::from([("comment".to_string(), json!(format!("é ✓ {n}\n")))]),
             receipt_sha256: String::new(),
             consent: None,
+            quotas: Vec::new(),
+            order: Default::default(),
         };
         store.insert_response(&response, &form, &[], &[]).unwrap();
     }

@@ -46,6 +46,21 @@ fn row(
 
 fn figure_rows(q: &QuestionFigures, segment: &str, f: &Figures, rows: &mut Vec<Row>) {
     let n = Some(f.n);
+    // A ranking's mean ranks, each with the number who ranked that option as its n.
+    for (option, rank) in f.ranks.iter().flat_map(|r| r.0.iter()) {
+        if let Some(mean) = rank.mean_rank {
+            let ci = rank.ci95;
+            rows.push(row(
+                q,
+                segment,
+                Some(rank.n),
+                "mean_rank",
+                option,
+                number(mean),
+                ci,
+            ));
+        }
+    }
     if let Some(counts) = &f.counts {
         let choice_ci = match &f.ci95 {
             Some(Interval::Choices(map)) => Some(map),

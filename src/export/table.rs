@@ -4,7 +4,8 @@
 //!
 //! Columns: `response_id`, `submitted_at`, `form_revision`, `consent_at` (only for a form that
 //! has or had consent text), the hidden fields, then one column
-//! per question in form order (`multi` as one 0/1 column per option). Questions and options
+//! per question in form order (`multi` as one 0/1 column per option, `matrix` one per row
+//! `question_id[row]`, `ranking` one per option `question_id[option]` holding its rank). Questions and options
 //! that only older revisions had follow, so editing a form never hides collected answers.
 
 use std::collections::BTreeSet;
@@ -85,6 +86,17 @@ enum Source {
         question: String,
         options: BTreeSet<String>,
     },
+    /// One row of a matrix answer.
+    MatrixRow {
+        question: String,
+        row: String,
+        options: BTreeSet<String>,
+    },
+    /// The rank a ranking answer gives one option, from 1.
+    Rank {
+        question: String,
+        option: String,
+    },
 }
 
 pub struct Table {
@@ -98,6 +110,8 @@ pub struct Table {
 pub(super) struct MergedQuestion<'a> {
     pub(super) question: &'a Question,
     pub(super) options: Vec<String>,
+    /// A matrix's rows, every one ever asked.
+    pub(super) rows: Vec<String>,
 }
 
 /// The current form's questions in form order, then those only older revisions had.
@@ -108,6 +122,7 @@ pub(super) fn merge_questions<'a>(current: &'a Form, older: &'a [Form]) -> Vec<M
         .map(|q| MergedQuestion {
             question: q,
             options: q.options.clone(),
+            rows: q.rows.clone(),
         })
         .collect();
     for form in older.iter().rev() {
@@ -119,10 +134,16 @@ pub(super) fn merge_questions<'a>(current: &'a Form, older: &'a [Form]) -> Vec<M
                             existing.options.push(option.clone());
                         }
                     }
+                    for row in &q.rows {
+                        if !existing.rows.contains(row) {
+                            existing.rows.push(row.clone());
+                        }
+                    }
                 }
                 None => merged.push(MergedQuestion {
                     question: q,
                     options: q.options.clone(),
+                    rows: q.rows.clone(),
                 }),
             }
         }
@@ -245,6 +266,47 @@ impl Table {
                         Some(q.id.clone()),
                     );
                 }
+            } else if q.kind == QuestionType::Matrix {
+                // A matrix row's cells are coded like the question type the row reports as.
+                let kind = if q.is_scale_matrix() {
+                    answer_kind(
+                        &Question {
+                            kind: QuestionType::Scale,
+                            ..q.clone()
+                        },
+                        &[],
+                    )
+                } else {
+                    ColumnKind::Choice {
+                        options: merged.options.clone(),
+                    }
+                };
+                for row in &merged.rows {
+                    push(
+                        Source::MatrixRow {
+                            question: q.id.clone(),
+                            row: row.clone(),
+                            options: known.clone(),
+                        },
+                        crate::form::matrix::row_id(&q.id, row),
+                        format!("{}: {row}", q.text),
+                        kind.clone(),
+                        Some(q.id.clone()),
+                    );
+                }
+            } else if q.kind == QuestionType::Ranking {
+                for option in &merged.options {
+                    push(
+                        Source::Rank {
+                            question: q.id.clone(),
+                            option: option.clone(),
+                        },
+                        crate::form::ranking::option_id(&q.id, option),
+                        format!("{}: rank of {option}", q.text),
+                        ColumnKind::Number { integer: true },
+                        Some(q.id.clone()),
+                    );
+                }
             } else {
                 push(
                     Source::Answer {
@@ -302,6 +364,23 @@ fn cell(source: &Source, response: &StoredResponse) -> Cell {
             }
             _ => Cell::Empty,
         },
+        Source::MatrixRow {
+            question,
+            row,
+            options,
+        } => match response.answers.get(question).and_then(|a| a.get(row)) {
+            Some(Value::String(s)) if options.contains(s) => Cell::Option(s.clone()),
+            Some(Value::String(s)) => Cell::Text(s.clone()),
+            Some(Value::Number(n)) => Cell::Number(n.clone()),
+            _ => Cell::Empty,
+        },
+        Source::Rank { question, option } => response
+            .answers
+            .get(question)
+            .and_then(|a| crate::form::ranking::rank_of(a, option))
+            .map_or(Cell::Empty, |rank| {
+                Cell::Number(serde_json::Number::from(rank))
+            }),
         Source::MultiOther { question, options } => match response.answers.get(question) {
             Some(Value::Array(items)) => items
                 .iter()

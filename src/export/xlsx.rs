@@ -225,6 +225,7 @@ fn write_codebook(
         let (min, max) = q.bounds();
         let (min, max) = match q.kind {
             QuestionType::Scale | QuestionType::Nps | QuestionType::Number => (min, max),
+            QuestionType::Matrix if q.is_scale_matrix() => (min, max),
             _ => (None, None),
         };
         if let Some(min) = min {
@@ -261,6 +262,8 @@ mod tests {
                 answers: [("seats".to_string(), serde_json::json!(i + 1))].into(),
                 receipt_sha256: String::new(),
                 consent: None,
+                quotas: Vec::new(),
+                order: Default::default(),
             })
         }))
     }
@@ -317,6 +320,8 @@ mod tests {
                 .into(),
                 receipt_sha256: String::new(),
                 consent: None,
+                quotas: Vec::new(),
+                order: Default::default(),
             })
             .collect();
         let form = fixture_form();

@@ -62,6 +62,8 @@ struct RawQuestion {
     min: Option<f64>,
     max: Option<f64>,
     labels: Option<Vec<String>>,
+    rows: Option<Vec<String>>,
+    max_ranked: Option<i64>,
     integer: Option<bool>,
     show_if: Option<String>,
     tags: Option<Vec<String>>,
@@ -95,6 +97,8 @@ struct RawForm {
     webhooks: Vec<RawWebhook>,
     retain_days: Option<toml::Value>,
     consent: Option<String>,
+    #[serde(default)]
+    quotas: Vec<super::quota::RawQuota>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -289,8 +293,10 @@ fn load_form(
     let mut questions = resolve_questions(raw.questions, bank, report);
     check_question_ids(&questions, &raw.hidden, report);
     check_conditions(&mut questions, report);
+    super::piping::check(&questions, &raw.hidden, report);
     let sections = check_sections(raw.sections, raw.kind, report);
     let webhooks = check_webhooks(raw.webhooks, raw.kind, report);
+    let quotas = super::quota::check_quotas(raw.quotas, raw.kind, &questions, report);
     let retain_days = check_retain_days(raw.retain_days, raw.kind, report);
     let consent = check_consent(raw.consent, raw.kind, &questions, report);
     if raw.kind == FormKind::Survey && questions.is_empty() {
@@ -319,6 +325,7 @@ fn load_form(
         revision: String::new(),
         webhooks,
         retain_days,
+        quotas,
     };
     form.revision = revision_of(&form);
     Some(form)
@@ -389,6 +396,8 @@ fn use_from_bank(
         ("min", raw.min.is_some()),
         ("max", raw.max.is_some()),
         ("labels", raw.labels.is_some()),
+        ("rows", raw.rows.is_some()),
+        ("max_ranked", raw.max_ranked.is_some()),
         ("integer", raw.integer.is_some()),
         ("pii", raw.pii.is_some()),
     ]
@@ -432,6 +441,7 @@ fn full_question(raw: RawQuestion, index: usize, report: &mut ProblemLog) -> Opt
         report.add(format!("{label}: needs id, type and text (or `use`)"));
         return None;
     };
+    let max_ranked = super::ranking::read_max_ranked(raw.max_ranked, &label, report);
     let question = Question {
         id,
         kind,
@@ -443,6 +453,8 @@ fn full_question(raw: RawQuestion, index: usize, report: &mut ProblemLog) -> Opt
         min: raw.min,
         max: raw.max,
         labels: raw.labels.unwrap_or_default(),
+        rows: raw.rows.unwrap_or_default(),
+        max_ranked,
         integer: raw.integer.unwrap_or(false),
         show_if: raw.show_if,
         tags: raw.tags.unwrap_or_default(),
@@ -463,7 +475,11 @@ fn check_question_shape(q: &Question, label: &str, report: &mut ProblemLog) {
     if q.text.trim().is_empty() {
         report.add(format!("{label}: text is empty"));
     }
-    if q.kind.has_options() {
+    if q.kind == QuestionType::Matrix {
+        super::matrix::check_shape(q, label, report);
+    } else if q.kind == QuestionType::Ranking {
+        super::ranking::check_shape(q, label, report);
+    } else if q.kind.has_options() {
         check_options(q, label, report);
     } else {
         if !q.options.is_empty() {
@@ -477,7 +493,11 @@ fn check_question_shape(q: &Question, label: &str, report: &mut ProblemLog) {
             ));
         }
     }
+    super::matrix::check_not_matrix(q, label, report);
+    super::ranking::check_not_ranking(q, label, report);
     match q.kind {
+        // Matrix and ranking questions check their own options, bounds and labels.
+        QuestionType::Matrix | QuestionType::Ranking => {}
         QuestionType::Scale => check_scale(q, label, report),
         QuestionType::Number => {
             if let (Some(min), Some(max)) = (q.min, q.max)
@@ -501,7 +521,7 @@ fn check_question_shape(q: &Question, label: &str, report: &mut ProblemLog) {
         }
         _ => {}
     }
-    if q.kind != QuestionType::Scale && !q.labels.is_empty() {
+    if !matches!(q.kind, QuestionType::Scale | QuestionType::Matrix) && !q.labels.is_empty() {
         report.add(format!("{label}: labels only apply to scale questions"));
     }
     if q.kind != QuestionType::Number && q.integer {
@@ -514,7 +534,7 @@ fn check_question_shape(q: &Question, label: &str, report: &mut ProblemLog) {
     }
 }
 
-fn check_options(q: &Question, label: &str, report: &mut ProblemLog) {
+pub(super) fn check_options(q: &Question, label: &str, report: &mut ProblemLog) {
     if q.options.is_empty() {
         report.add(format!(
             "{label}: a {} question needs options",
@@ -531,7 +551,7 @@ fn check_options(q: &Question, label: &str, report: &mut ProblemLog) {
     }
 }
 
-fn check_scale(q: &Question, label: &str, report: &mut ProblemLog) {
+pub(super) fn check_scale(q: &Question, label: &str, report: &mut ProblemLog) {
     let (Some(min), Some(max)) = (q.min, q.max) else {
         report.add(format!("{label}: a scale needs min and max"));
         return;
@@ -599,7 +619,7 @@ fn check_conditions(questions: &mut [Question], report: &mut ProblemLog) {
     }
 }
 
-fn check_leaf(leaf: &Expr, earlier: &[Question], own_id: &str) -> Result<(), String> {
+pub(super) fn check_leaf(leaf: &Expr, earlier: &[Question], own_id: &str) -> Result<(), String> {
     let name = match leaf {
         Expr::Compare { question, .. } | Expr::Contains { question, .. } => question,
         _ => return Ok(()),
@@ -611,6 +631,12 @@ fn check_leaf(leaf: &Expr, earlier: &[Question], own_id: &str) -> Result<(), Str
             format!("'{name}' is not a question that comes before this one")
         });
     };
+    if matches!(target.kind, QuestionType::Matrix | QuestionType::Ranking) {
+        return Err(format!(
+            "'{name}' is a {} question, which show_if cannot read",
+            target.kind.as_str()
+        ));
+    }
     match leaf {
         Expr::Contains { value, .. } => {
             if !target.kind.has_options() {

@@ -2,7 +2,11 @@
 
 pub mod consent;
 mod load;
+pub mod matrix;
 mod model;
+pub mod piping;
+pub mod quota;
+pub mod ranking;
 mod retention;
 pub mod show_if;
 mod show_if_open;

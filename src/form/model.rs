@@ -16,6 +16,10 @@ pub enum QuestionType {
     Text,
     LongText,
     Email,
+    /// Rows answered on one shared set of options or one shared scale.
+    Matrix,
+    /// Options put in order, best first.
+    Ranking,
 }
 
 impl QuestionType {
@@ -29,6 +33,8 @@ impl QuestionType {
             QuestionType::Text => "text",
             QuestionType::LongText => "long_text",
             QuestionType::Email => "email",
+            QuestionType::Matrix => "matrix",
+            QuestionType::Ranking => "ranking",
         }
     }
 
@@ -87,6 +93,12 @@ pub struct Question {
     pub max: Option<f64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub labels: Vec<String>,
+    /// A matrix's rows, each answered on the question's options or scale.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<String>,
+    /// A ranking's most options ranked; `None`: every option must be ranked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_ranked: Option<usize>,
     #[serde(default)]
     pub integer: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -122,6 +134,11 @@ impl Question {
 
     pub fn wants_integer(&self) -> bool {
         matches!(self.kind, QuestionType::Nps | QuestionType::Scale) || self.integer
+    }
+
+    /// A matrix whose rows are rated on `min`..`max` rather than chosen from `options`.
+    pub fn is_scale_matrix(&self) -> bool {
+        self.kind == QuestionType::Matrix && self.options.is_empty()
     }
 }
 
@@ -168,6 +185,10 @@ pub struct Form {
     /// revision and of stored snapshots like `webhooks`: it is not part of what was answered.
     #[serde(skip)]
     pub retain_days: Option<u32>,
+    /// Its quotas. Left out of the revision and of stored snapshots like `webhooks`: they
+    /// decide who may answer, not what was asked.
+    #[serde(skip)]
+    pub quotas: Vec<super::quota::Quota>,
 }
 
 impl Form {

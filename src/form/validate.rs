@@ -30,6 +30,7 @@ pub fn is_given(value: &Value) -> bool {
         Value::Null => false,
         Value::String(s) => !s.trim().is_empty(),
         Value::Array(items) => !items.is_empty(),
+        Value::Object(rows) => rows.values().any(is_given),
         _ => true,
     }
 }
@@ -198,6 +199,8 @@ fn check_value(q: &Question, value: &Value) -> Result<Value, String> {
         QuestionType::Scale | QuestionType::Nps | QuestionType::Number => check_number(q, value),
         QuestionType::Text | QuestionType::LongText => check_text(value).map(Value::String),
         QuestionType::Email => check_email(value),
+        QuestionType::Matrix => super::matrix::check_answer(q, value),
+        QuestionType::Ranking => super::ranking::check_answer(q, value),
     }
 }
 

@@ -110,12 +110,16 @@ pub fn entries(
     theme_names: &[String],
 ) -> Vec<FieldEntry> {
     match q.kind {
-        QuestionType::Single | QuestionType::Multi => top_options(q, mine, rest, shown),
+        // A ranking's tally counts first places: its top options by share ranked first.
+        QuestionType::Single | QuestionType::Multi | QuestionType::Ranking => {
+            top_options(q, mine, rest, shown)
+        }
         QuestionType::Scale | QuestionType::Nps | QuestionType::Number => {
             mean_entry(q, mine, rest).into_iter().collect()
         }
         QuestionType::Text | QuestionType::LongText => top_themes_of(q, mine, theme_names),
-        QuestionType::Email => Vec::new(),
+        // Matrices reach cards as their rows (`comparable`), never whole.
+        QuestionType::Email | QuestionType::Matrix => Vec::new(),
     }
 }
 
@@ -131,7 +135,10 @@ pub fn fields(
         let Some(list) = fields.get_mut(tag) else {
             continue;
         };
-        for q in comparable(form, &report.segment_by).filter(|q| q.tags.iter().any(|t| t == tag)) {
+        for q in comparable(form, &report.segment_by)
+            .iter()
+            .filter(|q| q.tags.iter().any(|t| t == tag))
+        {
             list.extend(entries(q, mine, rest, shown, &report.codebook.names));
         }
     }

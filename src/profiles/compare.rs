@@ -54,11 +54,13 @@ pub fn others(shown: &Shown, segment: &str) -> SegmentStats {
     total
 }
 
-/// Questions whose answers may be compared: not personal data, not the segmenting question.
-pub fn comparable<'a>(form: &'a Form, segment_by: &'a str) -> impl Iterator<Item = &'a Question> {
-    form.questions
-        .iter()
-        .filter(move |q| !q.pii && q.id != segment_by)
+/// Questions whose answers may be compared: not personal data, not the segmenting question;
+/// each matrix row as a question of its own (a single choice, or a scale).
+pub fn comparable(form: &Form, segment_by: &str) -> Vec<Question> {
+    crate::form::matrix::analysed_questions(&form.questions)
+        .into_iter()
+        .filter(|q| !q.pii && q.id != segment_by)
+        .collect()
 }
 
 /// A share for a sentence: whole where it is whole ("80%"), else to one decimal ("12.5%").
@@ -94,7 +96,10 @@ pub fn distinctive(
         p: f64,
     }
     let mut runs = Vec::new();
-    for q in comparable(form, segment_by).filter(|q| q.kind.has_options()) {
+    for q in comparable(form, segment_by)
+        .iter()
+        .filter(|q| q.kind.has_options())
+    {
         let (n1, n2) = (answered(mine, &q.id), answered(rest, &q.id));
         for option in option_keys(q, shown) {
             let (x1, x2) = (count(mine, &q.id, &option), count(rest, &q.id, &option));
@@ -209,7 +214,7 @@ pub fn similar_segments(
 /// single question (on the options either chose), Welch's t on each numeric one.
 fn pair_tests(form: &Form, segment_by: &str, a: &SegmentStats, b: &SegmentStats) -> Vec<f64> {
     let mut p_values = Vec::new();
-    for q in comparable(form, segment_by) {
+    for q in &comparable(form, segment_by) {
         match q.kind {
             QuestionType::Single => {
                 let mut keys: Vec<String> = q.options.clone();

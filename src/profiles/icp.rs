@@ -80,6 +80,7 @@ pub fn icp(report: &ReportDef, settings: &IcpSettings, form: &Form, cards: &Show
             p_value: test.map(|t| t.p_value),
         });
         for q in comparable(form, &report.segment_by)
+            .iter()
             .filter(|q| q.tags.iter().any(|t| t == "segment" || t == "context"))
         {
             firmographics.extend(entries(q, mine, &rest, cards, &report.codebook.names));

@@ -47,6 +47,13 @@ impl Store for GuardedStore {
         self.db()?.response(id)
     }
 
+    fn quota_counts(
+        &self,
+        form_id: &str,
+    ) -> Result<std::collections::BTreeMap<String, u64>, StoreError> {
+        self.db()?.quota_counts(form_id)
+    }
+
     fn delete_response(
         &self,
         id: Uuid,

@@ -16,6 +16,7 @@ mod sled_count;
 mod sled_interviews;
 mod sled_mail;
 mod sled_profiles;
+mod sled_quotas;
 mod sled_sessions;
 mod sled_store;
 mod sled_webhooks;
@@ -58,6 +59,9 @@ pub enum StoreError {
     /// write was refused or did not reach the disk. Reads still work.
     #[error("the disk is full: {0}")]
     Full(String),
+    /// A quota the response would count in has no place left; nothing was stored.
+    #[error("the quota '{0}' is full")]
+    QuotaFull(String),
 }
 
 /// Whether an I/O error is the filesystem saying it is full: ENOSPC, or EDQUOT when a quota
@@ -86,6 +90,22 @@ pub struct StoredResponse {
     /// stored before forms had consent, which therefore still read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent: Option<ConsentGiven>,
+    /// The quota places the response takes. The store counts them in the same write that
+    /// stores it, refusing it (`StoreError::QuotaFull`) when a place is gone, and frees them
+    /// in the write that erases it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quotas: Vec<QuotaPlace>,
+    /// The order in which shuffled questions showed their options (or matrix rows), by
+    /// question id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub order: BTreeMap<String, Vec<String>>,
+}
+
+/// A place in one of a form's quotas: its name and how many places it had when taken.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaPlace {
+    pub name: String,
+    pub limit: u64,
 }
 
 /// What a respondent agreed to and when.
@@ -164,6 +184,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
 
     fn response(&self, id: Uuid) -> Result<Option<StoredResponse>, StoreError>;
+
+    /// How many places each of a form's quotas has taken, by quota name.
+    fn quota_counts(&self, form_id: &str) -> Result<BTreeMap<String, u64>, StoreError>;
 
     /// Erases a response for good, taking its contributions out of the aggregates and
     /// queuing the webhook messages that report the erasure in the same write; returns it,

@@ -32,10 +32,12 @@ const CARRIED: [&str; 12] = [
     "webhook_failures",
 ];
 
-/// The trees a restore derives (indexes), a rebuild refills (aggregates), or that hold nothing
-/// worth keeping (`meta`: the health probe's marker).
+/// The trees a restore derives (indexes, and quota counts from the places each response
+/// took), a rebuild refills (aggregates), or that hold nothing worth keeping (`meta`: the
+/// health probe's marker).
 #[cfg(test)]
-const LEFT_OUT: [&str; 9] = [
+const LEFT_OUT: [&str; 10] = [
+    "quota_counts",
     "responses_by_form",
     "interviews_by_guide",
     "note_client_ids",
@@ -113,6 +115,8 @@ fn webhook(
 struct ResponseKeys {
     id: Uuid,
     form: String,
+    #[serde(default)]
+    quotas: Vec<super::QuotaPlace>,
 }
 
 #[derive(Deserialize)]
@@ -341,8 +345,13 @@ impl BackupStore for SledStore {
 
     fn restore_records(&self, records: &[Record]) -> Result<(), StoreError> {
         let mut batches = Batches::default();
+        let mut places: Vec<(String, String)> = Vec::new();
         for record in records {
             batches.add(record)?;
+            if let Record::Response { record } = record {
+                let keys: ResponseKeys = decode(record.get().as_bytes())?;
+                places.extend(keys.quotas.into_iter().map(|p| (keys.form.clone(), p.name)));
+            }
         }
         let Batches {
             responses,
@@ -380,6 +389,9 @@ impl BackupStore for SledStore {
             (&self.webhook_failures, webhook_failures),
         ] {
             tree.apply_batch(batch).map_err(backend)?;
+        }
+        for (form, name) in places {
+            super::sled_quotas::add_one(&self.quota_counts, &form, &name)?;
         }
         drop(guard);
         self.flusher.wait_durable()

@@ -3,6 +3,7 @@
 //! - `responses_by_form`: form id, 0xFF, response uuid -> empty (a form's responses in time order)
 //! - `revisions`: form id, 0xFF, revision -> the form as it was answered, with its first response
 //! - `meta`: small markers such as the health probe
+//! - `quota_counts`: places taken in each quota (see `sled_quotas`)
 //!
 //! Interview trees are described in `sled_interviews`, the summary bookkeeping in `sled_mail`,
 //! the webhook outbox in `sled_webhooks`.
@@ -15,6 +16,7 @@ use uuid::Uuid;
 
 use super::flusher::Flusher;
 use super::sled_aggregates::AggregateTx;
+use super::sled_quotas;
 use super::sled_webhooks::enqueue;
 use super::webhooks::WebhookMessage;
 use super::{
@@ -58,6 +60,7 @@ pub struct SledStore {
     pub(super) mail: sled::Tree,
     pub(super) webhook_queue: sled::Tree,
     pub(super) webhook_sequences: sled::Tree,
+    pub(super) quota_counts: sled::Tree,
     pub(super) webhook_log: sled::Tree,
     pub(super) webhook_failures: sled::Tree,
     pub(super) flusher: Flusher,
@@ -146,6 +149,7 @@ impl SledStore {
             mail: tree("mail")?,
             webhook_queue: tree("webhook_queue")?,
             webhook_sequences: tree("webhook_sequences")?,
+            quota_counts: tree("quota_counts")?,
             webhook_log: tree("webhook_log")?,
             webhook_failures: tree("webhook_failures")?,
             flusher: Flusher::start(db, dir)?,
@@ -258,7 +262,7 @@ impl Store for SledStore {
             })?),
         };
         let guard = self.lock()?;
-        (
+        let full = (
             &self.responses,
             &self.responses_by_form,
             &self.revisions,
@@ -269,6 +273,7 @@ impl Store for SledStore {
             &self.evidence,
             &self.webhook_queue,
             &self.webhook_sequences,
+            &self.quota_counts,
         )
             .transaction(
                 |(
@@ -282,7 +287,13 @@ impl Store for SledStore {
                     evidence,
                     queue,
                     sequences,
+                    quotas,
                 )| {
+                    if let Some(full) =
+                        sled_quotas::claim(quotas, &response.form, &response.quotas)?
+                    {
+                        return Ok(Some(full));
+                    }
                     responses.insert(id.as_slice(), record.as_slice())?;
                     by_form.insert(index_key.as_slice(), &[] as &[u8])?;
                     if let Some(snapshot) = &snapshot
@@ -298,12 +309,23 @@ impl Store for SledStore {
                         evidence,
                     };
                     tx.apply(contributions, Some(response.id), 1)?;
-                    enqueue(queue, sequences, webhooks)
+                    enqueue(queue, sequences, webhooks)?;
+                    Ok(None)
                 },
             )
             .map_err(transaction_error)?;
         drop(guard);
+        if let Some(quota) = full {
+            return Err(StoreError::QuotaFull(quota));
+        }
         self.flusher.wait_durable()
+    }
+
+    fn quota_counts(
+        &self,
+        form_id: &str,
+    ) -> Result<std::collections::BTreeMap<String, u64>, StoreError> {
+        sled_quotas::counts(&self.quota_counts, form_id)
     }
 
     fn response(&self, id: Uuid) -> Result<Option<StoredResponse>, StoreError> {
@@ -327,6 +349,7 @@ impl Store for SledStore {
             &self.evidence,
             &self.webhook_queue,
             &self.webhook_sequences,
+            &self.quota_counts,
         )
             .transaction(
                 |(
@@ -339,6 +362,7 @@ impl Store for SledStore {
                     evidence,
                     queue,
                     sequences,
+                    quotas,
                 )| {
                     let Some(bytes) = responses.get(id.as_bytes())? else {
                         return Ok(None);
@@ -355,6 +379,7 @@ impl Store for SledStore {
                         evidence,
                     };
                     tx.apply(&contributions_of(&existing), Some(id), -1)?;
+                    sled_quotas::release(quotas, &existing.form, &existing.quotas)?;
                     enqueue(queue, sequences, webhooks)?;
                     Ok(Some(existing))
                 },

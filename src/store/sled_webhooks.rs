@@ -200,6 +200,8 @@ mod tests {
             answers: BTreeMap::new(),
             receipt_sha256: String::new(),
             consent: None,
+            quotas: Vec::new(),
+            order: Default::default(),
         }
     }
 

@@ -2,6 +2,7 @@
 //! interview pages.
 //! Templates (askama, in `templates/`) escape everything they print.
 
+mod honeypot;
 mod interviews;
 mod login;
 mod paging;
@@ -9,6 +10,8 @@ mod profiles_page;
 mod report_page;
 mod survey;
 mod survey_consent;
+mod survey_matrix;
+mod survey_quota;
 mod survey_view;
 mod theme_page;
 

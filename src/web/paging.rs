@@ -16,6 +16,9 @@ fn weight(q: &Question) -> usize {
         QuestionType::LongText => 2,
         QuestionType::Multi | QuestionType::Single if q.options.len() > 6 => 2,
         QuestionType::Nps => 2,
+        // A matrix row or a ranked option is about as much as a short question.
+        QuestionType::Matrix => q.rows.len().clamp(2, PAGE_WEIGHT),
+        QuestionType::Ranking => q.options.len().div_ceil(2).clamp(2, PAGE_WEIGHT),
         _ => 1,
     }
 }
@@ -26,11 +29,15 @@ pub fn pages(form: &Form) -> Vec<Vec<usize>> {
     let mut current: Vec<usize> = Vec::new();
     let mut current_weight = 0;
     for (index, q) in form.questions.iter().enumerate() {
-        let reads_current_page = q.condition.as_ref().is_some_and(|c| {
-            c.questions()
-                .iter()
-                .any(|id| current.iter().any(|&i| form.questions[i].id == *id))
-        });
+        let on_current = |id: &str| current.iter().any(|&i| form.questions[i].id == id);
+        // A pipe, like a condition, can only show an answer once it has been submitted.
+        let reads_current_page = q
+            .condition
+            .as_ref()
+            .is_some_and(|c| c.questions().iter().any(|id| on_current(id)))
+            || crate::form::piping::piped_questions(q)
+                .into_iter()
+                .any(on_current);
         let w = weight(q);
         if !current.is_empty() && (reads_current_page || current_weight + w > PAGE_WEIGHT) {
             pages.push(std::mem::take(&mut current));
@@ -134,6 +141,8 @@ mod tests {
             min: None,
             max: None,
             labels: vec![],
+            rows: vec![],
+            max_ranked: None,
             integer: false,
             show_if: show_if.map(str::to_string),
             tags: vec![],
@@ -157,6 +166,7 @@ mod tests {
             revision: "r".into(),
             webhooks: Vec::new(),
             retain_days: None,
+            quotas: vec![],
         }
     }
 

@@ -289,7 +289,7 @@ fn numeric_range(q: &QuestionFigures) -> (f64, f64) {
 }
 
 fn segment_bars(q: &QuestionFigures, f: &Figures, y0: f64) -> Vec<BarView> {
-    if q.kind == "single" || q.kind == "multi" {
+    if matches!(q.kind, "single" | "multi" | "ranking") {
         return percent_bars(f, y0);
     }
     let mut bars = Vec::new();
@@ -340,6 +340,10 @@ fn chart(q: &QuestionFigures) -> ChartView {
     }
     let caption = match q.kind {
         "single" | "multi" => "Share of those who answered, with 95% Wilson intervals.".to_string(),
+        "ranking" => {
+            "Share of those who answered that ranked each option first, with 95% Wilson intervals."
+                .to_string()
+        }
         "nps" => "Mean score (0–10) and NPS (−100 to 100), with 95% intervals.".to_string(),
         _ => "Mean with its 95% t-interval.".to_string(),
     };

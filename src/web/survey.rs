@@ -15,7 +15,8 @@ use serde_json::Value;
 
 use super::paging::{active_pages, is_visible, pages, progress};
 use super::survey_consent::{self, CONSENT_ANCHOR};
-use super::survey_view::{SurveyPage, question_view, read_page_answers};
+use super::survey_quota;
+use super::survey_view::{SurveyPage, piped_question_view, read_page_answers};
 use super::{message_page, render, thanks_page};
 use crate::app::AppState;
 use crate::form::consent::CONSENT_FIELD;
@@ -105,6 +106,9 @@ pub async fn answer(state: Data<&Arc<AppState>>, Path(id): Path<String>, body: B
         }
     };
     let fields: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
+    if super::honeypot::is_filled(&fields) {
+        return super::honeypot::caught(&form);
+    }
     let field = |name: &str| {
         fields
             .iter()
@@ -147,6 +151,11 @@ pub async fn answer(state: Data<&Arc<AppState>>, Path(id): Path<String>, body: B
     survey_consent::check(&form, page_index, survey.consent_at, &mut page_errors);
     if !page_errors.is_empty() {
         return page_response(&form, &pages, page_index, &survey, &page_errors, notice);
+    }
+    if let Some(page) =
+        survey_quota::screened_out(&state, &form, &pages, page_index, &survey.answers).await
+    {
+        return page;
     }
     if let Some(&next) = active.iter().find(|&&p| p > page_index) {
         return page_response(&form, &pages, next, &survey, &FieldErrors::new(), None);
@@ -211,6 +220,9 @@ async fn submit(
                 .any(|k| k.starts_with("hidden."))
                 .then(|| "The link you followed carries a value we cannot accept. Please ask for a fresh link.".to_string());
             page_response(form, pages, page, &survey, &errors, notice)
+        }
+        Ok(Err(SubmitError::QuotaFull { message, .. })) => {
+            survey_quota::screened_out_page(&message)
         }
         Ok(Err(SubmitError::Closed(_))) => closed(),
         Ok(Err(SubmitError::UnknownForm(_))) => not_found(),
@@ -288,7 +300,7 @@ fn page_response(
         .iter()
         .map(|&i| &form.questions[i])
         .filter(|q| is_visible(q, &survey.answers))
-        .map(|q| question_view(q, &survey.answers, errors))
+        .map(|q| piped_question_view(q, &survey.answers, &survey.hidden, errors))
         .collect();
     let consent = survey_consent::view(form, page_index, survey.consent_at, errors);
     let consent_link = consent

@@ -4,6 +4,7 @@ use askama::Template;
 use serde_json::Value;
 
 use super::survey_consent::ConsentView;
+use super::survey_matrix::{self, MatrixRowView, RankView};
 use crate::form::{Answers, FieldErrors, Form, Question, QuestionType};
 
 pub const OTHER_VALUE: &str = "__other__";
@@ -38,6 +39,12 @@ pub struct QuestionView {
     pub min: String,
     pub max: String,
     pub step: &'static str,
+    /// A matrix's column headings and rows.
+    pub headers: Vec<String>,
+    pub rows: Vec<MatrixRowView>,
+    /// A ranking's options, and the ranks each may be given (1 to this).
+    pub ranks: Vec<RankView>,
+    pub rank_count: usize,
 }
 
 #[derive(Template)]
@@ -130,7 +137,12 @@ pub fn question_view(q: &Question, answers: &Answers, errors: &FieldErrors) -> Q
     let answer = answers.get(&q.id);
     let grouped = matches!(
         q.kind,
-        QuestionType::Single | QuestionType::Multi | QuestionType::Scale | QuestionType::Nps
+        QuestionType::Single
+            | QuestionType::Multi
+            | QuestionType::Scale
+            | QuestionType::Nps
+            | QuestionType::Matrix
+            | QuestionType::Ranking
     );
     let mut view = QuestionView {
         id: q.id.clone(),
@@ -156,6 +168,10 @@ pub fn question_view(q: &Question, answers: &Answers, errors: &FieldErrors) -> Q
         min: String::new(),
         max: String::new(),
         step: "any",
+        headers: Vec::new(),
+        rows: Vec::new(),
+        ranks: Vec::new(),
+        rank_count: 0,
     };
     match q.kind {
         QuestionType::Single | QuestionType::Multi => {
@@ -196,7 +212,30 @@ pub fn question_view(q: &Question, answers: &Answers, errors: &FieldErrors) -> Q
                 .unwrap_or_default()
                 .to_string();
         }
+        QuestionType::Matrix => {
+            (view.headers, view.rows) = survey_matrix::matrix_view(q, answer);
+        }
+        QuestionType::Ranking => {
+            view.ranks = survey_matrix::ranking_view(q, answer);
+            view.rank_count = crate::form::ranking::ranked_bounds(q).1;
+        }
     }
+    view
+}
+
+/// A question's view with its text and help piped from the answers and hidden fields so far.
+pub fn piped_question_view(
+    q: &Question,
+    answers: &Answers,
+    hidden: &std::collections::BTreeMap<String, String>,
+    errors: &FieldErrors,
+) -> QuestionView {
+    let mut view = question_view(q, answers, errors);
+    view.text = crate::form::piping::render(&q.text, answers, hidden);
+    view.help = q
+        .help
+        .as_deref()
+        .map(|help| crate::form::piping::render(help, answers, hidden));
     view
 }
 
@@ -210,6 +249,15 @@ pub fn read_page_answers(
     for &index in page {
         let q = &form.questions[index];
         answers.remove(&q.id);
+        let positional = match q.kind {
+            QuestionType::Matrix => Some(survey_matrix::read_matrix(q, fields)),
+            QuestionType::Ranking => Some(survey_matrix::read_ranking(q, fields)),
+            _ => None,
+        };
+        if let Some(value) = positional {
+            answers.extend(value.map(|v| (q.id.clone(), v)));
+            continue;
+        }
         let name = format!("q.{}", q.id);
         let other_name = format!("q.{}.other", q.id);
         let values: Vec<&str> = fields
@@ -263,5 +311,7 @@ fn read_value(q: &Question, values: &[&str], other_text: &str) -> Option<Value> 
             let text = values.first()?;
             (!text.trim().is_empty()).then(|| Value::String(text.to_string()))
         }
+        // Read by position in `read_page_answers`.
+        QuestionType::Matrix | QuestionType::Ranking => None,
     }
 }

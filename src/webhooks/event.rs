@@ -193,6 +193,8 @@ mod tests {
             ]),
             receipt_sha256: "secret-ish".into(),
             consent: None,
+            quotas: Vec::new(),
+            order: Default::default(),
         };
         let created = response_created(&form, &response);
         assert_eq!(created.len(), 1);

@@ -45,8 +45,14 @@ fn needs_other(question: &str, kind: &ColumnKind, current: &Form, older: &[Form]
         .chain(older)
         .filter_map(|form| form.question(question))
         .any(|q| match kind {
-            ColumnKind::Choice { .. } => q.kind != QuestionType::Single || q.other,
-            ColumnKind::Number { .. } | ColumnKind::Scale { .. } => !q.kind.is_numeric(),
+            // Matrix rows and ranks only ever hold an option or a whole number.
+            ColumnKind::Choice { .. } => {
+                !matches!(q.kind, QuestionType::Single | QuestionType::Matrix) || q.other
+            }
+            ColumnKind::Number { .. } | ColumnKind::Scale { .. } => {
+                !q.kind.is_numeric()
+                    && !matches!(q.kind, QuestionType::Matrix | QuestionType::Ranking)
+            }
             _ => false,
         })
 }
