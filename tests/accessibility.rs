@@ -325,3 +325,44 @@ async fn matrix_and_ranking_pages_pass_axe_with_wcag_22() {
     );
     s.stop().await;
 }
+
+/// The quota-full page a screened-out respondent sees, against WCAG 2.2.
+#[tokio::test]
+async fn the_quota_full_page_passes_axe_with_wcag_22() {
+    let axe = axe_source();
+    let s = TestServer::start(&repo_path("tests/fixtures/extras/forms")).await;
+    for _ in 0..10 {
+        let r = s
+            .submit("quotas", json!({"answers": {"role": "Engineer"}}))
+            .await;
+        assert_eq!(r.status(), 201);
+    }
+    let driver = ChromeDriver::start();
+    let browser = driver.browser().await;
+    browser.goto(&s.url("/s/quotas")).await.expect("the survey");
+    browser
+        .find(Locator::Css("label[for='q-role-0']"))
+        .await
+        .expect("Engineer")
+        .click()
+        .await
+        .expect("choose");
+    press(&browser, "next").await;
+    let text = browser
+        .find(Locator::Css("main"))
+        .await
+        .expect("main")
+        .text()
+        .await
+        .expect("text");
+    assert!(text.contains("enough engineers"), "{text}");
+    let mut failures = Vec::new();
+    audit(&browser, &axe, "quota full", &mut failures).await;
+    let _ = browser.close().await;
+    assert!(
+        failures.is_empty(),
+        "axe-core found:\n{}",
+        failures.join("\n")
+    );
+    s.stop().await;
+}

@@ -45,6 +45,15 @@ pub struct QuestionJson {
     pub pii: bool,
 }
 
+/// A quota and the places it has taken; shown to staff only.
+#[derive(Debug, Object)]
+pub struct QuotaJson {
+    pub name: String,
+    pub limit: u64,
+    /// Completed responses that took a place (erasures give theirs back).
+    pub count: u64,
+}
+
 #[derive(Debug, Object)]
 pub struct SectionJson {
     pub id: String,
@@ -74,6 +83,9 @@ pub struct FormJson {
     pub questions: Vec<QuestionJson>,
     #[oai(skip_serializing_if_is_none)]
     pub sections: Option<Vec<SectionJson>>,
+    /// The form's quotas with their counts, for interviewers and researchers.
+    #[oai(skip_serializing_if_is_none)]
+    pub quotas: Option<Vec<QuotaJson>>,
 }
 
 fn non_empty<T: Clone>(items: &[T]) -> Option<Vec<T>> {
@@ -133,6 +145,7 @@ impl From<&Form> for FormJson {
             questions: f.questions.iter().map(QuestionJson::from).collect(),
             sections: (!f.sections.is_empty())
                 .then(|| f.sections.iter().map(SectionJson::from).collect()),
+            quotas: None,
         }
     }
 }
@@ -172,6 +185,23 @@ impl FormsApi {
         if !form.is_survey() {
             caller.at_least(Role::Interviewer)?;
         }
-        Ok(Json(FormJson::from(form.as_ref())))
+        let mut json = FormJson::from(form.as_ref());
+        if caller.0.is_some() && !form.quotas.is_empty() {
+            let (store, form_id) = (self.state.store.clone(), form.id.clone());
+            let counts = tokio::task::spawn_blocking(move || store.quota_counts(&form_id))
+                .await
+                .map_err(|e| ApiError::internal(e.to_string()))??;
+            json.quotas = Some(
+                form.quotas
+                    .iter()
+                    .map(|q| QuotaJson {
+                        name: q.name.clone(),
+                        limit: q.limit,
+                        count: counts.get(&q.name).copied().unwrap_or(0),
+                    })
+                    .collect(),
+            );
+        }
+        Ok(Json(json))
     }
 }
