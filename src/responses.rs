@@ -79,6 +79,33 @@ pub fn submit(
     hidden: &BTreeMap<String, Value>,
     consent_at: Option<DateTime<Utc>>,
 ) -> Result<Receipt, SubmitError> {
+    let shown = Shown {
+        consent_at,
+        order: BTreeMap::new(),
+    };
+    submit_shown(store, catalog, reports, form_id, answers, hidden, shown)
+}
+
+/// What the hosted page showed a respondent, kept with their answers.
+#[derive(Debug, Clone, Default)]
+pub struct Shown {
+    /// When they agreed to the form's consent text.
+    pub consent_at: Option<DateTime<Utc>>,
+    /// The order of each shuffled question's options (or matrix rows), by question id.
+    pub order: BTreeMap<String, Vec<String>>,
+}
+
+/// `submit`, with what the page showed: the consent time and the shuffled orders.
+pub fn submit_shown(
+    store: &dyn Store,
+    catalog: &Catalog,
+    reports: &Reports,
+    form_id: &str,
+    answers: &Answers,
+    hidden: &BTreeMap<String, Value>,
+    shown: Shown,
+) -> Result<Receipt, SubmitError> {
+    let Shown { consent_at, order } = shown;
     let form = open_survey(catalog, form_id)?;
     // The id is a UUID v7, whose timestamp the evidence index reads as the response's time:
     // `submitted_at` is taken from it, so the two can never name different milliseconds.
@@ -129,7 +156,7 @@ pub fn submit(
         receipt_sha256: sha256_hex(&receipt),
         consent: consent.flatten(),
         quotas,
-        order: Default::default(),
+        order,
     };
     let contributions = analysis::contributions(reports, &form, &response);
     let events = webhooks::response_created(&form, &response);

@@ -30,7 +30,7 @@ pub struct ErrorBody {
     pub fields: Option<BTreeMap<String, String>>,
     /// How far a rebuild has got, for `rebuilding` errors.
     #[oai(skip_serializing_if_is_none)]
-    pub progress: Option<Progress>,
+    pub progress: Option<Box<Progress>>,
     /// The full quota, for `quota_full` errors.
     #[oai(skip_serializing_if_is_none)]
     pub quota: Option<String>,
@@ -185,7 +185,7 @@ impl ApiError {
                 "the report is being rebuilt from stored responses ({done} of {total}); try again shortly"
             ),
             fields: None,
-            progress: Some(Progress { done, total }),
+            progress: Some(Box::new(Progress { done, total })),
             quota: None,
         }))
     }

@@ -34,6 +34,9 @@ pub struct JsonRecord<'a> {
     pub consent_at: Option<Option<&'a str>>,
     pub hidden: &'a BTreeMap<String, String>,
     pub answers: BTreeMap<&'a str, &'a Value>,
+    /// The order each shuffled question showed, for forms that shuffle.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub order: BTreeMap<&'a str, &'a Vec<String>>,
 }
 
 /// Which answers a record carries, decided once per export from the form and its revisions.
@@ -77,6 +80,12 @@ impl JsonRecords {
                 .iter()
                 .filter(|(question, _)| !self.left_out.contains(*question))
                 .map(|(question, value)| (question.as_str(), value))
+                .collect(),
+            order: response
+                .order
+                .iter()
+                .filter(|(question, _)| !self.left_out.contains(*question))
+                .map(|(question, order)| (question.as_str(), order))
                 .collect(),
         }
     }

@@ -5,7 +5,8 @@
 //! Columns: `response_id`, `submitted_at`, `form_revision`, `consent_at` (only for a form that
 //! has or had consent text), the hidden fields, then one column
 //! per question in form order (`multi` as one 0/1 column per option, `matrix` one per row
-//! `question_id[row]`, `ranking` one per option `question_id[option]` holding its rank). Questions and options
+//! `question_id[row]`, `ranking` one per option `question_id[option]` holding its rank, and
+//! a shuffled question's `question_id[order]` after its columns). Questions and options
 //! that only older revisions had follow, so editing a form never hides collected answers.
 
 use std::collections::BTreeSet;
@@ -96,6 +97,10 @@ enum Source {
     Rank {
         question: String,
         option: String,
+    },
+    /// The order a shuffled question showed its options (or rows) in, joined with `;`.
+    Order {
+        question: String,
     },
 }
 
@@ -319,6 +324,22 @@ impl Table {
                     Some(q.id.clone()),
                 );
             }
+            // After the question's own columns, for a question shuffled in some revision.
+            let shuffled = std::iter::once(current)
+                .chain(older)
+                .filter_map(|f| f.question(&q.id))
+                .any(|q| q.shuffle);
+            if shuffled {
+                push(
+                    Source::Order {
+                        question: q.id.clone(),
+                    },
+                    format!("{}[{}]", q.id, crate::form::shuffle::ORDER),
+                    format!("{}: order shown", q.text),
+                    ColumnKind::Text,
+                    Some(q.id.clone()),
+                );
+            }
         }
         table
     }
@@ -381,6 +402,11 @@ fn cell(source: &Source, response: &StoredResponse) -> Cell {
             .map_or(Cell::Empty, |rank| {
                 Cell::Number(serde_json::Number::from(rank))
             }),
+        // Option texts from the form file, joined: no respondent typed them.
+        Source::Order { question } => response
+            .order
+            .get(question)
+            .map_or(Cell::Empty, |order| Cell::Option(order.join(";"))),
         Source::MultiOther { question, options } => match response.answers.get(question) {
             Some(Value::Array(items)) => items
                 .iter()

@@ -64,6 +64,8 @@ struct RawQuestion {
     labels: Option<Vec<String>>,
     rows: Option<Vec<String>>,
     max_ranked: Option<i64>,
+    shuffle: Option<bool>,
+    keep_last: Option<Vec<String>>,
     integer: Option<bool>,
     show_if: Option<String>,
     tags: Option<Vec<String>>,
@@ -398,6 +400,8 @@ fn use_from_bank(
         ("labels", raw.labels.is_some()),
         ("rows", raw.rows.is_some()),
         ("max_ranked", raw.max_ranked.is_some()),
+        ("shuffle", raw.shuffle.is_some()),
+        ("keep_last", raw.keep_last.is_some()),
         ("integer", raw.integer.is_some()),
         ("pii", raw.pii.is_some()),
     ]
@@ -455,6 +459,8 @@ fn full_question(raw: RawQuestion, index: usize, report: &mut ProblemLog) -> Opt
         labels: raw.labels.unwrap_or_default(),
         rows: raw.rows.unwrap_or_default(),
         max_ranked,
+        shuffle: raw.shuffle.unwrap_or(false),
+        keep_last: raw.keep_last.unwrap_or_default(),
         integer: raw.integer.unwrap_or(false),
         show_if: raw.show_if,
         tags: raw.tags.unwrap_or_default(),
@@ -495,6 +501,7 @@ fn check_question_shape(q: &Question, label: &str, report: &mut ProblemLog) {
     }
     super::matrix::check_not_matrix(q, label, report);
     super::ranking::check_not_ranking(q, label, report);
+    super::shuffle::check(q, label, report);
     match q.kind {
         // Matrix and ranking questions check their own options, bounds and labels.
         QuestionType::Matrix | QuestionType::Ranking => {}

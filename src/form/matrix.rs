@@ -199,6 +199,8 @@ mod tests {
             labels: vec![],
             rows: vec!["Speed".into(), "Price".into()],
             max_ranked: None,
+            shuffle: false,
+            keep_last: vec![],
             integer: false,
             show_if: None,
             tags: vec!["pain".into()],

@@ -10,6 +10,7 @@ pub mod ranking;
 mod retention;
 pub mod show_if;
 mod show_if_open;
+pub mod shuffle;
 mod validate;
 mod webhooks;
 

@@ -99,6 +99,12 @@ pub struct Question {
     /// A ranking's most options ranked; `None`: every option must be ranked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_ranked: Option<usize>,
+    /// Each respondent sees the options (a matrix's rows) in an order of their own.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shuffle: bool,
+    /// Options (rows) shown after the shuffled ones, in this order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keep_last: Vec<String>,
     #[serde(default)]
     pub integer: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]

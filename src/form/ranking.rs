@@ -139,6 +139,8 @@ mod tests {
             labels: vec![],
             rows: vec![],
             max_ranked,
+            shuffle: false,
+            keep_last: vec![],
             integer: false,
             show_if: None,
             tags: vec![],

@@ -143,6 +143,8 @@ mod tests {
             labels: vec![],
             rows: vec![],
             max_ranked: None,
+            shuffle: false,
+            keep_last: vec![],
             integer: false,
             show_if: show_if.map(str::to_string),
             tags: vec![],

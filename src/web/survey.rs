@@ -16,10 +16,11 @@ use serde_json::Value;
 use super::paging::{active_pages, is_visible, pages, progress};
 use super::survey_consent::{self, CONSENT_ANCHOR};
 use super::survey_quota;
-use super::survey_view::{SurveyPage, piped_question_view, read_page_answers};
+use super::survey_view::{SurveyPage, piped_question_view, read_page_answers, shuffled};
 use super::{message_page, render, thanks_page};
 use crate::app::AppState;
 use crate::form::consent::CONSENT_FIELD;
+use crate::form::shuffle;
 use crate::form::{Answers, FieldErrors, Form, prune_hidden_answers, validate_answers};
 use crate::responses::{self, SubmitError};
 use crate::store::StoreError;
@@ -33,6 +34,9 @@ struct SurveyState {
     /// When the respondent ticked the consent box, for a form with consent text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     consent_at: Option<DateTime<Utc>>,
+    /// The respondent's shuffle seed: their order of shuffled options on every page.
+    #[serde(default)]
+    seed: u64,
 }
 
 fn not_found() -> Response {
@@ -80,6 +84,7 @@ pub async fn show(
         answers: Answers::new(),
         hidden,
         consent_at: None,
+        seed: shuffle::new_seed(),
     };
     let pages = pages(&form);
     let first = active_pages(&form, &pages, &survey.answers)
@@ -128,6 +133,9 @@ pub async fn answer(state: Data<&Arc<AppState>>, Path(id): Path<String>, body: B
             SurveyState::default()
         }
     };
+    if survey.seed == 0 {
+        survey.seed = shuffle::new_seed();
+    }
     let page_index = field("_page")
         .and_then(|p| p.parse::<usize>().ok())
         .filter(|p| *p < pages.len())
@@ -191,15 +199,19 @@ async fn submit(
         .map(|(k, v)| (k.clone(), Value::String(v.clone())))
         .collect();
     let (store_state, form_id, answers) = (state.clone(), form.id.clone(), survey.answers.clone());
+    let shown = responses::Shown {
+        consent_at: survey.consent_at,
+        order: shuffle::orders(form, &survey.answers, survey.seed),
+    };
     let outcome = tokio::task::spawn_blocking(move || {
-        responses::submit(
+        responses::submit_shown(
             store_state.store.as_ref(),
             &store_state.catalog,
             &store_state.reports,
             &form_id,
             &answers,
             &hidden,
-            survey.consent_at,
+            shown,
         )
     })
     .await;
@@ -300,7 +312,10 @@ fn page_response(
         .iter()
         .map(|&i| &form.questions[i])
         .filter(|q| is_visible(q, &survey.answers))
-        .map(|q| piped_question_view(q, &survey.answers, &survey.hidden, errors))
+        .map(|q| {
+            let view = piped_question_view(q, &survey.answers, &survey.hidden, errors);
+            shuffled(view, shuffle::permutation(q, survey.seed))
+        })
         .collect();
     let consent = survey_consent::view(form, page_index, survey.consent_at, errors);
     let consent_link = consent

@@ -239,6 +239,29 @@ pub fn piped_question_view(
     view
 }
 
+/// The view with its options (a matrix's rows) in the respondent's shuffled order; input
+/// ids and names keep the form's positions, so answers read back the same whatever the order.
+pub fn shuffled(mut view: QuestionView, order: Option<Vec<usize>>) -> QuestionView {
+    fn reorder<T>(items: Vec<T>, order: &[usize]) -> Vec<T> {
+        let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+        let mut out: Vec<T> = order
+            .iter()
+            .filter_map(|&i| slots.get_mut(i).and_then(Option::take))
+            .collect();
+        out.extend(slots.into_iter().flatten());
+        out
+    }
+    let Some(order) = order else {
+        return view;
+    };
+    match view.kind {
+        "matrix" => view.rows = reorder(std::mem::take(&mut view.rows), &order),
+        "ranking" => view.ranks = reorder(std::mem::take(&mut view.ranks), &order),
+        _ => view.choices = reorder(std::mem::take(&mut view.choices), &order),
+    }
+    view
+}
+
 /// Reads one page's inputs from the posted form fields into answers.
 pub fn read_page_answers(
     form: &Form,
