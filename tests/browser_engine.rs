@@ -223,3 +223,58 @@ async fn matrix_and_ranking_work_with_javascript_on_in_a_wide_window() {
     check_csv(&server).await;
     server.stop().await;
 }
+
+/// The form positions of a question's shuffled options, in the order the page shows them.
+async fn shown_order(client: &Client, selector: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    for element in client
+        .find_all(Locator::Css(selector))
+        .await
+        .expect("options")
+    {
+        ids.push(element.attr("id").await.expect("attr").unwrap_or_default());
+    }
+    ids
+}
+
+#[tokio::test]
+async fn a_shuffled_order_survives_back_forward_and_reload_in_chromium() {
+    let server = TestServer::start(&repo_path("tests/fixtures/extras/forms")).await;
+    let driver = ChromeDriver::start();
+    let client = driver.browser_without_javascript().await;
+    client.goto(&server.url("/s/shuffle")).await.expect("open");
+    let tools = shown_order(&client, "input[name='q.tools']").await;
+    assert_eq!(tools.len(), 6, "five options and other: {tools:?}");
+    assert_eq!(tools[5], "q-tools-other");
+    assert_eq!(tools[4], "q-tools-4", "None of these is kept last");
+    press(&client, "next").await;
+    let rows = shown_order(&client, "#q-sat [role=group]").await;
+    assert_eq!(rows.len(), 4);
+    // The browser's own Back and Forward, then a reload (which posts page 1 again).
+    client.back().await.expect("history back");
+    client
+        .wait()
+        .for_element(Locator::Css("main"))
+        .await
+        .expect("page 1");
+    assert_eq!(shown_order(&client, "input[name='q.tools']").await, tools);
+    client.forward().await.expect("history forward");
+    client
+        .wait()
+        .for_element(Locator::Css("#q-sat"))
+        .await
+        .expect("page 2");
+    assert_eq!(shown_order(&client, "#q-sat [role=group]").await, rows);
+    client.refresh().await.expect("reload");
+    client
+        .wait()
+        .for_element(Locator::Css("#q-sat"))
+        .await
+        .expect("page 2 again");
+    assert_eq!(shown_order(&client, "#q-sat [role=group]").await, rows);
+    // The page's Back button too.
+    press(&client, "back").await;
+    assert_eq!(shown_order(&client, "input[name='q.tools']").await, tools);
+    client.close().await.expect("close");
+    server.stop().await;
+}

@@ -424,6 +424,26 @@ async fn matrix_rows_and_rankings_are_reported_as_scipy_computes_them() {
         })
         .unwrap_or_else(|| panic!("a mean_rank row in {rows:?}"));
     assert_eq!(mean_rank["value"].parse::<f64>().unwrap(), 1.8);
+
+    // The report page draws matrix rows and rankings like the questions they report as.
+    let cookie = common::login_cookie(&s.base, RESEARCHER).await;
+    let page = s
+        .http
+        .get(s.url("/r/engine"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("the report page");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("HTML");
+    assert!(
+        html.contains("Rate each of these — Docs"),
+        "a matrix row by its text"
+    );
+    assert!(
+        html.contains("ranked each option first"),
+        "a ranking's caption"
+    );
     s.stop().await;
 }
 

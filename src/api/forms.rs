@@ -38,6 +38,11 @@ pub struct QuestionJson {
     /// A ranking's most options ranked; absent: rank them all. Answer a list, best first.
     #[oai(skip_serializing_if_is_none)]
     pub max_ranked: Option<u64>,
+    /// Each respondent sees the options (a matrix's rows) in an order of their own, with
+    /// `other` and `keep_last` after the rest.
+    pub shuffle: bool,
+    #[oai(skip_serializing_if_is_none)]
+    pub keep_last: Option<Vec<String>>,
     pub integer: bool,
     #[oai(skip_serializing_if_is_none)]
     pub show_if: Option<String>,
@@ -108,6 +113,8 @@ impl From<&Question> for QuestionJson {
             labels: non_empty(&q.labels),
             rows: non_empty(&q.rows),
             max_ranked: q.max_ranked.map(|n| n as u64),
+            shuffle: q.shuffle,
+            keep_last: non_empty(&q.keep_last),
             integer: q.wants_integer(),
             show_if: q.show_if.clone(),
             tags: q.tags.clone(),

@@ -12,6 +12,7 @@ mod survey;
 mod survey_consent;
 mod survey_matrix;
 mod survey_quota;
+mod survey_seed;
 mod survey_view;
 mod theme_page;
 

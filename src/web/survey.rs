@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use poem::http::StatusCode;
+use poem::http::{HeaderMap, StatusCode};
 use poem::web::{Data, Path, Query};
 use poem::{Body, Response, handler};
 use serde::{Deserialize, Serialize};
@@ -15,9 +15,9 @@ use serde_json::Value;
 
 use super::paging::{active_pages, is_visible, pages, progress};
 use super::survey_consent::{self, CONSENT_ANCHOR};
-use super::survey_quota;
 use super::survey_view::{SurveyPage, piped_question_view, read_page_answers, shuffled};
 use super::{message_page, render, thanks_page};
+use super::{survey_quota, survey_seed};
 use crate::app::AppState;
 use crate::form::consent::CONSENT_FIELD;
 use crate::form::shuffle;
@@ -69,6 +69,7 @@ pub async fn show(
     state: Data<&Arc<AppState>>,
     Path(id): Path<String>,
     Query(query): Query<BTreeMap<String, String>>,
+    headers: &HeaderMap,
 ) -> Response {
     let form = match survey_or_page(&state, &id) {
         Ok(form) => form,
@@ -80,22 +81,32 @@ pub async fn show(
         .filter_map(|name| query.get(name).map(|v| (name.clone(), v.clone())))
         .filter(|(_, v)| !v.is_empty())
         .collect();
+    let (seed, new_seed) = survey_seed::seed(headers);
     let survey = SurveyState {
         answers: Answers::new(),
         hidden,
         consent_at: None,
-        seed: shuffle::new_seed(),
+        seed,
     };
     let pages = pages(&form);
     let first = active_pages(&form, &pages, &survey.answers)
         .first()
         .copied()
         .unwrap_or(0);
-    page_response(&form, &pages, first, &survey, &FieldErrors::new(), None)
+    let page = page_response(&form, &pages, first, &survey, &FieldErrors::new(), None);
+    match new_seed {
+        true => survey_seed::keep(page, &form.id, seed),
+        false => page,
+    }
 }
 
 #[handler]
-pub async fn answer(state: Data<&Arc<AppState>>, Path(id): Path<String>, body: Body) -> Response {
+pub async fn answer(
+    state: Data<&Arc<AppState>>,
+    Path(id): Path<String>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Response {
     let form = match survey_or_page(&state, &id) {
         Ok(form) => form,
         Err(page) => return *page,
@@ -134,7 +145,7 @@ pub async fn answer(state: Data<&Arc<AppState>>, Path(id): Path<String>, body: B
         }
     };
     if survey.seed == 0 {
-        survey.seed = shuffle::new_seed();
+        survey.seed = survey_seed::seed(headers).0;
     }
     let page_index = field("_page")
         .and_then(|p| p.parse::<usize>().ok())
