@@ -4,6 +4,7 @@
 
 mod format;
 mod jsonl;
+mod merged;
 mod notes;
 mod responses;
 mod sav;
