@@ -3,7 +3,8 @@
 //!
 //! A record is `{"id", "submitted_at", "form_revision", "hidden": {...}, "answers": {...}}`,
 //! with `"consent_at"` after `form_revision` for a form that has or had consent text (null
-//! for a response given before it had).
+//! for a response given before it had), and `"order"` (question id to the options as shown)
+//! for a response to shuffled questions.
 //! Answers are the stored JSON values untouched — numbers exactly as submitted, a `multi`
 //! answer as its list — keyed by question id, including answers to questions that only older
 //! revisions had. Questions marked `pii` are left out unless asked for, by the same rule as
