@@ -4,7 +4,7 @@
 //! - `revisions`: form id, 0xFF, revision -> the form as it was answered, with its first response
 //! - `meta`: small markers such as the health probe
 //!
-//! Interview trees are described in `sled_interviews`, the summary bookkeeping in `sled_mail`,
+//! Interview trees are described in `sled_interviews`, partial responses in `sled_partials`, the summary bookkeeping in `sled_mail`,
 //! the webhook outbox in `sled_webhooks`.
 
 use std::path::Path;
@@ -14,6 +14,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 use uuid::Uuid;
 
 use super::flusher::Flusher;
+use super::partials::{Completion, PartialState};
 use super::sled_aggregates::AggregateTx;
 use super::sled_webhooks::enqueue;
 use super::webhooks::WebhookMessage;
@@ -60,6 +61,8 @@ pub struct SledStore {
     pub(super) webhook_sequences: sled::Tree,
     pub(super) webhook_log: sled::Tree,
     pub(super) webhook_failures: sled::Tree,
+    pub(super) partials: sled::Tree,
+    pub(super) partials_by_form: sled::Tree,
     pub(super) flusher: Flusher,
 }
 
@@ -148,6 +151,8 @@ impl SledStore {
             webhook_sequences: tree("webhook_sequences")?,
             webhook_log: tree("webhook_log")?,
             webhook_failures: tree("webhook_failures")?,
+            partials: tree("partials")?,
+            partials_by_form: tree("partials_by_form")?,
             flusher: Flusher::start(db, dir)?,
         })
     }
@@ -233,14 +238,19 @@ impl SledStore {
     }
 }
 
-impl Store for SledStore {
-    fn insert_response(
+impl SledStore {
+    /// The one write that stores a response: the record, its index, the revision's snapshot,
+    /// its contributions and its webhook messages, and, when it finishes a partial response
+    /// (`finishing`: the hash of its token), the partial replaced by its completion mark, so
+    /// that no crash can leave both or neither. Returns once it is on disk.
+    pub(super) fn write_response(
         &self,
         response: &StoredResponse,
         form: &Form,
         contributions: &[Contribution],
         webhooks: &[WebhookMessage],
-    ) -> Result<(), StoreError> {
+        finishing: Option<&str>,
+    ) -> Result<Completion, StoreError> {
         let record = encode(response)?;
         let id = response.id.as_bytes().to_vec();
         let index_key = form_key(&response.form, &id);
@@ -257,8 +267,16 @@ impl Store for SledStore {
                 form,
             })?),
         };
+        let mark = match finishing {
+            Some(_) => Some(encode(&PartialState::Completed {
+                form: response.form.clone(),
+                response: response.id,
+                saved_at: response.submitted_at.clone(),
+            })?),
+            None => None,
+        };
         let guard = self.lock()?;
-        (
+        let outcome = (
             &self.responses,
             &self.responses_by_form,
             &self.revisions,
@@ -269,6 +287,8 @@ impl Store for SledStore {
             &self.evidence,
             &self.webhook_queue,
             &self.webhook_sequences,
+            &self.partials,
+            &self.partials_by_form,
         )
             .transaction(
                 |(
@@ -282,7 +302,23 @@ impl Store for SledStore {
                     evidence,
                     queue,
                     sequences,
+                    partials,
+                    partials_by_form,
                 )| {
+                    if let (Some(token), Some(mark)) = (finishing, &mark) {
+                        match partials.get(token.as_bytes())?.map(|b| decode(&b)) {
+                            Some(Ok(PartialState::Completed { response, .. })) => {
+                                return Ok(Completion::AlreadyStored(response));
+                            }
+                            Some(Ok(PartialState::Open(partial))) => {
+                                partials_by_form
+                                    .remove(form_key(&partial.form, partial.id.as_bytes()))?;
+                            }
+                            // An unreadable partial is replaced like any other.
+                            Some(Err(_)) | None => {}
+                        }
+                        partials.insert(token.as_bytes(), mark.as_slice())?;
+                    }
                     responses.insert(id.as_slice(), record.as_slice())?;
                     by_form.insert(index_key.as_slice(), &[] as &[u8])?;
                     if let Some(snapshot) = &snapshot
@@ -298,12 +334,29 @@ impl Store for SledStore {
                         evidence,
                     };
                     tx.apply(contributions, Some(response.id), 1)?;
-                    enqueue(queue, sequences, webhooks)
+                    enqueue(queue, sequences, webhooks)?;
+                    Ok(Completion::Stored)
                 },
             )
             .map_err(transaction_error)?;
         drop(guard);
-        self.flusher.wait_durable()
+        if outcome == Completion::Stored {
+            self.flusher.wait_durable()?;
+        }
+        Ok(outcome)
+    }
+}
+
+impl Store for SledStore {
+    fn insert_response(
+        &self,
+        response: &StoredResponse,
+        form: &Form,
+        contributions: &[Contribution],
+        webhooks: &[WebhookMessage],
+    ) -> Result<(), StoreError> {
+        self.write_response(response, form, contributions, webhooks, None)
+            .map(|_| ())
     }
 
     fn response(&self, id: Uuid) -> Result<Option<StoredResponse>, StoreError> {
