@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::consent::check_consent;
 use super::model::{Form, FormKind, FormStatus, Question, QuestionType, Section};
-use super::retention::check_retain_days;
+use super::retention::{check_partial_days, check_retain_days};
 use super::show_if::{self, Expr, Literal};
 use super::webhooks::{RawWebhook, check_webhooks};
 
@@ -94,6 +94,7 @@ struct RawForm {
     #[serde(default)]
     webhooks: Vec<RawWebhook>,
     retain_days: Option<toml::Value>,
+    partial_days: Option<toml::Value>,
     consent: Option<String>,
 }
 
@@ -292,6 +293,7 @@ fn load_form(
     let sections = check_sections(raw.sections, raw.kind, report);
     let webhooks = check_webhooks(raw.webhooks, raw.kind, report);
     let retain_days = check_retain_days(raw.retain_days, raw.kind, report);
+    let partial_days = check_partial_days(raw.partial_days, raw.kind, report);
     let consent = check_consent(raw.consent, raw.kind, &questions, report);
     if raw.kind == FormKind::Survey && questions.is_empty() {
         report.add("a survey needs at least one question");
@@ -319,6 +321,7 @@ fn load_form(
         revision: String::new(),
         webhooks,
         retain_days,
+        partial_days,
     };
     form.revision = revision_of(&form);
     Some(form)

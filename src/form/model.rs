@@ -168,6 +168,10 @@ pub struct Form {
     /// revision and of stored snapshots like `webhooks`: it is not part of what was answered.
     #[serde(skip)]
     pub retain_days: Option<u32>,
+    /// How many days an unfinished response is kept since its last page (`partial_days`,
+    /// 30 unless the form says otherwise). Left out like `retain_days`.
+    #[serde(skip)]
+    pub partial_days: u32,
 }
 
 impl Form {

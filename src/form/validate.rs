@@ -64,6 +64,13 @@ pub fn validate_answers(form: &Form, answers: &Answers) -> Result<Answers, Field
     }
 }
 
+/// The answers that pass their checks, normalised as a submission stores them, whatever the
+/// others: what an unfinished response may keep.
+pub fn valid_answers(form: &Form, answers: &Answers) -> Answers {
+    let mut errors = FieldErrors::new();
+    check_answers(form, answers, &mut errors)
+}
+
 /// Which questions are shown for these answers, in form order.
 pub fn visible_questions<'a>(form: &'a Form, answers: &Answers) -> Vec<&'a Question> {
     form.questions

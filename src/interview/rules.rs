@@ -250,6 +250,7 @@ mod tests {
             revision: "r".into(),
             webhooks: Vec::new(),
             retain_days: None,
+            partial_days: 30,
         }
     }
 
