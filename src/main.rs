@@ -141,6 +141,7 @@ fn main() -> ExitCode {
             ExportOptions {
                 include_pii: pii,
                 byte_order_mark: bom,
+                ..ExportOptions::default()
             },
             &data,
             &forms,

@@ -109,7 +109,7 @@ fn export(include_pii: bool) -> (tempfile::TempDir, PathBuf, Vec<StoredResponse>
     let revisions = store.revisions(&form.id).expect("revisions");
     let options = ExportOptions {
         include_pii,
-        byte_order_mark: false,
+        ..ExportOptions::default()
     };
     write_responses_sav(file, &form, &revisions, store.responses(&form.id), options)
         .expect("write the .sav");
@@ -209,7 +209,7 @@ fn pyreadstat_reads_back_names_labels_measures_and_every_value() {
         &[],
         ExportOptions {
             include_pii: true,
-            byte_order_mark: false,
+            ..ExportOptions::default()
         },
     )
     .into_iter()

@@ -3,7 +3,8 @@
 //!
 //! A record is `{"id", "submitted_at", "form_revision", "hidden": {...}, "answers": {...}}`,
 //! with `"consent_at"` after `form_revision` for a form that has or had consent text (null
-//! for a response given before it had).
+//! for a response given before it had), and `"completed"` (1 or 0) last when partial
+//! responses are among them.
 //! Answers are the stored JSON values untouched — numbers exactly as submitted, a `multi`
 //! answer as its list — keyed by question id, including answers to questions that only older
 //! revisions had. Questions marked `pii` are left out unless asked for, by the same rule as
@@ -34,6 +35,9 @@ pub struct JsonRecord<'a> {
     pub consent_at: Option<Option<&'a str>>,
     pub hidden: &'a BTreeMap<String, String>,
     pub answers: BTreeMap<&'a str, &'a Value>,
+    /// With partial responses among the records (`?partial=1`): 1 submitted, 0 unfinished.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completed: Option<u8>,
 }
 
 /// Which answers a record carries, decided once per export from the form and its revisions.
@@ -42,6 +46,7 @@ pub struct JsonRecords {
     left_out: BTreeSet<String>,
     /// Whether the form has or had consent text, so that records carry `consent_at`.
     consent: bool,
+    partial: bool,
 }
 
 impl JsonRecords {
@@ -59,7 +64,11 @@ impl JsonRecords {
         let consent = std::iter::once(current)
             .chain(older)
             .any(|f| f.consent.is_some());
-        JsonRecords { left_out, consent }
+        JsonRecords {
+            left_out,
+            consent,
+            partial: options.include_partial,
+        }
     }
 
     /// A response as its JSON Lines record (also what a webhook may send as `data`).
@@ -78,6 +87,9 @@ impl JsonRecords {
                 .filter(|(question, _)| !self.left_out.contains(*question))
                 .map(|(question, value)| (question.as_str(), value))
                 .collect(),
+            completed: self
+                .partial
+                .then(|| u8::from(super::table::is_completed(response))),
         }
     }
 }

@@ -5,6 +5,7 @@
 mod format;
 mod jsonl;
 mod notes;
+mod partials;
 mod responses;
 mod sav;
 mod segments;
@@ -15,6 +16,7 @@ mod xlsx;
 pub use format::{ExportFormat, write_responses};
 pub use jsonl::{JsonRecord, JsonRecords, write_responses_jsonl};
 pub use notes::write_notes_csv;
+pub use partials::with_partials;
 pub use responses::{ExportOptions, csv_text, write_responses_csv};
 pub use sav::{SavName, sav_variable_names, write_responses_sav, write_responses_sav_in};
 pub use segments::write_segments_csv;

@@ -6,6 +6,8 @@
 //! has or had consent text), the hidden fields, then one column
 //! per question in form order (`multi` as one 0/1 column per option). Questions and options
 //! that only older revisions had follow, so editing a form never hides collected answers.
+//! With partial responses among the rows, `completed` comes last: 1 for a submitted response,
+//! which always has its receipt's hash, 0 for an unfinished one, which never had a receipt.
 
 use std::collections::BTreeSet;
 
@@ -85,6 +87,7 @@ enum Source {
         question: String,
         options: BTreeSet<String>,
     },
+    Completed,
 }
 
 pub struct Table {
@@ -258,6 +261,15 @@ impl Table {
                 );
             }
         }
+        if options.include_partial {
+            push(
+                Source::Completed,
+                "completed".into(),
+                "Completed (1) or unfinished (0)".into(),
+                ColumnKind::Flag,
+                None,
+            );
+        }
         table
     }
 
@@ -270,6 +282,7 @@ impl Table {
 fn cell(source: &Source, response: &StoredResponse) -> Cell {
     match source {
         Source::ResponseId => Cell::Id(response.id.to_string()),
+        Source::Completed => Cell::Flag(is_completed(response)),
         Source::SubmittedAt => Cell::Time(response.submitted_at.clone()),
         Source::Revision => Cell::Id(response.form_revision.clone()),
         Source::ConsentAt => response
@@ -311,4 +324,10 @@ fn cell(source: &Source, response: &StoredResponse) -> Cell {
             _ => Cell::Empty,
         },
     }
+}
+
+/// Whether a row is a submitted response rather than an unfinished one: only a submission
+/// hands out a receipt (see `export::partials`).
+pub fn is_completed(response: &StoredResponse) -> bool {
+    !response.receipt_sha256.is_empty()
 }
