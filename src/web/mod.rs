@@ -7,8 +7,10 @@ mod login;
 mod paging;
 mod profiles_page;
 mod report_page;
+mod resume;
 mod survey;
 mod survey_consent;
+mod survey_partial;
 mod survey_view;
 mod theme_page;
 
@@ -29,6 +31,7 @@ use crate::responses::Receipt;
 pub const PAGE_METHODS: &[(&str, &[&str])] = &[
     ("/", &["GET"]),
     ("/s/:id", &["GET", "POST"]),
+    ("/s/:id/resume/:token", &["GET", "POST"]),
     ("/r/:id", &["GET"]),
     ("/r/:id/themes/:theme", &["GET"]),
     ("/r/:id/profiles", &["GET"]),
@@ -44,6 +47,10 @@ pub fn routes() -> Route {
     Route::new()
         .at("/", get(index))
         .at("/s/:id", get(survey::show).post(survey::answer))
+        .at(
+            "/s/:id/resume/:token",
+            get(resume::show).post(resume::email),
+        )
         .at("/r/:id", get(report_page::show))
         .at("/r/:id/themes/:theme", get(theme_page::show))
         .at("/r/:id/profiles", get(profiles_page::show))

@@ -1,7 +1,9 @@
 //! `GET/POST /s/{id}`: the hosted survey, server-rendered, working with JavaScript off.
 //!
-//! The respondent's answers so far travel in a hidden `_state` field, so the server keeps no
-//! session: every POST carries the whole conversation, and only the final submit stores it.
+//! The respondent's answers so far travel in a hidden `_state` field, so every POST carries
+//! the whole conversation; each page that goes on is also kept durably as a partial response
+//! under the respondent's token (`t`, see `survey_partial`), which "Save and continue later"
+//! turns into a resume link, and the last page turns into the response in one write.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,26 +17,28 @@ use serde_json::Value;
 
 use super::paging::{active_pages, is_visible, pages, progress};
 use super::survey_consent::{self, CONSENT_ANCHOR};
+use super::survey_partial::{self, Kept, TOKEN_FIELD};
 use super::survey_view::{SurveyPage, question_view, read_page_answers};
-use super::{message_page, render, thanks_page};
+use super::{message_page, render, resume, thanks_page};
 use crate::app::AppState;
+use crate::auth::sha256_hex;
 use crate::form::consent::CONSENT_FIELD;
 use crate::form::{Answers, FieldErrors, Form, prune_hidden_answers, validate_answers};
-use crate::responses::{self, SubmitError};
+use crate::responses::{self, Finished, SubmitError};
 use crate::store::StoreError;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
-struct SurveyState {
+pub(super) struct SurveyState {
     #[serde(default)]
-    answers: Answers,
+    pub(super) answers: Answers,
     #[serde(default)]
-    hidden: BTreeMap<String, String>,
+    pub(super) hidden: BTreeMap<String, String>,
     /// When the respondent ticked the consent box, for a form with consent text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    consent_at: Option<DateTime<Utc>>,
+    pub(super) consent_at: Option<DateTime<Utc>>,
 }
 
-fn not_found() -> Response {
+pub(super) fn not_found() -> Response {
     message_page(
         StatusCode::NOT_FOUND,
         "Survey not found",
@@ -42,7 +46,7 @@ fn not_found() -> Response {
     )
 }
 
-fn closed() -> Response {
+pub(super) fn closed() -> Response {
     message_page(
         StatusCode::OK,
         "This survey is closed",
@@ -51,7 +55,7 @@ fn closed() -> Response {
 }
 
 /// The survey with this id if it takes answers, or the page that says why not.
-fn survey_or_page(state: &AppState, id: &str) -> Result<Arc<Form>, Box<Response>> {
+pub(super) fn survey_or_page(state: &AppState, id: &str) -> Result<Arc<Form>, Box<Response>> {
     match responses::open_survey(&state.catalog, id) {
         Ok(form) => Ok(form),
         Err(SubmitError::Closed(_)) => Err(Box::new(closed())),
@@ -85,7 +89,15 @@ pub async fn show(
         .first()
         .copied()
         .unwrap_or(0);
-    page_response(&form, &pages, first, &survey, &FieldErrors::new(), None)
+    page_response(
+        &form,
+        &pages,
+        first,
+        &survey,
+        &FieldErrors::new(),
+        None,
+        None,
+    )
 }
 
 #[handler]
@@ -132,26 +144,116 @@ pub async fn answer(state: Data<&Arc<AppState>>, Path(id): Path<String>, body: B
     survey_consent::read(&form, page_index, &fields, &mut survey.consent_at);
     prune_hidden_answers(&form, &mut survey.answers);
     let active = active_pages(&form, &pages, &survey.answers);
+    let token = field(TOKEN_FIELD).filter(|t| survey_partial::well_formed(t));
+    let action = field("_action");
 
-    if field("_action") == Some("back") {
+    if action == Some("back") {
         let previous = active.iter().rev().find(|&&p| p < page_index).copied();
         let target = previous.unwrap_or(page_index);
-        return page_response(&form, &pages, target, &survey, &FieldErrors::new(), notice);
+        return keep_and_show(&state, &form, &pages, token, &survey, target, notice).await;
     }
 
     if notice.is_some() {
         let first = active.first().copied().unwrap_or(0);
-        return page_response(&form, &pages, first, &survey, &FieldErrors::new(), notice);
+        let page = FieldErrors::new();
+        return page_response(&form, &pages, first, &survey, &page, notice, token);
     }
     let mut page_errors = errors_on_page(&form, &pages[page_index], &survey.answers);
     survey_consent::check(&form, page_index, survey.consent_at, &mut page_errors);
+    if action == Some("save") {
+        // Only the consent box stops a save: without it nothing may be kept. Answers that do
+        // not validate yet are left out of what is kept, and asked again on resuming.
+        page_errors.retain(|k, _| k == CONSENT_FIELD);
+        if page_errors.is_empty() {
+            return match survey_partial::keep(&state, &form, token, &survey, page_index).await {
+                Ok(Kept::Saved(token)) => resume::saved_page(&state, &form, &token, None),
+                outcome => not_kept(&form, &pages, page_index, &survey, token, outcome),
+            };
+        }
+    }
     if !page_errors.is_empty() {
-        return page_response(&form, &pages, page_index, &survey, &page_errors, notice);
+        if page_errors.contains_key(CONSENT_FIELD)
+            && let Some(token) = token
+        {
+            survey_partial::withdraw(&state, token).await;
+        }
+        return page_response(
+            &form,
+            &pages,
+            page_index,
+            &survey,
+            &page_errors,
+            notice,
+            token,
+        );
     }
     if let Some(&next) = active.iter().find(|&&p| p > page_index) {
-        return page_response(&form, &pages, next, &survey, &FieldErrors::new(), None);
+        return keep_and_show(&state, &form, &pages, token, &survey, next, None).await;
     }
-    submit(&state, &form, &pages, survey, page_index).await
+    submit(&state, &form, &pages, survey, page_index, token).await
+}
+
+/// Keeps the answers as the respondent's partial response, then shows page `target`; a
+/// page that cannot be kept is shown again, every answer on it, to be sent again.
+async fn keep_and_show(
+    state: &Arc<AppState>,
+    form: &Arc<Form>,
+    pages: &[Vec<usize>],
+    token: Option<&str>,
+    survey: &SurveyState,
+    target: usize,
+    notice: Option<String>,
+) -> Response {
+    match survey_partial::keep(state, form, token, survey, target).await {
+        Ok(Kept::Saved(token)) => {
+            let none = FieldErrors::new();
+            page_response(form, pages, target, survey, &none, notice, Some(&token))
+        }
+        Ok(Kept::WithoutConsent) => page_response(
+            form,
+            pages,
+            target,
+            survey,
+            &FieldErrors::new(),
+            notice,
+            None,
+        ),
+        outcome => not_kept(form, pages, target, survey, token, outcome),
+    }
+}
+
+/// The page for answers already submitted, or that could not be kept.
+fn not_kept(
+    form: &Form,
+    pages: &[Vec<usize>],
+    page_index: usize,
+    survey: &SurveyState,
+    token: Option<&str>,
+    outcome: Result<Kept, StoreError>,
+) -> Response {
+    let (status, notice) = match outcome {
+        Ok(Kept::Submitted) => return already_sent(),
+        Ok(Kept::Saved(_) | Kept::WithoutConsent) => (StatusCode::OK, RETRY),
+        Err(StoreError::Full(e)) => {
+            tracing::error!("keeping a partial response failed, the disk is full: {e}");
+            (StatusCode::INSUFFICIENT_STORAGE, FULL)
+        }
+        Err(e) => {
+            tracing::error!("keeping a partial response failed: {e}");
+            (StatusCode::SERVICE_UNAVAILABLE, RETRY)
+        }
+    };
+    retry_page(form, pages, page_index, survey, token, status, notice)
+}
+
+/// Answers that were submitted already: sent again (a reload, a second tab), they are not
+/// stored twice.
+pub(super) fn already_sent() -> Response {
+    message_page(
+        StatusCode::OK,
+        "Your answers were already sent",
+        "We received these answers before, so nothing more is needed. Thank you for your time.",
+    )
 }
 
 fn fits(form: &Form, survey: &SurveyState) -> bool {
@@ -175,6 +277,7 @@ async fn submit(
     pages: &[Vec<usize>],
     survey: SurveyState,
     page_index: usize,
+    token: Option<&str>,
 ) -> Response {
     let hidden: BTreeMap<String, Value> = survey
         .hidden
@@ -182,20 +285,34 @@ async fn submit(
         .map(|(k, v)| (k.clone(), Value::String(v.clone())))
         .collect();
     let (store_state, form_id, answers) = (state.clone(), form.id.clone(), survey.answers.clone());
-    let outcome = tokio::task::spawn_blocking(move || {
-        responses::submit(
+    let (consent_at, finishing) = (survey.consent_at, token.map(sha256_hex));
+    let outcome = tokio::task::spawn_blocking(move || match finishing {
+        // Kept as a partial: the response replaces it in the same write.
+        Some(hash) => responses::submit_partial(
+            store_state.partials.as_ref(),
+            &store_state.catalog,
+            &store_state.reports,
+            &form_id,
+            &answers,
+            &hidden,
+            consent_at,
+            &hash,
+        ),
+        None => responses::submit(
             store_state.store.as_ref(),
             &store_state.catalog,
             &store_state.reports,
             &form_id,
             &answers,
             &hidden,
-            survey.consent_at,
+            consent_at,
         )
+        .map(Finished::Stored),
     })
     .await;
     match outcome {
-        Ok(Ok(receipt)) => thanks_page(form, &receipt),
+        Ok(Ok(Finished::Stored(receipt))) => thanks_page(form, &receipt),
+        Ok(Ok(Finished::AlreadyStored(_))) => already_sent(),
         Ok(Err(SubmitError::Invalid(errors))) => {
             // Consent is asked on the first page, so a refusal for it leads back there.
             let page = pages
@@ -210,20 +327,20 @@ async fn submit(
                 .keys()
                 .any(|k| k.starts_with("hidden."))
                 .then(|| "The link you followed carries a value we cannot accept. Please ask for a fresh link.".to_string());
-            page_response(form, pages, page, &survey, &errors, notice)
+            page_response(form, pages, page, &survey, &errors, notice, token)
         }
         Ok(Err(SubmitError::Closed(_))) => closed(),
         Ok(Err(SubmitError::UnknownForm(_))) => not_found(),
         Ok(Err(SubmitError::Store(StoreError::Full(e)))) => {
             tracing::error!("saving a survey response failed, the disk is full: {e}");
-            let notice = "Our server has run out of room to store answers, so yours were not saved yet. They are all still here: please send them again in a little while.";
             retry_page(
                 form,
                 pages,
                 page_index,
                 &survey,
+                token,
                 StatusCode::INSUFFICIENT_STORAGE,
-                notice,
+                FULL,
             )
         }
         Ok(Err(SubmitError::Store(e))) => {
@@ -233,6 +350,7 @@ async fn submit(
                 pages,
                 page_index,
                 &survey,
+                token,
                 StatusCode::SERVICE_UNAVAILABLE,
                 RETRY,
             )
@@ -244,6 +362,7 @@ async fn submit(
                 pages,
                 page_index,
                 &survey,
+                token,
                 StatusCode::SERVICE_UNAVAILABLE,
                 RETRY,
             )
@@ -254,12 +373,15 @@ async fn submit(
 const RETRY: &str =
     "We could not save your answers just now. They are all still here: please send them again.";
 
+const FULL: &str = "Our server has run out of room to store answers, so yours were not saved yet. They are all still here: please send them again in a little while.";
+
 /// Keeps every answer on the page so that sending it again can succeed.
 fn retry_page(
     form: &Form,
     pages: &[Vec<usize>],
     page_index: usize,
     survey: &SurveyState,
+    token: Option<&str>,
     status: StatusCode,
     notice: &str,
 ) -> Response {
@@ -270,18 +392,20 @@ fn retry_page(
         survey,
         &FieldErrors::new(),
         Some(notice.to_string()),
+        token,
     );
     response.set_status(status);
     response
 }
 
-fn page_response(
+pub(super) fn page_response(
     form: &Form,
     pages: &[Vec<usize>],
     page_index: usize,
     survey: &SurveyState,
     errors: &FieldErrors,
     notice: Option<String>,
+    token: Option<&str>,
 ) -> Response {
     let progress = progress(form, pages, &survey.answers, page_index);
     let questions: Vec<_> = pages[page_index]
@@ -315,6 +439,7 @@ fn page_response(
         questions,
         errors: error_links,
         state_json: serde_json::to_string(survey).unwrap_or_default(),
+        token: token.map(str::to_string),
         can_go_back: progress.number > 1,
         is_last: progress.is_last,
     };

@@ -56,6 +56,8 @@ pub struct SurveyPage {
     /// (anchor, message) pairs for the error summary.
     pub errors: Vec<(String, String)>,
     pub state_json: String,
+    /// The respondent's token, once a page of theirs is kept (see `survey_partial`).
+    pub token: Option<String>,
     pub can_go_back: bool,
     pub is_last: bool,
 }
