@@ -10,8 +10,9 @@ use poem::web::{Data, Path};
 use poem::{Body, IntoResponse, Response, handler};
 
 use super::paging::{active_pages, pages};
-use super::survey::{already_sent, page_response, survey_or_page};
+use super::survey::{already_sent, survey_or_page};
 use super::survey_partial::{self, restore};
+use super::survey_view::page_response;
 use super::{internal_error_page, message_page, render};
 use crate::app::AppState;
 use crate::form::{FieldErrors, Form};

@@ -15,11 +15,11 @@ use poem::{Body, Response, handler};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::paging::{active_pages, is_visible, pages, progress};
-use super::survey_consent::{self, CONSENT_ANCHOR};
+use super::paging::{active_pages, pages};
+use super::survey_consent;
 use super::survey_partial::{self, Kept, TOKEN_FIELD};
-use super::survey_view::{SurveyPage, question_view, read_page_answers};
-use super::{message_page, render, resume, thanks_page};
+use super::survey_view::{page_response, read_page_answers, retry_page};
+use super::{message_page, resume, thanks_page};
 use crate::app::AppState;
 use crate::auth::sha256_hex;
 use crate::form::consent::CONSENT_FIELD;
@@ -374,79 +374,3 @@ const RETRY: &str =
     "We could not save your answers just now. They are all still here: please send them again.";
 
 const FULL: &str = "Our server has run out of room to store answers, so yours were not saved yet. They are all still here: please send them again in a little while.";
-
-/// Keeps every answer on the page so that sending it again can succeed.
-fn retry_page(
-    form: &Form,
-    pages: &[Vec<usize>],
-    page_index: usize,
-    survey: &SurveyState,
-    token: Option<&str>,
-    status: StatusCode,
-    notice: &str,
-) -> Response {
-    let mut response = page_response(
-        form,
-        pages,
-        page_index,
-        survey,
-        &FieldErrors::new(),
-        Some(notice.to_string()),
-        token,
-    );
-    response.set_status(status);
-    response
-}
-
-pub(super) fn page_response(
-    form: &Form,
-    pages: &[Vec<usize>],
-    page_index: usize,
-    survey: &SurveyState,
-    errors: &FieldErrors,
-    notice: Option<String>,
-    token: Option<&str>,
-) -> Response {
-    let progress = progress(form, pages, &survey.answers, page_index);
-    let questions: Vec<_> = pages[page_index]
-        .iter()
-        .map(|&i| &form.questions[i])
-        .filter(|q| is_visible(q, &survey.answers))
-        .map(|q| question_view(q, &survey.answers, errors))
-        .collect();
-    let consent = survey_consent::view(form, page_index, survey.consent_at, errors);
-    let consent_link = consent
-        .as_ref()
-        .and_then(|c| c.error)
-        .map(|e| (CONSENT_ANCHOR.to_string(), format!("Consent: {e}")));
-    let error_links = consent_link
-        .into_iter()
-        .chain(questions.iter().filter_map(|q| {
-            q.error
-                .as_ref()
-                .map(|e| (q.anchor.clone(), format!("{}: {e}", q.text)))
-        }))
-        .collect();
-    let page = SurveyPage {
-        form_title: form.title.clone(),
-        form_id: form.id.clone(),
-        intro: (progress.number == 1).then(|| form.intro.clone()).flatten(),
-        notice,
-        page_number: progress.number,
-        page_count: progress.count,
-        page_index,
-        consent,
-        questions,
-        errors: error_links,
-        state_json: serde_json::to_string(survey).unwrap_or_default(),
-        token: token.map(str::to_string),
-        can_go_back: progress.number > 1,
-        is_last: progress.is_last,
-    };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    render(status, &page)
-}

@@ -1,9 +1,14 @@
 //! The hosted survey page as a template sees it: questions turned into inputs.
 
 use askama::Template;
+use poem::Response;
+use poem::http::StatusCode;
 use serde_json::Value;
 
-use super::survey_consent::ConsentView;
+use super::paging::{is_visible, progress};
+use super::render;
+use super::survey::SurveyState;
+use super::survey_consent::{self, CONSENT_ANCHOR, ConsentView};
 use crate::form::{Answers, FieldErrors, Form, Question, QuestionType};
 
 pub const OTHER_VALUE: &str = "__other__";
@@ -60,6 +65,82 @@ pub struct SurveyPage {
     pub token: Option<String>,
     pub can_go_back: bool,
     pub is_last: bool,
+}
+
+/// Keeps every answer on the page so that sending it again can succeed.
+pub(super) fn retry_page(
+    form: &Form,
+    pages: &[Vec<usize>],
+    page_index: usize,
+    survey: &SurveyState,
+    token: Option<&str>,
+    status: StatusCode,
+    notice: &str,
+) -> Response {
+    let mut response = page_response(
+        form,
+        pages,
+        page_index,
+        survey,
+        &FieldErrors::new(),
+        Some(notice.to_string()),
+        token,
+    );
+    response.set_status(status);
+    response
+}
+
+pub(super) fn page_response(
+    form: &Form,
+    pages: &[Vec<usize>],
+    page_index: usize,
+    survey: &SurveyState,
+    errors: &FieldErrors,
+    notice: Option<String>,
+    token: Option<&str>,
+) -> Response {
+    let progress = progress(form, pages, &survey.answers, page_index);
+    let questions: Vec<_> = pages[page_index]
+        .iter()
+        .map(|&i| &form.questions[i])
+        .filter(|q| is_visible(q, &survey.answers))
+        .map(|q| question_view(q, &survey.answers, errors))
+        .collect();
+    let consent = survey_consent::view(form, page_index, survey.consent_at, errors);
+    let consent_link = consent
+        .as_ref()
+        .and_then(|c| c.error)
+        .map(|e| (CONSENT_ANCHOR.to_string(), format!("Consent: {e}")));
+    let error_links = consent_link
+        .into_iter()
+        .chain(questions.iter().filter_map(|q| {
+            q.error
+                .as_ref()
+                .map(|e| (q.anchor.clone(), format!("{}: {e}", q.text)))
+        }))
+        .collect();
+    let page = SurveyPage {
+        form_title: form.title.clone(),
+        form_id: form.id.clone(),
+        intro: (progress.number == 1).then(|| form.intro.clone()).flatten(),
+        notice,
+        page_number: progress.number,
+        page_count: progress.count,
+        page_index,
+        consent,
+        questions,
+        errors: error_links,
+        state_json: serde_json::to_string(survey).unwrap_or_default(),
+        token: token.map(str::to_string),
+        can_go_back: progress.number > 1,
+        is_last: progress.is_last,
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(status, &page)
 }
 
 fn number_text(value: Option<&Value>) -> String {
