@@ -473,3 +473,26 @@ fn pspp_csv(sav: &[u8]) -> (Vec<String>, Vec<std::collections::HashMap<String, S
     );
     parse_csv(&std::fs::read(&out).expect("PSPP's CSV"))
 }
+
+#[tokio::test]
+async fn a_page_that_cannot_be_kept_says_so_and_keeps_every_answer() {
+    // A free-space floor no disk meets: the store refuses every write that adds data.
+    let data = tempfile::tempdir().unwrap();
+    // No reports: a report's first rebuild would write at start.
+    let no_reports = repo_path("tests/fixtures/no-reports");
+    let s = TestServer::start_configured(&forms(), &no_reports, data, |config| {
+        config.min_free_bytes = u64::MAX;
+    })
+    .await;
+    let (_, first) = get(&s.http, &s.url("/s/resume")).await;
+    let (status, page) = send(&s.http, &s.base, &first, "next", PAGE_1).await;
+    assert_eq!(status, 507, "{page}");
+    assert!(page.contains("run out of room"), "{page}");
+    assert!(page.contains("Page 1 of 3"), "the same page, to send again");
+    assert!(page.contains("value=\"Small\" checked"));
+    assert_eq!(token_of(&page), None);
+    let (status, saved) = send(&s.http, &s.base, &first, "save", PAGE_1).await;
+    assert_eq!(status, 507, "{saved}");
+    assert!(!saved.contains("id=\"resume-link\""));
+    s.stop().await;
+}

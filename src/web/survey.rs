@@ -150,7 +150,8 @@ pub async fn answer(state: Data<&Arc<AppState>>, Path(id): Path<String>, body: B
     if action == Some("back") {
         let previous = active.iter().rev().find(|&&p| p < page_index).copied();
         let target = previous.unwrap_or(page_index);
-        return keep_and_show(&state, &form, &pages, token, &survey, target, notice).await;
+        let step = (page_index, target);
+        return keep_and_show(&state, &form, &pages, token, &survey, step, notice).await;
     }
 
     if notice.is_some() {
@@ -188,20 +189,22 @@ pub async fn answer(state: Data<&Arc<AppState>>, Path(id): Path<String>, body: B
         );
     }
     if let Some(&next) = active.iter().find(|&&p| p > page_index) {
-        return keep_and_show(&state, &form, &pages, token, &survey, next, None).await;
+        let step = (page_index, next);
+        return keep_and_show(&state, &form, &pages, token, &survey, step, None).await;
     }
     submit(&state, &form, &pages, survey, page_index, token).await
 }
 
-/// Keeps the answers as the respondent's partial response, then shows page `target`; a
-/// page that cannot be kept is shown again, every answer on it, to be sent again.
+/// Keeps the answers as the respondent's partial response, then goes from the page sent to
+/// the page `target`; a page that cannot be kept is shown again, every answer on it, to be
+/// sent again.
 async fn keep_and_show(
     state: &Arc<AppState>,
     form: &Arc<Form>,
     pages: &[Vec<usize>],
     token: Option<&str>,
     survey: &SurveyState,
-    target: usize,
+    (sent, target): (usize, usize),
     notice: Option<String>,
 ) -> Response {
     match survey_partial::keep(state, form, token, survey, target).await {
@@ -218,7 +221,7 @@ async fn keep_and_show(
             notice,
             None,
         ),
-        outcome => not_kept(form, pages, target, survey, token, outcome),
+        outcome => not_kept(form, pages, sent, survey, token, outcome),
     }
 }
 
