@@ -158,3 +158,7 @@ impl PartialStore for SledStore {
         Ok(erased)
     }
 }
+
+#[cfg(test)]
+#[path = "sled_partials_tests.rs"]
+mod tests;
