@@ -105,6 +105,26 @@ async fn a_sigkill_between_pages_loses_no_page_and_the_last_page_stores_one_resp
     let token = token_of(&third).expect("a token once a page is kept");
     server.kill();
 
+    // Offline, the CLI's export finds the partial with both pages in it.
+    let export = std::process::Command::new(env!("CARGO_BIN_EXE_fieldnotes"))
+        .args(["export", "resume", "--out", "-", "--partial", "--data"])
+        .arg(data.path())
+        .arg("--forms")
+        .arg(forms())
+        .output()
+        .unwrap();
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let (headers, rows) = parse_csv(&export.stdout);
+    assert_eq!(headers.last().map(String::as_str), Some("completed"));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["completed"], "0");
+    assert_eq!(rows[0]["story"], "Slow, too many hours.");
+    assert_eq!(rows[0]["size"], "Large");
+
     let server = start(data.path());
     assert_eq!(counts(&http, &server.base, "resume").await, (0, 1));
     let link = format!("{}/s/resume/resume/{token}", server.base);
