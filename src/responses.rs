@@ -11,7 +11,7 @@ use crate::auth::sha256_hex;
 use crate::form::consent::CONSENT_FIELD;
 use crate::form::{Answers, Catalog, FieldErrors, Form, validate_submission};
 use crate::report::Reports;
-use crate::store::{ConsentGiven, Store, StoreError, StoredResponse};
+use crate::store::{Completion, ConsentGiven, PartialStore, Store, StoreError, StoredResponse};
 use crate::webhooks;
 
 /// Why a response to a form with consent text was refused without it.
@@ -75,6 +75,70 @@ pub fn submit(
     hidden: &BTreeMap<String, Value>,
     consent_at: Option<DateTime<Utc>>,
 ) -> Result<Receipt, SubmitError> {
+    let ready = accept(catalog, reports, form_id, answers, hidden, consent_at)?;
+    store.insert_response(
+        &ready.response,
+        &ready.form,
+        &ready.contributions,
+        &ready.events,
+    )?;
+    Ok(ready.receipt)
+}
+
+/// How the last page of a partial response went.
+#[derive(Debug, Clone)]
+pub enum Finished {
+    Stored(Receipt),
+    /// These answers had already been submitted (the page was sent again): nothing new.
+    AlreadyStored(Uuid),
+}
+
+/// `submit` for answers kept as a partial response under `token_sha256`: the response is
+/// stored and the partial turned into the mark of its completion in one durable write, so
+/// that a crash leaves either the partial or the response, and the same last page sent twice
+/// stores one response.
+#[allow(clippy::too_many_arguments)]
+pub fn submit_partial(
+    store: &dyn PartialStore,
+    catalog: &Catalog,
+    reports: &Reports,
+    form_id: &str,
+    answers: &Answers,
+    hidden: &BTreeMap<String, Value>,
+    consent_at: Option<DateTime<Utc>>,
+    token_sha256: &str,
+) -> Result<Finished, SubmitError> {
+    let ready = accept(catalog, reports, form_id, answers, hidden, consent_at)?;
+    let outcome = store.complete_partial(
+        token_sha256,
+        &ready.response,
+        &ready.form,
+        &ready.contributions,
+        &ready.events,
+    )?;
+    Ok(match outcome {
+        Completion::Stored => Finished::Stored(ready.receipt),
+        Completion::AlreadyStored(id) => Finished::AlreadyStored(id),
+    })
+}
+
+/// A response ready to be written, with everything written with it.
+struct Ready {
+    form: std::sync::Arc<Form>,
+    response: StoredResponse,
+    receipt: Receipt,
+    contributions: Vec<crate::store::Contribution>,
+    events: Vec<crate::store::WebhookMessage>,
+}
+
+fn accept(
+    catalog: &Catalog,
+    reports: &Reports,
+    form_id: &str,
+    answers: &Answers,
+    hidden: &BTreeMap<String, Value>,
+    consent_at: Option<DateTime<Utc>>,
+) -> Result<Ready, SubmitError> {
     let form = open_survey(catalog, form_id)?;
     // The id is a UUID v7, whose timestamp the evidence index reads as the response's time:
     // `submitted_at` is taken from it, so the two can never name different milliseconds.
@@ -117,10 +181,15 @@ pub fn submit(
     };
     let contributions = analysis::contributions(reports, &form, &response);
     let events = webhooks::response_created(&form, &response);
-    store.insert_response(&response, &form, &contributions, &events)?;
-    Ok(Receipt {
-        id: response.id,
-        receipt,
+    Ok(Ready {
+        form,
+        receipt: Receipt {
+            id: response.id,
+            receipt,
+        },
+        response,
+        contributions,
+        events,
     })
 }
 
