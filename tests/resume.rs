@@ -496,3 +496,29 @@ async fn a_page_that_cannot_be_kept_says_so_and_keeps_every_answer() {
     assert!(!saved.contains("id=\"resume-link\""));
     s.stop().await;
 }
+
+#[tokio::test]
+async fn nothing_is_kept_without_consent_and_unticking_it_forgets_the_partial() {
+    let s = TestServer::start_with(&forms(), &reports(), MailConfig::default()).await;
+    let partials = |s: &TestServer| {
+        let (http, base) = (s.http.clone(), s.base.clone());
+        async move { records(&http, &base, "?partial=1").await.len() }
+    };
+    let (_, first) = get(&s.http, &s.url("/s/resume")).await;
+    let unticked = &PAGE_1[1..];
+    let (status, refused) = send(&s.http, &s.base, &first, "save", unticked).await;
+    assert_eq!(status, 422, "Save without consent asks for it");
+    assert!(refused.contains("err-consent"));
+    assert_eq!(token_of(&refused), None);
+    assert_eq!(partials(&s).await, 0);
+
+    let (_, second) = send(&s.http, &s.base, &first, "next", PAGE_1).await;
+    assert_eq!(partials(&s).await, 1);
+    let (_, again) = send(&s.http, &s.base, &second, "back", &[]).await;
+    assert!(again.contains("Page 1 of 3"));
+    let (status, withdrawn) = send(&s.http, &s.base, &again, "next", unticked).await;
+    assert_eq!(status, 422);
+    assert!(withdrawn.contains("err-consent"));
+    assert_eq!(partials(&s).await, 0, "the partial is forgotten");
+    s.stop().await;
+}
