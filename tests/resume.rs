@@ -522,3 +522,36 @@ async fn nothing_is_kept_without_consent_and_unticking_it_forgets_the_partial() 
     assert_eq!(partials(&s).await, 0, "the partial is forgotten");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_damaged_page_state_falls_back_on_the_answers_kept() {
+    let s = TestServer::start_with(&forms(), &reports(), MailConfig::default()).await;
+    let (_, first) = get(&s.http, &s.url("/s/resume?source=ad")).await;
+    let (_, second) = send(&s.http, &s.base, &first, "next", PAGE_1).await;
+    let token = token_of(&second).expect("a token");
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("_state", "{not json"),
+        ("_page", "1"),
+        ("_action", "next"),
+        ("t", &token),
+    ];
+    fields.extend_from_slice(PAGE_2);
+    let response = s
+        .http
+        .post(s.url("/s/resume"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let third = response.text().await.unwrap();
+    assert!(third.contains("Page 3 of 3"), "{third}");
+    assert!(!third.contains("could not be read"));
+    let (_, done) = send(&s.http, &s.base, &third, "next", PAGE_3).await;
+    assert!(done.contains("Thank you"));
+    let got = records(&s.http, &s.base, "").await;
+    assert_eq!(got[0]["answers"]["size"], "Small", "page 1 from the store");
+    assert_eq!(got[0]["answers"]["hours"], 3, "page 2 from the post");
+    assert_eq!(got[0]["hidden"]["source"], "ad");
+    s.stop().await;
+}

@@ -25,7 +25,7 @@ use crate::auth::sha256_hex;
 use crate::form::consent::CONSENT_FIELD;
 use crate::form::{Answers, FieldErrors, Form, prune_hidden_answers, validate_answers};
 use crate::responses::{self, Finished, SubmitError};
-use crate::store::StoreError;
+use crate::store::{PartialState, StoreError};
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub(super) struct SurveyState {
@@ -124,17 +124,22 @@ pub async fn answer(state: Data<&Arc<AppState>>, Path(id): Path<String>, body: B
             .map(|(_, v)| v.as_str())
     };
     let pages = pages(&form);
+    let token = field(TOKEN_FIELD).filter(|t| survey_partial::well_formed(t));
     let mut notice = None;
     let mut survey: SurveyState = match field("_state").map(serde_json::from_str) {
         // More answers than the form has questions is no state this server wrote.
         Some(Ok(survey)) if fits(&form, &survey) => survey,
-        _ => {
-            notice = Some(
-                "Your earlier answers could not be read, so this page starts the survey again."
-                    .to_string(),
-            );
-            SurveyState::default()
-        }
+        // The page's copy is damaged, but the answers kept so far are on disk.
+        _ => match kept_state(&state, &form, token).await {
+            Some(survey) => survey,
+            None => {
+                notice = Some(
+                    "Your earlier answers could not be read, so this page starts the survey again."
+                        .to_string(),
+                );
+                SurveyState::default()
+            }
+        },
     };
     let page_index = field("_page")
         .and_then(|p| p.parse::<usize>().ok())
@@ -144,7 +149,6 @@ pub async fn answer(state: Data<&Arc<AppState>>, Path(id): Path<String>, body: B
     survey_consent::read(&form, page_index, &fields, &mut survey.consent_at);
     prune_hidden_answers(&form, &mut survey.answers);
     let active = active_pages(&form, &pages, &survey.answers);
-    let token = field(TOKEN_FIELD).filter(|t| survey_partial::well_formed(t));
     let action = field("_action");
 
     if action == Some("back") {
@@ -236,6 +240,7 @@ fn not_kept(
 ) -> Response {
     let (status, notice) = match outcome {
         Ok(Kept::Submitted) => return already_sent(),
+        // Not reached (the callers show their page for these); asking again is harmless.
         Ok(Kept::Saved(_) | Kept::WithoutConsent) => (StatusCode::OK, RETRY),
         Err(StoreError::Full(e)) => {
             tracing::error!("keeping a partial response failed, the disk is full: {e}");
@@ -257,6 +262,22 @@ pub(super) fn already_sent() -> Response {
         "Your answers were already sent",
         "We received these answers before, so nothing more is needed. Thank you for your time.",
     )
+}
+
+/// The answers kept under the page's token, if it has one the store knows.
+async fn kept_state(
+    state: &Arc<AppState>,
+    form: &Form,
+    token: Option<&str>,
+) -> Option<SurveyState> {
+    match survey_partial::open(state, &form.id, token?).await {
+        Ok(Some(PartialState::Open(partial))) => Some(survey_partial::restore(partial)),
+        Ok(_) => None,
+        Err(e) => {
+            tracing::error!("reading a partial response failed: {e}");
+            None
+        }
+    }
 }
 
 fn fits(form: &Form, survey: &SurveyState) -> bool {
