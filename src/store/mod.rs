@@ -19,6 +19,7 @@ mod sled_interviews;
 mod sled_mail;
 mod sled_partials;
 mod sled_profiles;
+mod sled_response_write;
 mod sled_sessions;
 mod sled_store;
 mod sled_webhooks;
