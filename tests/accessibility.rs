@@ -1,7 +1,8 @@
 //! Every kind of page, checked with axe-core (WCAG 2.0 and 2.1, levels A and AA) in headless
 //! Chromium: the survey, the thank-you page, the login page, the front page, the report page,
-//! the profile cards and the interview console; the hosted survey's consent and error pages
-//! against WCAG 2.2 too (target size included). axe-core comes from npm (`tests/a11y`,
+//! the profile cards and the interview console; the hosted survey's consent and error pages,
+//! and the German survey with its language switch, against WCAG 2.2 too (target size
+//! included). axe-core comes from npm (`tests/a11y`,
 //! installed by `scripts/test`); the test fails, never skips, when it is missing.
 
 mod common;
@@ -110,7 +111,7 @@ async fn every_kind_of_page_passes_axe() {
         "axe-core missed a missing alt: {found:?}"
     );
     let mut failures = Vec::new();
-    for path in ["/", "/login", "/s/customer-profile"] {
+    for path in ["/", "/login", "/s/customer-profile", "/s/customer-profile?lang=de"] {
         check(&browser, &axe, &s.base, path, &mut failures).await;
     }
     log_in(&browser, &s.base, RESEARCHER, "/r/customer-profile").await;
@@ -244,6 +245,36 @@ async fn consent_and_error_pages_pass_axe_with_wcag_22() {
     press(&browser, "next").await;
     assert!(browser.find(Locator::Id("error-summary")).await.is_ok());
     audit(&browser, &axe, "page 2 with an error", &mut failures).await;
+    let _ = browser.close().await;
+    assert!(
+        failures.is_empty(),
+        "axe-core found:\n{}",
+        failures.join("\n")
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn the_german_survey_and_its_language_switch_pass_axe_with_wcag_22() {
+    let axe = axe_source();
+    let s = TestServer::start(&repo_path("forms")).await;
+    let driver = ChromeDriver::start();
+    let browser = driver.browser().await;
+    let mut failures = Vec::new();
+    browser
+        .goto(&s.url("/s/customer-profile?lang=de"))
+        .await
+        .expect("the German survey");
+    assert!(browser.find(Locator::Css("html[lang='de'][dir='ltr']")).await.is_ok());
+    audit(&browser, &axe, "German first page", &mut failures).await;
+    // Next with the required questions unanswered: the German error summary and messages.
+    press(&browser, "next").await;
+    assert!(browser.find(Locator::Id("error-summary")).await.is_ok());
+    audit(&browser, &axe, "German first page with errors", &mut failures).await;
+    // The switch back to English is a button like Next and Back: the page comes back in English.
+    press(&browser, "en").await;
+    assert!(browser.find(Locator::Css("html[lang='en']")).await.is_ok());
+    audit(&browser, &axe, "switched to English", &mut failures).await;
     let _ = browser.close().await;
     assert!(
         failures.is_empty(),

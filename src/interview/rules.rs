@@ -250,6 +250,8 @@ mod tests {
             revision: "r".into(),
             webhooks: Vec::new(),
             retain_days: None,
+            languages: Vec::new(),
+            translations: Default::default(),
         }
     }
 

@@ -2,6 +2,9 @@
 //!
 //! The respondent's answers so far travel in a hidden `_state` field, so the server keeps no
 //! session: every POST carries the whole conversation, and only the final submit stores it.
+//! The page's language travels beside it in `_lang`, resolved once per request into the
+//! `Locale` every page of this module is drawn in (`?lang=`, else Accept-Language, else the
+//! form's default; `_switch` changes it and draws the same page again).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -9,18 +12,22 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use poem::http::StatusCode;
 use poem::web::{Data, Path, Query};
-use poem::{Body, Response, handler};
+use poem::{Body, Request, Response, handler};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::paging::{active_pages, is_visible, pages, progress};
 use super::survey_consent::{self, CONSENT_ANCHOR};
-use super::survey_view::{SurveyPage, question_view, read_page_answers};
-use super::{message_page, render, thanks_page};
+use super::survey_view::{
+    LanguageChoice, PageWords, SurveyPage, question_view, read_page_answers,
+};
+use super::{message_page_in, render, thanks_page};
 use crate::app::AppState;
 use crate::form::consent::CONSENT_FIELD;
-use crate::form::{Answers, FieldErrors, Form, prune_hidden_answers, validate_answers};
-use crate::responses::{self, SubmitError};
+use crate::form::invalid::Invalid;
+use crate::form::{Answers, FieldErrors, Form, prune_hidden_answers, refuse_answers};
+use crate::i18n::{self, Locale};
+use crate::responses::{self, SubmitError, SubmitMeta};
 use crate::store::StoreError;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -34,41 +41,75 @@ struct SurveyState {
     consent_at: Option<DateTime<Utc>>,
 }
 
-fn not_found() -> Response {
-    message_page(
+/// A page of one message, its title and text the server strings `title_id` and `text_id`.
+fn message(locale: &Locale, status: StatusCode, title_id: &str, text_id: &str) -> Response {
+    message_page_in(locale, status, &locale.t(title_id), &locale.t(text_id))
+}
+
+fn not_found(locale: &Locale) -> Response {
+    message(
+        locale,
         StatusCode::NOT_FOUND,
-        "Survey not found",
-        "There is no survey at this address. Please check the link you were sent.",
+        "page-not-found-title",
+        "page-not-found-text",
     )
 }
 
-fn closed() -> Response {
-    message_page(
+fn closed(locale: &Locale) -> Response {
+    message(
+        locale,
         StatusCode::OK,
-        "This survey is closed",
-        "This survey no longer takes answers. Thank you for your interest.",
+        "page-closed-title",
+        "page-closed-text",
     )
+}
+
+fn accept_language(req: &Request) -> Option<&str> {
+    req.header("accept-language")
+}
+
+/// The page's language: for a form, among its languages; without one (no such survey), among
+/// the languages fieldnotes ships.
+fn locale_for(form: Option<&Form>, asked: Option<&str>, req: &Request) -> Locale {
+    match form {
+        Some(form) => i18n::pick(&form.languages, asked, accept_language(req)),
+        None => {
+            let shipped: Vec<String> = i18n::SHIPPED.iter().map(|s| s.to_string()).collect();
+            i18n::pick(&shipped, asked, accept_language(req))
+        }
+    }
 }
 
 /// The survey with this id if it takes answers, or the page that says why not.
-fn survey_or_page(state: &AppState, id: &str) -> Result<Arc<Form>, Box<Response>> {
+fn survey_or_page(
+    state: &AppState,
+    id: &str,
+    asked: Option<&str>,
+    req: &Request,
+) -> Result<Arc<Form>, Box<Response>> {
     match responses::open_survey(&state.catalog, id) {
         Ok(form) => Ok(form),
-        Err(SubmitError::Closed(_)) => Err(Box::new(closed())),
-        Err(_) => Err(Box::new(not_found())),
+        Err(SubmitError::Closed(_)) => {
+            let form = state.catalog.get(id);
+            Err(Box::new(closed(&locale_for(form.as_deref(), asked, req))))
+        }
+        Err(_) => Err(Box::new(not_found(&locale_for(None, asked, req)))),
     }
 }
 
 #[handler]
 pub async fn show(
     state: Data<&Arc<AppState>>,
+    req: &Request,
     Path(id): Path<String>,
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Response {
-    let form = match survey_or_page(&state, &id) {
+    let asked = query.get("lang").map(String::as_str);
+    let form = match survey_or_page(&state, &id, asked, req) {
         Ok(form) => form,
         Err(page) => return *page,
     };
+    let locale = locale_for(Some(&form), asked, req);
     let hidden = form
         .hidden
         .iter()
@@ -85,42 +126,55 @@ pub async fn show(
         .first()
         .copied()
         .unwrap_or(0);
-    page_response(&form, &pages, first, &survey, &FieldErrors::new(), None)
+    let mut response = page_response(&form, &pages, first, &survey, &FieldErrors::new(), None, &locale);
+    // The page's language may come from Accept-Language: caches must keep one per language.
+    response.headers_mut().insert(
+        poem::http::header::VARY,
+        poem::http::HeaderValue::from_static("accept-language"),
+    );
+    response
 }
 
 #[handler]
-pub async fn answer(state: Data<&Arc<AppState>>, Path(id): Path<String>, body: Body) -> Response {
-    let form = match survey_or_page(&state, &id) {
-        Ok(form) => form,
-        Err(page) => return *page,
+pub async fn answer(
+    state: Data<&Arc<AppState>>,
+    req: &Request,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let bytes = body.into_bytes().await;
+    let fields: Vec<(String, String)> = match &bytes {
+        Ok(bytes) => form_urlencoded::parse(bytes).into_owned().collect(),
+        Err(_) => Vec::new(),
     };
-    let bytes = match body.into_bytes().await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            return message_page(
-                StatusCode::BAD_REQUEST,
-                "Something went wrong",
-                "Your answers could not be read. Please go back and try again.",
-            );
-        }
-    };
-    let fields: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
     let field = |name: &str| {
         fields
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
+    let switch = field("_switch");
+    let asked = switch.or(field("_lang"));
+    let form = match survey_or_page(&state, &id, asked, req) {
+        Ok(form) => form,
+        Err(page) => return *page,
+    };
+    let locale = locale_for(Some(&form), asked, req);
+    if bytes.is_err() {
+        return message(
+            &locale,
+            StatusCode::BAD_REQUEST,
+            "page-error-title",
+            "page-unreadable-text",
+        );
+    }
     let pages = pages(&form);
     let mut notice = None;
     let mut survey: SurveyState = match field("_state").map(serde_json::from_str) {
         // More answers than the form has questions is no state this server wrote.
         Some(Ok(survey)) if fits(&form, &survey) => survey,
         _ => {
-            notice = Some(
-                "Your earlier answers could not be read, so this page starts the survey again."
-                    .to_string(),
-            );
+            notice = Some(locale.t("survey-notice-restart"));
             SurveyState::default()
         }
     };
@@ -132,41 +186,64 @@ pub async fn answer(state: Data<&Arc<AppState>>, Path(id): Path<String>, body: B
     survey_consent::read(&form, page_index, &fields, &mut survey.consent_at);
     prune_hidden_answers(&form, &mut survey.answers);
     let active = active_pages(&form, &pages, &survey.answers);
+    let no_errors = FieldErrors::new();
 
+    // Another language: the same page again, with what was just typed, and no judgement yet.
+    if switch.is_some() && notice.is_none() {
+        return page_response(&form, &pages, page_index, &survey, &no_errors, None, &locale);
+    }
     if field("_action") == Some("back") {
         let previous = active.iter().rev().find(|&&p| p < page_index).copied();
         let target = previous.unwrap_or(page_index);
-        return page_response(&form, &pages, target, &survey, &FieldErrors::new(), notice);
+        return page_response(&form, &pages, target, &survey, &no_errors, notice, &locale);
     }
 
     if notice.is_some() {
         let first = active.first().copied().unwrap_or(0);
-        return page_response(&form, &pages, first, &survey, &FieldErrors::new(), notice);
+        return page_response(&form, &pages, first, &survey, &no_errors, notice, &locale);
     }
-    let mut page_errors = errors_on_page(&form, &pages[page_index], &survey.answers);
-    survey_consent::check(&form, page_index, survey.consent_at, &mut page_errors);
+    let mut page_errors = errors_on_page(&form, &pages[page_index], &survey.answers, &locale);
+    survey_consent::check(&form, page_index, survey.consent_at, &locale, &mut page_errors);
     if !page_errors.is_empty() {
-        return page_response(&form, &pages, page_index, &survey, &page_errors, notice);
+        return page_response(&form, &pages, page_index, &survey, &page_errors, notice, &locale);
     }
     if let Some(&next) = active.iter().find(|&&p| p > page_index) {
-        return page_response(&form, &pages, next, &survey, &FieldErrors::new(), None);
+        return page_response(&form, &pages, next, &survey, &no_errors, None, &locale);
     }
-    submit(&state, &form, &pages, survey, page_index).await
+    submit(&state, &form, &pages, survey, page_index, &locale).await
 }
 
 fn fits(form: &Form, survey: &SurveyState) -> bool {
     survey.answers.len() <= form.questions.len() && survey.hidden.len() <= form.hidden.len()
 }
 
-/// Validation errors that concern the questions on one page.
-fn errors_on_page(form: &Form, page: &[usize], answers: &Answers) -> FieldErrors {
-    match validate_answers(form, answers) {
+/// Validation errors that concern the questions on one page, in the page's language.
+fn errors_on_page(form: &Form, page: &[usize], answers: &Answers, locale: &Locale) -> FieldErrors {
+    match refuse_answers(form, answers) {
         Ok(_) => FieldErrors::new(),
         Err(errors) => errors
             .into_iter()
             .filter(|(id, _)| page.iter().any(|&i| form.questions[i].id == *id))
+            .map(|(id, why)| (id, why.text(locale)))
             .collect(),
     }
+}
+
+/// The store's refusal (in English, as the API gives it) in the page's language: the answers'
+/// reasons found again by validating them, the consent as the page words it.
+fn localized(form: &Form, answers: &Answers, errors: FieldErrors, locale: &Locale) -> FieldErrors {
+    let reasons = refuse_answers(form, answers).err().unwrap_or_default();
+    errors
+        .into_iter()
+        .map(|(field, english)| {
+            let text = if field == CONSENT_FIELD {
+                Invalid::ConsentUnticked.text(locale)
+            } else {
+                reasons.get(&field).map_or(english, |why| why.text(locale))
+            };
+            (field, text)
+        })
+        .collect()
 }
 
 async fn submit(
@@ -175,6 +252,7 @@ async fn submit(
     pages: &[Vec<usize>],
     survey: SurveyState,
     page_index: usize,
+    locale: &Locale,
 ) -> Response {
     let hidden: BTreeMap<String, Value> = survey
         .hidden
@@ -182,6 +260,10 @@ async fn submit(
         .map(|(k, v)| (k.clone(), Value::String(v.clone())))
         .collect();
     let (store_state, form_id, answers) = (state.clone(), form.id.clone(), survey.answers.clone());
+    let meta = SubmitMeta {
+        consent_at: survey.consent_at,
+        language: form.has_languages().then(|| locale.tag().to_string()),
+    };
     let outcome = tokio::task::spawn_blocking(move || {
         responses::submit(
             store_state.store.as_ref(),
@@ -190,13 +272,14 @@ async fn submit(
             &form_id,
             &answers,
             &hidden,
-            survey.consent_at,
+            meta,
         )
     })
     .await;
     match outcome {
-        Ok(Ok(receipt)) => thanks_page(form, &receipt),
+        Ok(Ok(receipt)) => thanks_page(form, locale, &receipt),
         Ok(Err(SubmitError::Invalid(errors))) => {
+            let errors = localized(form, &survey.answers, errors, locale);
             // Consent is asked on the first page, so a refusal for it leads back there.
             let page = pages
                 .iter()
@@ -209,14 +292,14 @@ async fn submit(
             let notice = errors
                 .keys()
                 .any(|k| k.starts_with("hidden."))
-                .then(|| "The link you followed carries a value we cannot accept. Please ask for a fresh link.".to_string());
-            page_response(form, pages, page, &survey, &errors, notice)
+                .then(|| locale.t("survey-notice-bad-link"));
+            page_response(form, pages, page, &survey, &errors, notice, locale)
         }
-        Ok(Err(SubmitError::Closed(_))) => closed(),
-        Ok(Err(SubmitError::UnknownForm(_))) => not_found(),
+        Ok(Err(SubmitError::Closed(_))) => closed(locale),
+        Ok(Err(SubmitError::UnknownForm(_))) => not_found(locale),
         Ok(Err(SubmitError::Store(StoreError::Full(e)))) => {
             tracing::error!("saving a survey response failed, the disk is full: {e}");
-            let notice = "Our server has run out of room to store answers, so yours were not saved yet. They are all still here: please send them again in a little while.";
+            let notice = locale.t("survey-notice-disk-full");
             retry_page(
                 form,
                 pages,
@@ -224,6 +307,7 @@ async fn submit(
                 &survey,
                 StatusCode::INSUFFICIENT_STORAGE,
                 notice,
+                locale,
             )
         }
         Ok(Err(SubmitError::Store(e))) => {
@@ -234,7 +318,8 @@ async fn submit(
                 page_index,
                 &survey,
                 StatusCode::SERVICE_UNAVAILABLE,
-                RETRY,
+                locale.t("survey-notice-retry"),
+                locale,
             )
         }
         Err(e) => {
@@ -245,14 +330,12 @@ async fn submit(
                 page_index,
                 &survey,
                 StatusCode::SERVICE_UNAVAILABLE,
-                RETRY,
+                locale.t("survey-notice-retry"),
+                locale,
             )
         }
     }
 }
-
-const RETRY: &str =
-    "We could not save your answers just now. They are all still here: please send them again.";
 
 /// Keeps every answer on the page so that sending it again can succeed.
 fn retry_page(
@@ -261,7 +344,8 @@ fn retry_page(
     page_index: usize,
     survey: &SurveyState,
     status: StatusCode,
-    notice: &str,
+    notice: String,
+    locale: &Locale,
 ) -> Response {
     let mut response = page_response(
         form,
@@ -269,12 +353,31 @@ fn retry_page(
         page_index,
         survey,
         &FieldErrors::new(),
-        Some(notice.to_string()),
+        Some(notice),
+        locale,
     );
     response.set_status(status);
     response
 }
 
+/// The switch's languages, each named in itself; none for a form in one language.
+fn language_choices(form: &Form, locale: &Locale) -> Vec<LanguageChoice> {
+    if form.languages.len() < 2 {
+        return Vec::new();
+    }
+    form.languages
+        .iter()
+        .filter_map(|tag| Locale::parse(tag))
+        .map(|l| LanguageChoice {
+            tag: l.tag().to_string(),
+            name: l.native_name(),
+            current: l.tag() == locale.tag(),
+        })
+        .collect()
+}
+
+/// Draws one page of the survey in `locale`; `errors` are already in its language.
+#[allow(clippy::too_many_arguments)]
 fn page_response(
     form: &Form,
     pages: &[Vec<usize>],
@@ -282,20 +385,23 @@ fn page_response(
     survey: &SurveyState,
     errors: &FieldErrors,
     notice: Option<String>,
+    locale: &Locale,
 ) -> Response {
+    let texts = form.texts(locale.tag());
     let progress = progress(form, pages, &survey.answers, page_index);
     let questions: Vec<_> = pages[page_index]
         .iter()
         .map(|&i| &form.questions[i])
         .filter(|q| is_visible(q, &survey.answers))
-        .map(|q| question_view(q, &survey.answers, errors))
+        .map(|q| question_view(q, &texts, locale, &survey.answers, errors))
         .collect();
-    let consent = survey_consent::view(form, page_index, survey.consent_at, errors);
+    let consent = survey_consent::view(texts.consent(), page_index, survey.consent_at, errors);
+    let consent_label = locale.t("survey-consent-label");
     let consent_link = consent
         .as_ref()
-        .and_then(|c| c.error)
-        .map(|e| (CONSENT_ANCHOR.to_string(), format!("Consent: {e}")));
-    let error_links = consent_link
+        .and_then(|c| c.error.as_ref())
+        .map(|e| (CONSENT_ANCHOR.to_string(), format!("{consent_label}: {e}")));
+    let error_links: Vec<(String, String)> = consent_link
         .into_iter()
         .chain(questions.iter().filter_map(|q| {
             q.error
@@ -303,10 +409,29 @@ fn page_response(
                 .map(|e| (q.anchor.clone(), format!("{}: {e}", q.text)))
         }))
         .collect();
+    let place = [
+        ("title", texts.title().into()),
+        ("number", progress.number.into()),
+        ("count", progress.count.into()),
+    ];
+    let words = PageWords {
+        page_title: if error_links.is_empty() {
+            locale.t_args("survey-page-title", &place)
+        } else {
+            locale.t_args("survey-page-title-error", &place)
+        },
+        progress: locale.t_args("survey-progress", &place[1..]),
+        summary: locale.t_args("survey-error-summary", &[("count", error_links.len().into())]),
+    };
     let page = SurveyPage {
-        form_title: form.title.clone(),
+        languages: language_choices(form, locale),
+        locale: locale.clone(),
+        words,
+        form_title: texts.title().to_string(),
         form_id: form.id.clone(),
-        intro: (progress.number == 1).then(|| form.intro.clone()).flatten(),
+        intro: (progress.number == 1)
+            .then(|| texts.intro().map(str::to_string))
+            .flatten(),
         notice,
         page_number: progress.number,
         page_count: progress.count,

@@ -4,7 +4,9 @@ use askama::Template;
 use serde_json::Value;
 
 use super::survey_consent::ConsentView;
+use crate::form::translations::Texts;
 use crate::form::{Answers, FieldErrors, Form, Question, QuestionType};
+use crate::i18n::Locale;
 
 pub const OTHER_VALUE: &str = "__other__";
 
@@ -40,9 +42,27 @@ pub struct QuestionView {
     pub step: &'static str,
 }
 
+/// One language of the switch: named in itself, marked with its own `lang`.
+pub struct LanguageChoice {
+    pub tag: String,
+    pub name: String,
+    pub current: bool,
+}
+
+/// The words around the questions, in the page's language.
+pub struct PageWords {
+    pub page_title: String,
+    pub progress: String,
+    pub summary: String,
+}
+
 #[derive(Template)]
 #[template(path = "survey.html")]
 pub struct SurveyPage {
+    pub locale: Locale,
+    pub words: PageWords,
+    /// The form's languages for the switch; empty for a form in one language.
+    pub languages: Vec<LanguageChoice>,
     pub form_title: String,
     pub form_id: String,
     pub intro: Option<String>,
@@ -80,7 +100,13 @@ fn chosen(answer: Option<&Value>) -> Vec<&str> {
     }
 }
 
-fn option_choices(q: &Question, answer: Option<&Value>) -> (Vec<ChoiceView>, Option<String>) {
+/// Values stay the default language's options, whatever the page's language: what is posted
+/// and stored is the same in every language, and switching keeps every choice.
+fn option_choices(
+    q: &Question,
+    texts: &Texts,
+    answer: Option<&Value>,
+) -> (Vec<ChoiceView>, Option<String>) {
     let picked = chosen(answer);
     let choices = q
         .options
@@ -88,7 +114,7 @@ fn option_choices(q: &Question, answer: Option<&Value>) -> (Vec<ChoiceView>, Opt
         .enumerate()
         .map(|(i, option)| ChoiceView {
             value: option.clone(),
-            label: option.clone(),
+            label: texts.option(q, i).to_string(),
             checked: picked.contains(&option.as_str()),
             dom_id: format!("q-{}-{i}", q.id),
         })
@@ -100,7 +126,12 @@ fn option_choices(q: &Question, answer: Option<&Value>) -> (Vec<ChoiceView>, Opt
     (choices, other_text)
 }
 
-fn point_choices(q: &Question, answer: Option<&Value>) -> (Vec<ChoiceView>, String, String) {
+fn point_choices(
+    q: &Question,
+    texts: &Texts,
+    locale: &Locale,
+    answer: Option<&Value>,
+) -> (Vec<ChoiceView>, String, String) {
     let (min, max) = q.bounds();
     let (min, max) = (min.unwrap_or(0.0) as i64, max.unwrap_or(10.0) as i64);
     let picked = answer.and_then(Value::as_f64).map(|v| v as i64);
@@ -110,7 +141,7 @@ fn point_choices(q: &Question, answer: Option<&Value>) -> (Vec<ChoiceView>, Stri
         .map(|(i, point)| ChoiceView {
             value: point.to_string(),
             label: if every_point_named {
-                format!("{point} — {}", q.labels[i])
+                format!("{point} — {}", texts.label(q, i))
             } else {
                 point.to_string()
             },
@@ -118,15 +149,23 @@ fn point_choices(q: &Question, answer: Option<&Value>) -> (Vec<ChoiceView>, Stri
             dom_id: format!("q-{}-{point}", q.id),
         })
         .collect();
-    let (low, high) = match (q.kind, q.labels.as_slice()) {
-        (QuestionType::Nps, _) => ("Not at all likely".into(), "Extremely likely".into()),
-        (_, [low, high]) => (low.clone(), high.clone()),
+    let (low, high) = match (q.kind, q.labels.len()) {
+        (QuestionType::Nps, _) => (locale.t("survey-nps-low"), locale.t("survey-nps-high")),
+        (_, 2) => (texts.label(q, 0).to_string(), texts.label(q, 1).to_string()),
         _ => (String::new(), String::new()),
     };
     (choices, low, high)
 }
 
-pub fn question_view(q: &Question, answers: &Answers, errors: &FieldErrors) -> QuestionView {
+/// A question as its inputs, in the language of `texts` and `locale`; `errors` are already in
+/// that language.
+pub fn question_view(
+    q: &Question,
+    texts: &Texts,
+    locale: &Locale,
+    answers: &Answers,
+    errors: &FieldErrors,
+) -> QuestionView {
     let answer = answers.get(&q.id);
     let grouped = matches!(
         q.kind,
@@ -143,8 +182,8 @@ pub fn question_view(q: &Question, answers: &Answers, errors: &FieldErrors) -> Q
         kind: q.kind.as_str(),
         grouped,
         input_type: "text",
-        text: q.text.clone(),
-        help: q.help.clone(),
+        text: texts.text(q).to_string(),
+        help: texts.help(q).map(str::to_string),
         required: q.required,
         error: errors.get(&q.id).cloned(),
         choices: Vec::new(),
@@ -164,14 +203,14 @@ pub fn question_view(q: &Question, answers: &Answers, errors: &FieldErrors) -> Q
             } else {
                 "checkbox"
             };
-            let (choices, other_text) = option_choices(q, answer);
+            let (choices, other_text) = option_choices(q, texts, answer);
             view.choices = choices;
             view.other_checked = other_text.is_some();
             view.value = other_text.unwrap_or_default();
         }
         QuestionType::Scale | QuestionType::Nps => {
             view.input_type = "radio";
-            let (choices, low, high) = point_choices(q, answer);
+            let (choices, low, high) = point_choices(q, texts, locale, answer);
             view.choices = choices;
             view.low_label = low;
             view.high_label = high;

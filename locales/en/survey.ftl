@@ -1,0 +1,46 @@
+# The hosted survey's own words, in English: the fallback for every other language.
+# A translator edits the text after `=`; `{ $name }` placeholders stay as they are.
+
+# The language's name in itself, shown on the language switch.
+language-name = English
+language-switch = Language
+
+survey-next = Next
+survey-back = Back
+survey-submit = Submit
+survey-progress = Page { $number } of { $count }
+# The browser tab's title: read first by screen readers as the page loads.
+survey-page-title = { $title } — page { $number } of { $count }
+survey-page-title-error = Error: { $title } — page { $number } of { $count }
+survey-error-summary = { $count ->
+    [one] Please check this answer
+   *[other] Please check these { $count } answers
+}
+survey-required = (required)
+survey-other = Other (please specify)
+survey-other-text = Other, please specify
+survey-nps-low = Not at all likely
+survey-nps-high = Extremely likely
+
+survey-consent-heading = Before you start
+survey-consent-agree = I have read this and agree
+# Before a consent error in the error summary: "Consent: tick the box…".
+survey-consent-label = Consent
+
+survey-notice-restart = Your earlier answers could not be read, so this page starts the survey again.
+survey-notice-bad-link = The link you followed carries a value we cannot accept. Please ask for a fresh link.
+survey-notice-disk-full = Our server has run out of room to store answers, so yours were not saved yet. They are all still here: please send them again in a little while.
+survey-notice-retry = We could not save your answers just now. They are all still here: please send them again.
+
+page-not-found-title = Survey not found
+page-not-found-text = There is no survey at this address. Please check the link you were sent.
+page-closed-title = This survey is closed
+page-closed-text = This survey no longer takes answers. Thank you for your interest.
+page-error-title = Something went wrong
+page-unreadable-text = Your answers could not be read. Please go back and try again.
+
+thanks-heading = Thank you!
+thanks-page-title = Thank you — { $title }
+thanks-default = Your answers help us build something better for you.
+thanks-receipt-intro = Your answers are saved. If you ever want them deleted, keep this receipt and send it to the team that asked you:
+thanks-receipt = response { $id } · receipt { $receipt }

@@ -1,0 +1,460 @@
+//! Languages: the page's language by `?lang=`, by Accept-Language, or the default; the switch
+//! that keeps every answer (over plain form posts and in Chromium with JavaScript off); the
+//! server's words and every validation message in each shipped language; answers stored in
+//! the default language with a `language` column; `check` naming each missing translation.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use common::chrome::ChromeDriver;
+use common::survey::{page_of, state_of, unescape};
+use common::{RESEARCHER, TestServer, parse_csv, repo_path};
+use fantoccini::Locator;
+use fieldnotes::form::invalid::Invalid;
+use fieldnotes::i18n::{Locale, SHIPPED};
+use serde_json::json;
+
+fn language_forms() -> PathBuf {
+    repo_path("tests/fixtures/languages/forms")
+}
+
+/// The `<html>` element's `lang` and `dir`.
+fn html_lang(html: &str) -> (String, String) {
+    let attr = |name: &str| {
+        let tag_end = html.find("<html").and_then(|s| html[s..].find('>').map(|e| (s, s + e)));
+        let (start, end) = tag_end.expect("an <html> tag");
+        let tag = &html[start..end];
+        let marker = format!("{name}=\"");
+        let from = tag.find(&marker).unwrap_or_else(|| panic!("{name} on <html>: {tag}")) + marker.len();
+        tag[from..from + tag[from..].find('"').expect("a closing quote")].to_string()
+    };
+    (attr("lang"), attr("dir"))
+}
+
+fn lang_field(html: &str) -> String {
+    let marker = "name=\"_lang\" value=\"";
+    let start = html.find(marker).expect("a _lang input") + marker.len();
+    unescape(&html[start..start + html[start..].find('"').expect("its end")])
+}
+
+async fn get(s: &TestServer, path: &str, accept_language: Option<&str>) -> (u16, String) {
+    let mut request = s.http.get(s.url(path));
+    if let Some(header) = accept_language {
+        request = request.header("accept-language", header);
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+async fn post(s: &TestServer, form: &str, fields: &[(&str, &str)]) -> (u16, String) {
+    let response = s
+        .http
+        .post(s.url(&format!("/s/{form}")))
+        .form(fields)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+/// Posts the page `html` back with `answers` and `extra` fields (`_action`, `_switch`).
+async fn post_page(
+    s: &TestServer,
+    form: &str,
+    html: &str,
+    answers: &[(&str, &str)],
+    extra: &[(&str, &str)],
+) -> (u16, String) {
+    let (state, page, lang) = (state_of(html), page_of(html), lang_field(html));
+    let mut fields = vec![
+        ("_state", state.as_str()),
+        ("_page", page.as_str()),
+        ("_lang", lang.as_str()),
+    ];
+    fields.extend_from_slice(extra);
+    fields.extend_from_slice(answers);
+    post(s, form, &fields).await
+}
+
+#[tokio::test]
+async fn the_language_comes_from_the_query_then_the_browser_then_the_default() {
+    let s = TestServer::start(&repo_path("forms")).await;
+    let (status, german) = get(&s, "/s/customer-profile?lang=de", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(html_lang(&german), ("de".into(), "ltr".into()));
+    for text in [
+        "Helfen Sie uns zu verstehen, wie Sie arbeiten",
+        "Wie viele Menschen arbeiten in Ihrem Unternehmen, Sie eingeschlossen?",
+        "Seite 1 von",
+        ">Weiter</button>",
+        "(Pflichtfeld)",
+    ] {
+        assert!(german.contains(text), "no {text:?} in {german}");
+    }
+    // Labels are German, values the default's: what is posted is the same in every language.
+    assert!(german.contains(">Gründer/in oder Inhaber/in</label>"), "{german}");
+    assert!(german.contains("value=\"Founder or owner\""), "{german}");
+
+    let (_, by_header) = get(&s, "/s/customer-profile", Some("de-DE,de;q=0.9,en;q=0.8")).await;
+    assert_eq!(html_lang(&by_header).0, "de");
+    assert!(by_header.contains(">Weiter</button>"));
+
+    // The query wins over the header; a language the form lacks falls back.
+    let (_, asked) = get(&s, "/s/customer-profile?lang=en", Some("de")).await;
+    assert_eq!(html_lang(&asked).0, "en");
+    for (path, header) in [
+        ("/s/customer-profile?lang=xx", None),
+        ("/s/customer-profile?lang=fr", Some("ja, fr;q=0.5")),
+        ("/s/customer-profile", None),
+    ] {
+        let (status, page) = get(&s, path, header).await;
+        assert_eq!(status, 200);
+        assert_eq!(html_lang(&page), ("en".into(), "ltr".into()), "{path} {header:?}");
+        assert!(page.contains("Help us understand how you work"));
+        assert!(page.contains(">Next</button>"));
+    }
+    let response = s.http.get(s.url("/s/customer-profile")).send().await.unwrap();
+    assert_eq!(
+        response.headers().get("vary").and_then(|v| v.to_str().ok()),
+        Some("accept-language")
+    );
+    // The switch names each language in itself, marked with its own lang.
+    assert!(german.contains("lang=\"de\" aria-current=\"true\">Deutsch</button>"), "{german}");
+    assert!(german.contains("value=\"en\" lang=\"en\">English</button>"), "{german}");
+    // Pages without a form take the browser's language among those that ship.
+    let (status, missing) = get(&s, "/s/no-such-survey", Some("es-ES,es;q=0.9")).await;
+    assert_eq!(status, 404);
+    assert_eq!(html_lang(&missing).0, "es");
+    assert!(missing.contains("Encuesta no encontrada"), "{missing}");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn every_page_says_its_lang_and_dir() {
+    let s = TestServer::start(&language_forms()).await;
+    let (_, arabic) = get(&s, "/s/right-to-left?lang=ar", None).await;
+    assert_eq!(html_lang(&arabic), ("ar".into(), "rtl".into()));
+    assert!(arabic.contains("ملاحظات"));
+    for tag in SHIPPED {
+        let (_, page) = get(&s, &format!("/s/four-languages?lang={tag}"), None).await;
+        assert_eq!(html_lang(&page), (tag.to_string(), "ltr".into()));
+        let locale = Locale::parse(tag).unwrap();
+        assert!(page.contains(&locale.t("survey-submit")), "{tag}: {page}");
+    }
+    // The thank-you page is in the page's language too.
+    let (_, first) = get(&s, "/s/four-languages?lang=fr", None).await;
+    let (status, thanks) = post_page(&s, "four-languages", &first, &[("q.tool", "Notebook")], &[("_action", "next")]).await;
+    assert_eq!(status, 200, "{thanks}");
+    assert_eq!(html_lang(&thanks).0, "fr");
+    assert!(thanks.contains("Merci !"), "{thanks}");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn validation_messages_come_in_the_page_language() {
+    let s = TestServer::start(&language_forms()).await;
+    for tag in SHIPPED {
+        let locale = Locale::parse(tag).unwrap();
+        let (_, first) = get(&s, &format!("/s/four-languages?lang={tag}"), None).await;
+        let answers = [("q.hours", "81"), ("q.email", "not an address")];
+        let (status, page) = post_page(&s, "four-languages", &first, &answers, &[("_action", "next")]).await;
+        assert_eq!(status, 422, "{page}");
+        assert_eq!(html_lang(&page).0, *tag);
+        let expected = [
+            Invalid::Required,
+            Invalid::Between { min: 0.0, max: 80.0 },
+            Invalid::NotAnEmail,
+        ];
+        for why in expected {
+            let text = why.text(&locale);
+            assert!(page.contains(&text), "{tag}: no {text:?} in {page}");
+            if *tag != "en" {
+                assert_ne!(text, why.text(&Locale::english()), "{tag} {}", why.id());
+            }
+        }
+        assert!(page.contains(&locale.t_args("survey-error-summary", &[("count", 3usize.into())])));
+    }
+    s.stop().await;
+}
+
+/// Every validation code has its own message in every shipped language: not English, not a
+/// fallback, with every placeholder filled. The codes are `Invalid::examples()`, and those
+/// must be exactly the `invalid-` ids of the English file, so a new code fails here until it
+/// is listed and translated.
+#[test]
+fn every_validation_message_is_translated_in_every_shipped_language() {
+    let english_ids: BTreeSet<String> = message_ids(&repo_path("locales/en/validation.ftl"))
+        .into_iter()
+        .filter(|id| id.starts_with("invalid-"))
+        .collect();
+    let codes: BTreeSet<String> = Invalid::examples().iter().map(|i| i.id().to_string()).collect();
+    assert_eq!(codes, english_ids, "Invalid::examples() and locales/en/validation.ftl differ");
+    let english = Locale::english();
+    for tag in SHIPPED {
+        let locale = Locale::parse(tag).unwrap();
+        for why in Invalid::examples() {
+            let text = why
+                .text_exact(&locale)
+                .unwrap_or_else(|| panic!("{tag} has no {} (or a placeholder is unfilled)", why.id()));
+            assert!(!text.trim().is_empty() && !text.contains('{'), "{tag} {}: {text}", why.id());
+            if *tag != "en" {
+                assert_ne!(text, why.text(&english), "{tag} {} is still English", why.id());
+            }
+        }
+    }
+}
+
+/// The ids a Fluent file defines: a message starts at the beginning of a line.
+fn message_ids(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .filter(|line| line.starts_with(|c: char| c.is_ascii_lowercase()))
+        .filter_map(|line| line.split_once('=').map(|(id, _)| id.trim().to_string()))
+        .collect()
+}
+
+#[test]
+fn each_message_file_has_exactly_the_ids_of_english() {
+    let english_dir = repo_path("locales/en");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&english_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 2, "{files:?}");
+    for tag in SHIPPED {
+        let dir = repo_path(&format!("locales/{tag}"));
+        let theirs: BTreeSet<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let ours: BTreeSet<_> = files.iter().filter_map(|f| f.file_name().map(|n| n.to_owned())).collect();
+        assert_eq!(theirs, ours, "{tag} has other files than English");
+        for file in &files {
+            let name = file.file_name().unwrap();
+            let english: Vec<String> = message_ids(file);
+            let translated: Vec<String> = message_ids(&dir.join(name));
+            let (e, t): (BTreeSet<_>, BTreeSet<_>) = (english.iter().collect(), translated.iter().collect());
+            assert_eq!(e, t, "{tag}/{}: ids differ from English", name.to_string_lossy());
+            assert_eq!(translated.len(), t.len(), "{tag}/{}: an id twice", name.to_string_lossy());
+            for id in &english {
+                let locale = Locale::parse(tag).unwrap();
+                // A message with placeholders needs its arguments; one without must resolve alone.
+                if !std::fs::read_to_string(&dir.join(name)).unwrap().lines().any(|l| l.starts_with(id.as_str()) && l.contains('$')) {
+                    assert!(locale.t_exact(id, &[]).is_some(), "{tag}: {id} does not resolve");
+                }
+            }
+        }
+    }
+}
+
+/// Answers on each page of customer-profile until the thank-you page; returns it.
+async fn walk_to_the_end(s: &TestServer, mut html: String, answers: &[(&str, &str)]) -> String {
+    for _ in 0..20 {
+        if !html.contains("name=\"_state\"") {
+            return html;
+        }
+        let on_page: Vec<(&str, &str)> = answers
+            .iter()
+            .copied()
+            .filter(|(name, _)| html.contains(&format!("name=\"{name}\"")))
+            .collect();
+        let (status, next) = post_page(s, "customer-profile", &html, &on_page, &[("_action", "next")]).await;
+        assert_eq!(status, 200, "{next}");
+        html = next;
+    }
+    panic!("no end to the survey: {html}");
+}
+
+#[tokio::test]
+async fn the_switch_keeps_every_answer_and_the_store_keeps_the_default_language() {
+    let s = TestServer::start(&repo_path("forms")).await;
+    let (_, first) = get(&s, "/s/customer-profile", None).await;
+    assert!(first.contains("name=\"q.company_size\"") && first.contains("name=\"q.role\""));
+    // Answers typed on page 1, then the switch: the same page, in German, with them chosen.
+    let typed = [("q.company_size", "2–10"), ("q.role", "Founder or owner")];
+    let (status, german) = post_page(&s, "customer-profile", &first, &typed, &[("_switch", "de")]).await;
+    assert_eq!(status, 200, "{german}");
+    assert_eq!(html_lang(&german).0, "de");
+    assert_eq!(page_of(&german), page_of(&first));
+    assert!(!german.contains("error-summary"), "the switch judges nothing: {german}");
+    for value in ["2–10", "Founder or owner"] {
+        assert!(german.contains(&format!("value=\"{value}\" checked")), "{value} lost: {german}");
+    }
+    // On to the next page and back, still German, still chosen.
+    let (_, second) = post_page(&s, "customer-profile", &german, &typed, &[("_action", "next")]).await;
+    assert_eq!(html_lang(&second).0, "de");
+    let (_, back) = post_page(&s, "customer-profile", &second, &[], &[("_action", "back")]).await;
+    assert!(back.contains("value=\"Founder or owner\" checked"), "{back}");
+    let answers = [
+        ("q.company_size", "2–10"),
+        ("q.role", "Founder or owner"),
+        ("q.nps", "9"),
+        ("q.pmf", "Very disappointed"),
+    ];
+    let thanks = walk_to_the_end(&s, back, &answers).await;
+    assert!(thanks.contains("Vielen Dank!"), "{thanks}");
+    assert_eq!(html_lang(&thanks).0, "de");
+
+    // An English respondent, through the API, without a language: the default is recorded.
+    let r = s
+        .submit("customer-profile", json!({"answers": {"company_size": "Just me", "role": "Individual contributor", "nps": 3}}))
+        .await;
+    assert_eq!(r.status(), 201);
+
+    let csv = s.get_as("/api/forms/customer-profile/responses.csv", RESEARCHER).await;
+    let (header, rows) = parse_csv(&csv.bytes().await.unwrap());
+    assert_eq!(&header[..4], ["response_id", "submitted_at", "form_revision", "language"]);
+    assert_eq!(rows.len(), 2);
+    let german_row = rows.iter().find(|r| r["language"] == "de").expect("the German response");
+    assert_eq!(german_row["role"], "Founder or owner");
+    assert_eq!(german_row["company_size"], "2–10");
+    assert!(rows.iter().any(|r| r["language"] == "en" && r["role"] == "Individual contributor"));
+    let jsonl = s.get_as("/api/forms/customer-profile/responses.jsonl", RESEARCHER).await;
+    let text = jsonl.text().await.unwrap();
+    assert!(text.lines().all(|l| l.contains("\"form_revision\"") && l.contains("\"language\":")), "{text}");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn the_api_takes_a_language_the_form_offers() {
+    let s = TestServer::start(&language_forms()).await;
+    let ok = s
+        .submit("four-languages", json!({"answers": {"tool": "Notebook"}, "language": "es"}))
+        .await;
+    assert_eq!(ok.status(), 201);
+    let bad = s
+        .submit("four-languages", json!({"answers": {"tool": "Notebook"}, "language": "it"}))
+        .await;
+    assert_eq!(bad.status(), 422);
+    let body: serde_json::Value = bad.json().await.unwrap();
+    assert!(body["fields"]["language"].as_str().unwrap().contains("'it' is not a language"), "{body}");
+    let csv = s.get_as("/api/forms/four-languages/responses.csv", RESEARCHER).await;
+    let (header, rows) = parse_csv(&csv.bytes().await.unwrap());
+    assert_eq!(header[3], "language");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["language"], "es");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn forms_without_languages_are_english_and_record_none() {
+    let s = TestServer::start(&common::fixture_forms()).await;
+    let forms: serde_json::Value = s.http.get(s.url("/api/forms")).send().await.unwrap().json().await.unwrap();
+    let id = forms.as_array().and_then(|f| f.first()).and_then(|f| f["id"].as_str()).expect("a form").to_string();
+    let (_, page) = get(&s, &format!("/s/{id}?lang=de"), Some("de")).await;
+    assert_eq!(html_lang(&page), ("en".into(), "ltr".into()));
+    assert!(!page.contains("name=\"_switch\""), "no switch for one language");
+    let bad = s.submit(&id, json!({"answers": {}, "language": "en"})).await;
+    assert_eq!(bad.status(), 422);
+    let body: serde_json::Value = bad.json().await.unwrap();
+    assert!(body["fields"]["language"].is_string(), "{body}");
+    s.stop().await;
+}
+
+#[test]
+fn check_reports_each_missing_translation() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("half.toml"),
+        r#"id = "half"
+kind = "survey"
+title = "Half translated"
+intro = "Hello"
+hidden = ["lang", "t", "source"]
+languages = ["en", "de", "fr"]
+
+[[questions]]
+id = "tool"
+type = "single"
+text = "Which tool?"
+help = "Pick one."
+options = ["A", "B", "C"]
+
+[[questions]]
+id = "score"
+type = "scale"
+text = "How good?"
+min = 1
+max = 5
+labels = ["Bad", "Good"]
+
+[translations.de]
+title = "Halb übersetzt"
+[translations.de.questions.tool]
+text = "Welches Werkzeug?"
+options = ["A", "B"]
+[translations.de.questions.gone]
+text = "Weg"
+[translations.de.quotas.founders]
+message = "Voll"
+
+[translations.it]
+title = "Mezzo"
+"#,
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fieldnotes"))
+        .args(["check", "--forms", dir.path().to_str().unwrap(), "--reports", dir.path().join("none").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    for line in [
+        "translations.de: intro is missing",
+        "translations.de: questions.tool.help is missing",
+        "translations.de: questions.tool.options has 2 items, the default language has 3",
+        "translations.de: questions.score.text is missing",
+        "translations.de: questions.score.labels is missing",
+        "translations.de: questions.gone: the form has no question 'gone'",
+        "translations.de: quotas.founders: the form has no quota 'founders'",
+        "translations.fr: title is missing",
+        "translations.fr: intro is missing",
+        "translations.fr: questions.tool.text is missing",
+        "translations.fr: questions.tool.help is missing",
+        "translations.fr: questions.tool.options is missing",
+        "translations.fr: questions.score.text is missing",
+        "translations.fr: questions.score.labels is missing",
+        "translations.it: 'it' is not in languages",
+        "hidden field 'lang' is reserved",
+        "hidden field 't' is reserved",
+    ] {
+        assert!(stdout.contains(line), "no {line:?} in:\n{stdout}");
+    }
+    assert!(stdout.lines().all(|l| l.starts_with(&dir.path().join("half.toml").display().to_string())), "{stdout}");
+    assert!(!stdout.contains("hidden field 'source'"), "{stdout}");
+}
+
+#[test]
+fn check_passes_on_the_translated_fixtures() {
+    let dir = language_forms();
+    let out = Command::new(env!("CARGO_BIN_EXE_fieldnotes"))
+        .args(["check", "--forms", dir.to_str().unwrap(), "--reports", "tests/fixtures/no-reports"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+}
+
+#[tokio::test]
+async fn the_switch_works_in_a_browser_without_javascript() {
+    let s = TestServer::start(&repo_path("forms")).await;
+    let driver = ChromeDriver::start();
+    let browser = driver.browser_without_javascript().await;
+    browser.goto(&s.url("/s/customer-profile")).await.unwrap();
+    let wait = Duration::from_secs(30);
+    browser.wait().at_most(wait).for_element(Locator::Id("q-company_size-2")).await.unwrap().click().await.unwrap();
+    browser.find(Locator::Css("button[name='_switch'][value='de']")).await.unwrap().click().await.unwrap();
+    browser
+        .wait()
+        .at_most(wait)
+        .for_element(Locator::Css("html[lang='de']"))
+        .await
+        .expect("the German page");
+    let chosen = browser.find(Locator::Id("q-company_size-2")).await.unwrap();
+    assert_eq!(chosen.prop("checked").await.unwrap().as_deref(), Some("true"));
+    let label = browser.find(Locator::Css("label[for='q-company_size-0']")).await.unwrap();
+    assert_eq!(label.text().await.unwrap(), "Nur ich");
+    let _ = browser.close().await;
+    s.stop().await;
+}
