@@ -396,7 +396,7 @@ title = "Mezzo"
     )
     .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_fieldnotes"))
-        .args(["check", "--forms", dir.path().to_str().unwrap(), "--reports", dir.path().join("none").to_str().unwrap()])
+        .args(["check", "--forms", dir.path().to_str().unwrap(), "--reports", repo_path("tests/fixtures/no-reports").to_str().unwrap()])
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -430,7 +430,7 @@ title = "Mezzo"
 fn check_passes_on_the_translated_fixtures() {
     let dir = language_forms();
     let out = Command::new(env!("CARGO_BIN_EXE_fieldnotes"))
-        .args(["check", "--forms", dir.to_str().unwrap(), "--reports", "tests/fixtures/no-reports"])
+        .args(["check", "--forms", dir.to_str().unwrap(), "--reports", repo_path("tests/fixtures/no-reports").to_str().unwrap()])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
@@ -456,5 +456,34 @@ async fn the_switch_works_in_a_browser_without_javascript() {
     let label = browser.find(Locator::Css("label[for='q-company_size-0']")).await.unwrap();
     assert_eq!(label.text().await.unwrap(), "Nur ich");
     let _ = browser.close().await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn the_console_shows_a_guide_in_the_language_asked_for() {
+    let s = TestServer::start(&language_forms()).await;
+    let started = s
+        .http
+        .post(s.url("/api/interviews"))
+        .bearer_auth(RESEARCHER)
+        .json(&json!({"guide": "guide", "participant": "P1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 201);
+    let id = started.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+    let cookie = common::login_cookie(&s.base, RESEARCHER).await;
+    let console = |query: &'static str| {
+        let (http, url, cookie) = (s.http.clone(), s.url(&format!("/i/{id}{query}")), cookie.clone());
+        async move { http.get(url).header("cookie", cookie).send().await.unwrap().text().await.unwrap() }
+    };
+    let german = console("?lang=de").await;
+    assert!(german.contains("lang=\"de\">"), "{german}");
+    assert!(german.contains("Der erste Gedanke"), "{german}");
+    assert!(german.contains("Wann haben Sie zum ersten Mal an einen Wechsel gedacht?"));
+    // The console's own words stay English; so does the page.
+    assert_eq!(html_lang(&german).0, "en");
+    let english = console("").await;
+    assert!(english.contains("First thought") && !english.contains("Der erste Gedanke"));
     s.stop().await;
 }
