@@ -111,7 +111,12 @@ async fn every_kind_of_page_passes_axe() {
         "axe-core missed a missing alt: {found:?}"
     );
     let mut failures = Vec::new();
-    for path in ["/", "/login", "/s/customer-profile", "/s/customer-profile?lang=de"] {
+    for path in [
+        "/",
+        "/login",
+        "/s/customer-profile",
+        "/s/customer-profile?lang=de",
+    ] {
         check(&browser, &axe, &s.base, path, &mut failures).await;
     }
     log_in(&browser, &s.base, RESEARCHER, "/r/customer-profile").await;
@@ -265,12 +270,23 @@ async fn the_german_survey_and_its_language_switch_pass_axe_with_wcag_22() {
         .goto(&s.url("/s/customer-profile?lang=de"))
         .await
         .expect("the German survey");
-    assert!(browser.find(Locator::Css("html[lang='de'][dir='ltr']")).await.is_ok());
+    assert!(
+        browser
+            .find(Locator::Css("html[lang='de'][dir='ltr']"))
+            .await
+            .is_ok()
+    );
     audit(&browser, &axe, "German first page", &mut failures).await;
     // Next with the required questions unanswered: the German error summary and messages.
     press(&browser, "next").await;
     assert!(browser.find(Locator::Id("error-summary")).await.is_ok());
-    audit(&browser, &axe, "German first page with errors", &mut failures).await;
+    audit(
+        &browser,
+        &axe,
+        "German first page with errors",
+        &mut failures,
+    )
+    .await;
     // The switch back to English is a button like Next and Back: the page comes back in English.
     press(&browser, "en").await;
     assert!(browser.find(Locator::Css("html[lang='en']")).await.is_ok());

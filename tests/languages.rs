@@ -25,11 +25,16 @@ fn language_forms() -> PathBuf {
 /// The `<html>` element's `lang` and `dir`.
 fn html_lang(html: &str) -> (String, String) {
     let attr = |name: &str| {
-        let tag_end = html.find("<html").and_then(|s| html[s..].find('>').map(|e| (s, s + e)));
+        let tag_end = html
+            .find("<html")
+            .and_then(|s| html[s..].find('>').map(|e| (s, s + e)));
         let (start, end) = tag_end.expect("an <html> tag");
         let tag = &html[start..end];
         let marker = format!("{name}=\"");
-        let from = tag.find(&marker).unwrap_or_else(|| panic!("{name} on <html>: {tag}")) + marker.len();
+        let from = tag
+            .find(&marker)
+            .unwrap_or_else(|| panic!("{name} on <html>: {tag}"))
+            + marker.len();
         tag[from..from + tag[from..].find('"').expect("a closing quote")].to_string()
     };
     (attr("lang"), attr("dir"))
@@ -96,7 +101,10 @@ async fn the_language_comes_from_the_query_then_the_browser_then_the_default() {
         assert!(german.contains(text), "no {text:?} in {german}");
     }
     // Labels are German, values the default's: what is posted is the same in every language.
-    assert!(german.contains(">Gründer/in oder Inhaber/in</label>"), "{german}");
+    assert!(
+        german.contains(">Gründer/in oder Inhaber/in</label>"),
+        "{german}"
+    );
     assert!(german.contains("value=\"Founder or owner\""), "{german}");
 
     let (_, by_header) = get(&s, "/s/customer-profile", Some("de-DE,de;q=0.9,en;q=0.8")).await;
@@ -113,18 +121,33 @@ async fn the_language_comes_from_the_query_then_the_browser_then_the_default() {
     ] {
         let (status, page) = get(&s, path, header).await;
         assert_eq!(status, 200);
-        assert_eq!(html_lang(&page), ("en".into(), "ltr".into()), "{path} {header:?}");
+        assert_eq!(
+            html_lang(&page),
+            ("en".into(), "ltr".into()),
+            "{path} {header:?}"
+        );
         assert!(page.contains("Help us understand how you work"));
         assert!(page.contains(">Next</button>"));
     }
-    let response = s.http.get(s.url("/s/customer-profile")).send().await.unwrap();
+    let response = s
+        .http
+        .get(s.url("/s/customer-profile"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
         response.headers().get("vary").and_then(|v| v.to_str().ok()),
         Some("accept-language")
     );
     // The switch names each language in itself, marked with its own lang.
-    assert!(german.contains("lang=\"de\" aria-current=\"true\">Deutsch</button>"), "{german}");
-    assert!(german.contains("value=\"en\" lang=\"en\">English</button>"), "{german}");
+    assert!(
+        german.contains("lang=\"de\" aria-current=\"true\">Deutsch</button>"),
+        "{german}"
+    );
+    assert!(
+        german.contains("value=\"en\" lang=\"en\">English</button>"),
+        "{german}"
+    );
     // Pages without a form take the browser's language among those that ship.
     let (status, missing) = get(&s, "/s/no-such-survey", Some("es-ES,es;q=0.9")).await;
     assert_eq!(status, 404);
@@ -147,7 +170,14 @@ async fn every_page_says_its_lang_and_dir() {
     }
     // The thank-you page is in the page's language too.
     let (_, first) = get(&s, "/s/four-languages?lang=fr", None).await;
-    let (status, thanks) = post_page(&s, "four-languages", &first, &[("q.tool", "Notebook")], &[("_action", "next")]).await;
+    let (status, thanks) = post_page(
+        &s,
+        "four-languages",
+        &first,
+        &[("q.tool", "Notebook")],
+        &[("_action", "next")],
+    )
+    .await;
     assert_eq!(status, 200, "{thanks}");
     assert_eq!(html_lang(&thanks).0, "fr");
     assert!(thanks.contains("Merci !"), "{thanks}");
@@ -161,12 +191,22 @@ async fn validation_messages_come_in_the_page_language() {
         let locale = Locale::parse(tag).unwrap();
         let (_, first) = get(&s, &format!("/s/four-languages?lang={tag}"), None).await;
         let answers = [("q.hours", "81"), ("q.email", "not an address")];
-        let (status, page) = post_page(&s, "four-languages", &first, &answers, &[("_action", "next")]).await;
+        let (status, page) = post_page(
+            &s,
+            "four-languages",
+            &first,
+            &answers,
+            &[("_action", "next")],
+        )
+        .await;
         assert_eq!(status, 422, "{page}");
         assert_eq!(html_lang(&page).0, *tag);
         let expected = [
             Invalid::Required,
-            Invalid::Between { min: 0.0, max: 80.0 },
+            Invalid::Between {
+                min: 0.0,
+                max: 80.0,
+            },
             Invalid::NotAnEmail,
         ];
         for why in expected {
@@ -191,18 +231,33 @@ fn every_validation_message_is_translated_in_every_shipped_language() {
         .into_iter()
         .filter(|id| id.starts_with("invalid-"))
         .collect();
-    let codes: BTreeSet<String> = Invalid::examples().iter().map(|i| i.id().to_string()).collect();
-    assert_eq!(codes, english_ids, "Invalid::examples() and locales/en/validation.ftl differ");
+    let codes: BTreeSet<String> = Invalid::examples()
+        .iter()
+        .map(|i| i.id().to_string())
+        .collect();
+    assert_eq!(
+        codes, english_ids,
+        "Invalid::examples() and locales/en/validation.ftl differ"
+    );
     let english = Locale::english();
     for tag in SHIPPED {
         let locale = Locale::parse(tag).unwrap();
         for why in Invalid::examples() {
-            let text = why
-                .text_exact(&locale)
-                .unwrap_or_else(|| panic!("{tag} has no {} (or a placeholder is unfilled)", why.id()));
-            assert!(!text.trim().is_empty() && !text.contains('{'), "{tag} {}: {text}", why.id());
+            let text = why.text_exact(&locale).unwrap_or_else(|| {
+                panic!("{tag} has no {} (or a placeholder is unfilled)", why.id())
+            });
+            assert!(
+                !text.trim().is_empty() && !text.contains('{'),
+                "{tag} {}: {text}",
+                why.id()
+            );
             if *tag != "en" {
-                assert_ne!(text, why.text(&english), "{tag} {} is still English", why.id());
+                assert_ne!(
+                    text,
+                    why.text(&english),
+                    "{tag} {} is still English",
+                    why.id()
+                );
             }
         }
     }
@@ -228,25 +283,67 @@ fn each_message_file_has_exactly_the_ids_of_english() {
     assert!(files.len() >= 2, "{files:?}");
     for tag in SHIPPED {
         let dir = repo_path(&format!("locales/{tag}"));
-        let theirs: BTreeSet<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
-        let ours: BTreeSet<_> = files.iter().filter_map(|f| f.file_name().map(|n| n.to_owned())).collect();
+        let theirs: BTreeSet<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        let ours: BTreeSet<_> = files
+            .iter()
+            .filter_map(|f| f.file_name().map(|n| n.to_owned()))
+            .collect();
         assert_eq!(theirs, ours, "{tag} has other files than English");
         for file in &files {
             let name = file.file_name().unwrap();
             let english: Vec<String> = message_ids(file);
             let translated: Vec<String> = message_ids(&dir.join(name));
-            let (e, t): (BTreeSet<_>, BTreeSet<_>) = (english.iter().collect(), translated.iter().collect());
-            assert_eq!(e, t, "{tag}/{}: ids differ from English", name.to_string_lossy());
-            assert_eq!(translated.len(), t.len(), "{tag}/{}: an id twice", name.to_string_lossy());
+            let (e, t): (BTreeSet<_>, BTreeSet<_>) =
+                (english.iter().collect(), translated.iter().collect());
+            assert_eq!(
+                e,
+                t,
+                "{tag}/{}: ids differ from English",
+                name.to_string_lossy()
+            );
+            assert_eq!(
+                translated.len(),
+                t.len(),
+                "{tag}/{}: an id twice",
+                name.to_string_lossy()
+            );
+            // Every message resolves in this very language, placeholders filled (a number
+            // fits both a text and a plural selector), without an error or a fallback.
+            let locale = Locale::parse(tag).unwrap();
+            let args = placeholders(&dir.join(name));
             for id in &english {
-                let locale = Locale::parse(tag).unwrap();
-                // A message with placeholders needs its arguments; one without must resolve alone.
-                if !std::fs::read_to_string(&dir.join(name)).unwrap().lines().any(|l| l.starts_with(id.as_str()) && l.contains('$')) {
-                    assert!(locale.t_exact(id, &[]).is_some(), "{tag}: {id} does not resolve");
-                }
+                let text = locale.t_exact(id, &args);
+                assert!(
+                    text.as_deref().is_some_and(|t| !t.trim().is_empty()),
+                    "{tag}: {id} does not resolve"
+                );
             }
         }
     }
+}
+
+/// A value for every `{ $name }` of a Fluent file.
+fn placeholders(path: &Path) -> Vec<(&'static str, fieldnotes::i18n::Arg)> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let names: BTreeSet<String> = text
+        .split('$')
+        .skip(1)
+        .map(|rest| {
+            rest.chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                .collect()
+        })
+        .collect();
+    names
+        .into_iter()
+        .map(|name| {
+            let name: &'static str = Box::leak(name.into_boxed_str());
+            (name, fieldnotes::i18n::Arg::Count(2))
+        })
+        .collect()
 }
 
 /// Answers on each page of customer-profile until the thank-you page; returns it.
@@ -260,7 +357,14 @@ async fn walk_to_the_end(s: &TestServer, mut html: String, answers: &[(&str, &st
             .copied()
             .filter(|(name, _)| html.contains(&format!("name=\"{name}\"")))
             .collect();
-        let (status, next) = post_page(s, "customer-profile", &html, &on_page, &[("_action", "next")]).await;
+        let (status, next) = post_page(
+            s,
+            "customer-profile",
+            &html,
+            &on_page,
+            &[("_action", "next")],
+        )
+        .await;
         assert_eq!(status, 200, "{next}");
         html = next;
     }
@@ -274,19 +378,36 @@ async fn the_switch_keeps_every_answer_and_the_store_keeps_the_default_language(
     assert!(first.contains("name=\"q.company_size\"") && first.contains("name=\"q.role\""));
     // Answers typed on page 1, then the switch: the same page, in German, with them chosen.
     let typed = [("q.company_size", "2–10"), ("q.role", "Founder or owner")];
-    let (status, german) = post_page(&s, "customer-profile", &first, &typed, &[("_switch", "de")]).await;
+    let (status, german) =
+        post_page(&s, "customer-profile", &first, &typed, &[("_switch", "de")]).await;
     assert_eq!(status, 200, "{german}");
     assert_eq!(html_lang(&german).0, "de");
     assert_eq!(page_of(&german), page_of(&first));
-    assert!(!german.contains("error-summary"), "the switch judges nothing: {german}");
+    assert!(
+        !german.contains("error-summary"),
+        "the switch judges nothing: {german}"
+    );
     for value in ["2–10", "Founder or owner"] {
-        assert!(german.contains(&format!("value=\"{value}\" checked")), "{value} lost: {german}");
+        assert!(
+            german.contains(&format!("value=\"{value}\" checked")),
+            "{value} lost: {german}"
+        );
     }
     // On to the next page and back, still German, still chosen.
-    let (_, second) = post_page(&s, "customer-profile", &german, &typed, &[("_action", "next")]).await;
+    let (_, second) = post_page(
+        &s,
+        "customer-profile",
+        &german,
+        &typed,
+        &[("_action", "next")],
+    )
+    .await;
     assert_eq!(html_lang(&second).0, "de");
     let (_, back) = post_page(&s, "customer-profile", &second, &[], &[("_action", "back")]).await;
-    assert!(back.contains("value=\"Founder or owner\" checked"), "{back}");
+    assert!(
+        back.contains("value=\"Founder or owner\" checked"),
+        "{back}"
+    );
     let answers = [
         ("q.company_size", "2–10"),
         ("q.role", "Founder or owner"),
@@ -303,17 +424,34 @@ async fn the_switch_keeps_every_answer_and_the_store_keeps_the_default_language(
         .await;
     assert_eq!(r.status(), 201);
 
-    let csv = s.get_as("/api/forms/customer-profile/responses.csv", RESEARCHER).await;
+    let csv = s
+        .get_as("/api/forms/customer-profile/responses.csv", RESEARCHER)
+        .await;
     let (header, rows) = parse_csv(&csv.bytes().await.unwrap());
-    assert_eq!(&header[..4], ["response_id", "submitted_at", "form_revision", "language"]);
+    assert_eq!(
+        &header[..4],
+        ["response_id", "submitted_at", "form_revision", "language"]
+    );
     assert_eq!(rows.len(), 2);
-    let german_row = rows.iter().find(|r| r["language"] == "de").expect("the German response");
+    let german_row = rows
+        .iter()
+        .find(|r| r["language"] == "de")
+        .expect("the German response");
     assert_eq!(german_row["role"], "Founder or owner");
     assert_eq!(german_row["company_size"], "2–10");
-    assert!(rows.iter().any(|r| r["language"] == "en" && r["role"] == "Individual contributor"));
-    let jsonl = s.get_as("/api/forms/customer-profile/responses.jsonl", RESEARCHER).await;
+    assert!(
+        rows.iter()
+            .any(|r| r["language"] == "en" && r["role"] == "Individual contributor")
+    );
+    let jsonl = s
+        .get_as("/api/forms/customer-profile/responses.jsonl", RESEARCHER)
+        .await;
     let text = jsonl.text().await.unwrap();
-    assert!(text.lines().all(|l| l.contains("\"form_revision\"") && l.contains("\"language\":")), "{text}");
+    assert!(
+        text.lines()
+            .all(|l| l.contains("\"form_revision\"") && l.contains("\"language\":")),
+        "{text}"
+    );
     s.stop().await;
 }
 
@@ -321,16 +459,30 @@ async fn the_switch_keeps_every_answer_and_the_store_keeps_the_default_language(
 async fn the_api_takes_a_language_the_form_offers() {
     let s = TestServer::start(&language_forms()).await;
     let ok = s
-        .submit("four-languages", json!({"answers": {"tool": "Notebook"}, "language": "es"}))
+        .submit(
+            "four-languages",
+            json!({"answers": {"tool": "Notebook"}, "language": "es"}),
+        )
         .await;
     assert_eq!(ok.status(), 201);
     let bad = s
-        .submit("four-languages", json!({"answers": {"tool": "Notebook"}, "language": "it"}))
+        .submit(
+            "four-languages",
+            json!({"answers": {"tool": "Notebook"}, "language": "it"}),
+        )
         .await;
     assert_eq!(bad.status(), 422);
     let body: serde_json::Value = bad.json().await.unwrap();
-    assert!(body["fields"]["language"].as_str().unwrap().contains("'it' is not a language"), "{body}");
-    let csv = s.get_as("/api/forms/four-languages/responses.csv", RESEARCHER).await;
+    assert!(
+        body["fields"]["language"]
+            .as_str()
+            .unwrap()
+            .contains("'it' is not a language"),
+        "{body}"
+    );
+    let csv = s
+        .get_as("/api/forms/four-languages/responses.csv", RESEARCHER)
+        .await;
     let (header, rows) = parse_csv(&csv.bytes().await.unwrap());
     assert_eq!(header[3], "language");
     assert_eq!(rows.len(), 1);
@@ -341,12 +493,30 @@ async fn the_api_takes_a_language_the_form_offers() {
 #[tokio::test]
 async fn forms_without_languages_are_english_and_record_none() {
     let s = TestServer::start(&common::fixture_forms()).await;
-    let forms: serde_json::Value = s.http.get(s.url("/api/forms")).send().await.unwrap().json().await.unwrap();
-    let id = forms.as_array().and_then(|f| f.first()).and_then(|f| f["id"].as_str()).expect("a form").to_string();
+    let forms: serde_json::Value = s
+        .http
+        .get(s.url("/api/forms"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = forms
+        .as_array()
+        .and_then(|f| f.first())
+        .and_then(|f| f["id"].as_str())
+        .expect("a form")
+        .to_string();
     let (_, page) = get(&s, &format!("/s/{id}?lang=de"), Some("de")).await;
     assert_eq!(html_lang(&page), ("en".into(), "ltr".into()));
-    assert!(!page.contains("name=\"_switch\""), "no switch for one language");
-    let bad = s.submit(&id, json!({"answers": {}, "language": "en"})).await;
+    assert!(
+        !page.contains("name=\"_switch\""),
+        "no switch for one language"
+    );
+    let bad = s
+        .submit(&id, json!({"answers": {}, "language": "en"}))
+        .await;
     assert_eq!(bad.status(), 422);
     let body: serde_json::Value = bad.json().await.unwrap();
     assert!(body["fields"]["language"].is_string(), "{body}");
@@ -396,11 +566,18 @@ title = "Mezzo"
     )
     .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_fieldnotes"))
-        .args(["check", "--forms", dir.path().to_str().unwrap(), "--reports", repo_path("tests/fixtures/no-reports").to_str().unwrap()])
+        .args([
+            "check",
+            "--forms",
+            dir.path().to_str().unwrap(),
+            "--reports",
+            repo_path("tests/fixtures/no-reports").to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success());
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let stdout =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     for line in [
         "translations.de: intro is missing",
         "translations.de: questions.tool.help is missing",
@@ -422,7 +599,12 @@ title = "Mezzo"
     ] {
         assert!(stdout.contains(line), "no {line:?} in:\n{stdout}");
     }
-    assert!(stdout.lines().all(|l| l.starts_with(&dir.path().join("half.toml").display().to_string())), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .all(|l| l.starts_with(&dir.path().join("half.toml").display().to_string())),
+        "{stdout}"
+    );
     assert!(!stdout.contains("hidden field 'source'"), "{stdout}");
 }
 
@@ -430,10 +612,21 @@ title = "Mezzo"
 fn check_passes_on_the_translated_fixtures() {
     let dir = language_forms();
     let out = Command::new(env!("CARGO_BIN_EXE_fieldnotes"))
-        .args(["check", "--forms", dir.to_str().unwrap(), "--reports", repo_path("tests/fixtures/no-reports").to_str().unwrap()])
+        .args([
+            "check",
+            "--forms",
+            dir.to_str().unwrap(),
+            "--reports",
+            repo_path("tests/fixtures/no-reports").to_str().unwrap(),
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[tokio::test]
@@ -443,8 +636,22 @@ async fn the_switch_works_in_a_browser_without_javascript() {
     let browser = driver.browser_without_javascript().await;
     browser.goto(&s.url("/s/customer-profile")).await.unwrap();
     let wait = Duration::from_secs(30);
-    browser.wait().at_most(wait).for_element(Locator::Id("q-company_size-2")).await.unwrap().click().await.unwrap();
-    browser.find(Locator::Css("button[name='_switch'][value='de']")).await.unwrap().click().await.unwrap();
+    browser
+        .wait()
+        .at_most(wait)
+        .for_element(Locator::Id("q-company_size-2"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("button[name='_switch'][value='de']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     browser
         .wait()
         .at_most(wait)
@@ -452,8 +659,14 @@ async fn the_switch_works_in_a_browser_without_javascript() {
         .await
         .expect("the German page");
     let chosen = browser.find(Locator::Id("q-company_size-2")).await.unwrap();
-    assert_eq!(chosen.prop("checked").await.unwrap().as_deref(), Some("true"));
-    let label = browser.find(Locator::Css("label[for='q-company_size-0']")).await.unwrap();
+    assert_eq!(
+        chosen.prop("checked").await.unwrap().as_deref(),
+        Some("true")
+    );
+    let label = browser
+        .find(Locator::Css("label[for='q-company_size-0']"))
+        .await
+        .unwrap();
     assert_eq!(label.text().await.unwrap(), "Nur ich");
     let _ = browser.close().await;
     s.stop().await;
@@ -471,11 +684,27 @@ async fn the_console_shows_a_guide_in_the_language_asked_for() {
         .await
         .unwrap();
     assert_eq!(started.status(), 201);
-    let id = started.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+    let id = started.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let cookie = common::login_cookie(&s.base, RESEARCHER).await;
     let console = |query: &'static str| {
-        let (http, url, cookie) = (s.http.clone(), s.url(&format!("/i/{id}{query}")), cookie.clone());
-        async move { http.get(url).header("cookie", cookie).send().await.unwrap().text().await.unwrap() }
+        let (http, url, cookie) = (
+            s.http.clone(),
+            s.url(&format!("/i/{id}{query}")),
+            cookie.clone(),
+        );
+        async move {
+            http.get(url)
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
     };
     let german = console("?lang=de").await;
     assert!(german.contains("lang=\"de\">"), "{german}");

@@ -81,9 +81,7 @@ impl JsonRecords {
             id: response.id,
             submitted_at: &response.submitted_at,
             form_revision: &response.form_revision,
-            language: self
-                .languages
-                .then(|| response.language.as_deref()),
+            language: self.languages.then_some(response.language.as_deref()),
             consent_at: self
                 .consent
                 .then(|| response.consent.as_ref().map(|c| c.at.as_str())),

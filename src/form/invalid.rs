@@ -12,28 +12,57 @@ const OPTIONS_SHOWN: usize = 8;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Invalid {
     Required,
-    NotShown { show_if: String },
+    NotShown {
+        show_if: String,
+    },
     UnknownQuestion,
-    TooManyAnswers { given: usize, allowed: usize },
-    TooManyHidden { given: usize, allowed: usize },
+    TooManyAnswers {
+        given: usize,
+        allowed: usize,
+    },
+    TooManyHidden {
+        given: usize,
+        allowed: usize,
+    },
     UnknownHidden,
     HiddenNotString,
-    HiddenTooLong { max: usize },
+    HiddenTooLong {
+        max: usize,
+    },
     NotOneOption,
-    NotOneOf { options: Vec<String> },
+    NotOneOf {
+        options: Vec<String>,
+    },
     NotAList,
     NotAListOfStrings,
-    ChosenTwice { choice: String },
-    NotAnOption { choice: String, options: Vec<String> },
+    ChosenTwice {
+        choice: String,
+    },
+    NotAnOption {
+        choice: String,
+        options: Vec<String>,
+    },
     OneOther,
     NotANumber,
     NotWhole,
-    TooManyDecimals { places: i32 },
-    Between { min: f64, max: f64 },
-    AtLeast { min: f64 },
-    AtMost { max: f64 },
+    TooManyDecimals {
+        places: i32,
+    },
+    Between {
+        min: f64,
+        max: f64,
+    },
+    AtLeast {
+        min: f64,
+    },
+    AtMost {
+        max: f64,
+    },
     NotText,
-    TooLong { chars: usize, max: usize },
+    TooLong {
+        chars: usize,
+        max: usize,
+    },
     EmailNotText,
     NotAnEmail,
     /// The hosted page's consent box left unticked.
@@ -79,11 +108,14 @@ impl Invalid {
         let text = |n: f64| Arg::Text(n.to_string());
         match self {
             Invalid::NotShown { show_if } => vec![("show_if", show_if.as_str().into())],
-            Invalid::TooManyAnswers { given, allowed } | Invalid::TooManyHidden { given, allowed } => {
+            Invalid::TooManyAnswers { given, allowed }
+            | Invalid::TooManyHidden { given, allowed } => {
                 vec![("given", (*given).into()), ("allowed", (*allowed).into())]
             }
             Invalid::HiddenTooLong { max } => vec![("max", Arg::Text(max.to_string()))],
-            Invalid::NotOneOf { options } => vec![("options", options_hint(options, locale).into())],
+            Invalid::NotOneOf { options } => {
+                vec![("options", options_hint(options, locale).into())]
+            }
             Invalid::ChosenTwice { choice } => vec![("choice", choice.as_str().into())],
             Invalid::NotAnOption { choice, options } => vec![
                 ("choice", choice.as_str().into()),
@@ -148,7 +180,10 @@ impl Invalid {
             Invalid::NotANumber,
             Invalid::NotWhole,
             Invalid::TooManyDecimals { places: 6 },
-            Invalid::Between { min: 0.0, max: 10.0 },
+            Invalid::Between {
+                min: 0.0,
+                max: 10.0,
+            },
             Invalid::AtLeast { min: 1.0 },
             Invalid::AtMost { max: 100.0 },
             Invalid::NotText,
@@ -194,11 +229,19 @@ mod tests {
     fn english_is_what_the_api_always_said() {
         assert_eq!(Invalid::Required.to_string(), "this question is required");
         assert_eq!(
-            Invalid::TooManyAnswers { given: 3, allowed: 1 }.to_string(),
+            Invalid::TooManyAnswers {
+                given: 3,
+                allowed: 1
+            }
+            .to_string(),
             "3 answers, but this form has 1 question"
         );
         assert_eq!(
-            Invalid::Between { min: -1e9, max: 1.5 }.to_string(),
+            Invalid::Between {
+                min: -1e9,
+                max: 1.5
+            }
+            .to_string(),
             "must be between -1000000000 and 1.5"
         );
         let many: Vec<String> = (1..=10).map(|i| format!("o{i}")).collect();

@@ -17,7 +17,6 @@ pub use model::{Form, FormKind, FormStatus, Question, QuestionType, Section};
 pub use retention::MAX_RETAIN_DAYS;
 pub use validate::{
     Accepted, Answers, FieldErrors, MAX_FORM_FIELDS, MAX_TEXT_CHARS, Refusals, is_given,
-    prune_hidden_answers, refuse_answers, validate_answers, validate_submission,
-    visible_questions,
+    prune_hidden_answers, refuse_answers, validate_answers, validate_submission, visible_questions,
 };
 pub use webhooks::{EventType, Webhook};

@@ -183,7 +183,10 @@ fn check_question(q: &Question, t: &QuestionTranslation, problems: &mut Vec<Stri
     }
     match (&q.help, &t.help) {
         (Some(_), None) => problems.push(format!("{} is missing", key("help"))),
-        (None, Some(_)) => problems.push(format!("{} is given, but the question has no help", key("help"))),
+        (None, Some(_)) => problems.push(format!(
+            "{} is given, but the question has no help",
+            key("help")
+        )),
         _ => {}
     }
     check_list(&key("options"), &q.options, &t.options, problems);
@@ -198,18 +201,29 @@ fn question_rows(_q: &Question) -> &[String] {
 
 fn check_section(s: &Section, t: &SectionTranslation, problems: &mut Vec<String>) {
     let key = |field: &str| format!("sections.{}.{field}", s.id);
-    if t.title.as_deref().is_none_or(|title| title.trim().is_empty()) {
+    if t.title
+        .as_deref()
+        .is_none_or(|title| title.trim().is_empty())
+    {
         problems.push(format!("{} is missing", key("title")));
     }
     check_list(&key("prompts"), &s.prompts, &t.prompts, problems);
 }
 
 /// A translated list must name every item of the default's, in its order.
-fn check_list(key: &str, default: &[String], given: &Option<Vec<String>>, problems: &mut Vec<String>) {
+fn check_list(
+    key: &str,
+    default: &[String],
+    given: &Option<Vec<String>>,
+    problems: &mut Vec<String>,
+) {
     match given {
         None if !default.is_empty() => problems.push(format!("{key} is missing")),
         Some(list) if default.is_empty() => {
-            problems.push(format!("{key} is given ({} items), but there are none to translate", list.len()));
+            problems.push(format!(
+                "{key} is given ({} items), but there are none to translate",
+                list.len()
+            ));
         }
         Some(list) if list.len() != default.len() => problems.push(format!(
             "{key} has {} items, the default language has {}: translate each, in the same order",
@@ -263,7 +277,9 @@ impl<'a> Texts<'a> {
     }
 
     pub fn title(&self) -> &'a str {
-        self.t.and_then(|t| t.title.as_deref()).unwrap_or(&self.form.title)
+        self.t
+            .and_then(|t| t.title.as_deref())
+            .unwrap_or(&self.form.title)
     }
 
     pub fn intro(&self) -> Option<&'a str> {
@@ -282,21 +298,35 @@ impl<'a> Texts<'a> {
     }
 
     pub fn text(&self, q: &'a Question) -> &'a str {
-        self.question(q).and_then(|t| t.text.as_deref()).unwrap_or(&q.text)
+        self.question(q)
+            .and_then(|t| t.text.as_deref())
+            .unwrap_or(&q.text)
     }
 
     pub fn help(&self, q: &'a Question) -> Option<&'a str> {
         let own = q.help.as_deref()?;
-        Some(self.question(q).and_then(|t| t.help.as_deref()).unwrap_or(own))
+        Some(
+            self.question(q)
+                .and_then(|t| t.help.as_deref())
+                .unwrap_or(own),
+        )
     }
 
     /// The label of option `index` of `q` (the value stays `q.options[index]`).
     pub fn option(&self, q: &'a Question, index: usize) -> &'a str {
-        list_item(self.question(q).and_then(|t| t.options.as_ref()), &q.options, index)
+        list_item(
+            self.question(q).and_then(|t| t.options.as_ref()),
+            &q.options,
+            index,
+        )
     }
 
     pub fn label(&self, q: &'a Question, index: usize) -> &'a str {
-        list_item(self.question(q).and_then(|t| t.labels.as_ref()), &q.labels, index)
+        list_item(
+            self.question(q).and_then(|t| t.labels.as_ref()),
+            &q.labels,
+            index,
+        )
     }
 
     /// The label of an answer given in the default language: its option's translation, or
@@ -325,7 +355,11 @@ impl<'a> Texts<'a> {
 }
 
 /// Item `index` of the translated list where it has one, else of the default's.
-fn list_item<'a>(translated: Option<&'a Vec<String>>, default: &'a [String], index: usize) -> &'a str {
+fn list_item<'a>(
+    translated: Option<&'a Vec<String>>,
+    default: &'a [String],
+    index: usize,
+) -> &'a str {
     translated
         .filter(|list| list.len() == default.len())
         .and_then(|list| list.get(index))

@@ -11,8 +11,8 @@ mod negotiate;
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::Loader;
+use fluent_templates::fluent_bundle::FluentValue;
 use unic_langid::{CharacterDirection, LanguageIdentifier};
 
 pub use negotiate::{default_of, pick};
@@ -158,15 +158,27 @@ mod tests {
         let italian = Locale::parse("it").expect("a tag");
         assert_eq!(italian.t("survey-next"), Locale::english().t("survey-next"));
         assert_eq!(italian.native_name(), "it");
-        assert_eq!(Locale::parse("de").map(|l| l.t("survey-next")).as_deref(), Some("Weiter"));
+        assert_eq!(
+            Locale::parse("de").map(|l| l.t("survey-next")).as_deref(),
+            Some("Weiter")
+        );
     }
 
     #[test]
     fn placeholders_and_plurals() {
         let en = Locale::english();
-        let page = en.t_args("survey-progress", &[("number", 2usize.into()), ("count", 5usize.into())]);
+        let page = en.t_args(
+            "survey-progress",
+            &[("number", 2usize.into()), ("count", 5usize.into())],
+        );
         assert_eq!(page, "Page 2 of 5");
-        assert_eq!(en.t_args("survey-error-summary", &[("count", 1usize.into())]), "Please check this answer");
-        assert_eq!(en.t_args("survey-error-summary", &[("count", 3usize.into())]), "Please check these 3 answers");
+        assert_eq!(
+            en.t_args("survey-error-summary", &[("count", 1usize.into())]),
+            "Please check this answer"
+        );
+        assert_eq!(
+            en.t_args("survey-error-summary", &[("count", 3usize.into())]),
+            "Please check these 3 answers"
+        );
     }
 }

@@ -13,7 +13,10 @@ pub fn pick(languages: &[String], asked: Option<&str>, accept_language: Option<&
     let offered: Vec<Locale> = if languages.is_empty() {
         vec![Locale::english()]
     } else {
-        languages.iter().filter_map(|tag| Locale::parse(tag)).collect()
+        languages
+            .iter()
+            .filter_map(|tag| Locale::parse(tag))
+            .collect()
     };
     let Some(default) = offered.first().cloned() else {
         return Locale::english();
@@ -55,7 +58,10 @@ mod tests {
         let form = langs(&["en", "de", "fr"]);
         assert_eq!(pick(&form, Some("de"), Some("fr")).tag(), "de");
         assert_eq!(pick(&form, Some("xx"), Some("fr-CH,fr;q=0.9")).tag(), "fr");
-        assert_eq!(pick(&form, None, Some("de-DE,de;q=0.9,en;q=0.8")).tag(), "de");
+        assert_eq!(
+            pick(&form, None, Some("de-DE,de;q=0.9,en;q=0.8")).tag(),
+            "de"
+        );
         assert_eq!(pick(&form, None, Some("ja")).tag(), "en");
         assert_eq!(pick(&form, None, None).tag(), "en");
         assert_eq!(pick(&form, Some("de-AT"), None).tag(), "de");

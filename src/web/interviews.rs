@@ -13,11 +13,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::survey_view::{QuestionView, question_view, read_page_answers};
-use crate::i18n::Locale;
 use super::{CONSOLE_POLICY, message_page, render, render_with_policy};
 use crate::app::AppState;
 use crate::auth::Role;
 use crate::form::{Answers, FieldErrors, Form, FormKind, prune_hidden_answers};
+use crate::i18n::Locale;
 use crate::interview::{Interview, InterviewError};
 
 /// The console script, served by the app so the page's policy can stay `script-src 'self'`.
@@ -339,9 +339,9 @@ fn console_page(
     lang: Option<&str>,
 ) -> Response {
     let guide = guide_of(state, &interview.guide);
-    let guide_locale = guide
-        .as_ref()
-        .map_or_else(Locale::english, |g| crate::i18n::pick(&g.languages, lang, None));
+    let guide_locale = guide.as_ref().map_or_else(Locale::english, |g| {
+        crate::i18n::pick(&g.languages, lang, None)
+    });
     // In guide order, then any whose question has since left the guide; labelled by id
     // (`company_size` reads "company size"), as the full questions are too long for a header.
     let mut ids: Vec<&String> = guide
@@ -380,12 +380,10 @@ fn console_page(
     let page = ConsolePage {
         interview_id: interview.id.to_string(),
         guide_id: interview.guide.clone(),
-        guide_title: guide
-            .as_ref()
-            .map_or_else(
-                || interview.guide.clone(),
-                |g| g.texts(guide_locale.tag()).title().to_string(),
-            ),
+        guide_title: guide.as_ref().map_or_else(
+            || interview.guide.clone(),
+            |g| g.texts(guide_locale.tag()).title().to_string(),
+        ),
         participant: interview.participant.clone(),
         attributes,
         sections,

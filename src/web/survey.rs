@@ -18,9 +18,7 @@ use serde_json::Value;
 
 use super::paging::{active_pages, is_visible, pages, progress};
 use super::survey_consent::{self, CONSENT_ANCHOR};
-use super::survey_view::{
-    LanguageChoice, PageWords, SurveyPage, question_view, read_page_answers,
-};
+use super::survey_view::{LanguageChoice, PageWords, SurveyPage, question_view, read_page_answers};
 use super::{message_page_in, render, thanks_page};
 use crate::app::AppState;
 use crate::form::consent::CONSENT_FIELD;
@@ -126,7 +124,15 @@ pub async fn show(
         .first()
         .copied()
         .unwrap_or(0);
-    let mut response = page_response(&form, &pages, first, &survey, &FieldErrors::new(), None, &locale);
+    let mut response = page_response(
+        &form,
+        &pages,
+        first,
+        &survey,
+        &FieldErrors::new(),
+        None,
+        &locale,
+    );
     // The page's language may come from Accept-Language: caches must keep one per language.
     response.headers_mut().insert(
         poem::http::header::VARY,
@@ -190,7 +196,9 @@ pub async fn answer(
 
     // Another language: the same page again, with what was just typed, and no judgement yet.
     if switch.is_some() && notice.is_none() {
-        return page_response(&form, &pages, page_index, &survey, &no_errors, None, &locale);
+        return page_response(
+            &form, &pages, page_index, &survey, &no_errors, None, &locale,
+        );
     }
     if field("_action") == Some("back") {
         let previous = active.iter().rev().find(|&&p| p < page_index).copied();
@@ -203,9 +211,23 @@ pub async fn answer(
         return page_response(&form, &pages, first, &survey, &no_errors, notice, &locale);
     }
     let mut page_errors = errors_on_page(&form, &pages[page_index], &survey.answers, &locale);
-    survey_consent::check(&form, page_index, survey.consent_at, &locale, &mut page_errors);
+    survey_consent::check(
+        &form,
+        page_index,
+        survey.consent_at,
+        &locale,
+        &mut page_errors,
+    );
     if !page_errors.is_empty() {
-        return page_response(&form, &pages, page_index, &survey, &page_errors, notice, &locale);
+        return page_response(
+            &form,
+            &pages,
+            page_index,
+            &survey,
+            &page_errors,
+            notice,
+            &locale,
+        );
     }
     if let Some(&next) = active.iter().find(|&&p| p > page_index) {
         return page_response(&form, &pages, next, &survey, &no_errors, None, &locale);
@@ -421,7 +443,10 @@ fn page_response(
             locale.t_args("survey-page-title-error", &place)
         },
         progress: locale.t_args("survey-progress", &place[1..]),
-        summary: locale.t_args("survey-error-summary", &[("count", error_links.len().into())]),
+        summary: locale.t_args(
+            "survey-error-summary",
+            &[("count", error_links.len().into())],
+        ),
     };
     let page = SurveyPage {
         languages: language_choices(form, locale),
