@@ -366,3 +366,7 @@ fn list_item<'a>(
         .or_else(|| default.get(index))
         .map_or("", String::as_str)
 }
+
+#[cfg(test)]
+#[path = "translations_tests.rs"]
+mod tests;

@@ -9,6 +9,7 @@ mod profiles_page;
 mod report_page;
 mod survey;
 mod survey_consent;
+mod survey_lang;
 mod survey_view;
 mod theme_page;
 

@@ -18,13 +18,15 @@ use serde_json::Value;
 
 use super::paging::{active_pages, is_visible, pages, progress};
 use super::survey_consent::{self, CONSENT_ANCHOR};
-use super::survey_view::{LanguageChoice, PageWords, SurveyPage, question_view, read_page_answers};
-use super::{message_page_in, render, thanks_page};
+use super::survey_lang::{
+    closed, errors_on_page, language_choices, locale_for, localized, message, not_found,
+};
+use super::survey_view::{PageWords, SurveyPage, question_view, read_page_answers};
+use super::{render, thanks_page};
 use crate::app::AppState;
 use crate::form::consent::CONSENT_FIELD;
-use crate::form::invalid::Invalid;
-use crate::form::{Answers, FieldErrors, Form, prune_hidden_answers, refuse_answers};
-use crate::i18n::{self, Locale};
+use crate::form::{Answers, FieldErrors, Form, prune_hidden_answers};
+use crate::i18n::Locale;
 use crate::responses::{self, SubmitError, SubmitMeta};
 use crate::store::StoreError;
 
@@ -37,45 +39,6 @@ struct SurveyState {
     /// When the respondent ticked the consent box, for a form with consent text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     consent_at: Option<DateTime<Utc>>,
-}
-
-/// A page of one message, its title and text the server strings `title_id` and `text_id`.
-fn message(locale: &Locale, status: StatusCode, title_id: &str, text_id: &str) -> Response {
-    message_page_in(locale, status, &locale.t(title_id), &locale.t(text_id))
-}
-
-fn not_found(locale: &Locale) -> Response {
-    message(
-        locale,
-        StatusCode::NOT_FOUND,
-        "page-not-found-title",
-        "page-not-found-text",
-    )
-}
-
-fn closed(locale: &Locale) -> Response {
-    message(
-        locale,
-        StatusCode::OK,
-        "page-closed-title",
-        "page-closed-text",
-    )
-}
-
-fn accept_language(req: &Request) -> Option<&str> {
-    req.header("accept-language")
-}
-
-/// The page's language: for a form, among its languages; without one (no such survey), among
-/// the languages fieldnotes ships.
-fn locale_for(form: Option<&Form>, asked: Option<&str>, req: &Request) -> Locale {
-    match form {
-        Some(form) => i18n::pick(&form.languages, asked, accept_language(req)),
-        None => {
-            let shipped: Vec<String> = i18n::SHIPPED.iter().map(|s| s.to_string()).collect();
-            i18n::pick(&shipped, asked, accept_language(req))
-        }
-    }
 }
 
 /// The survey with this id if it takes answers, or the page that says why not.
@@ -159,8 +122,15 @@ pub async fn answer(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
+    // A switch to a language the form lacks (a stale page) keeps the page's language.
+    let offered = |tag: &&str| {
+        state
+            .catalog
+            .get(&id)
+            .is_some_and(|f| f.languages.iter().any(|l| l == tag))
+    };
     let switch = field("_switch");
-    let asked = switch.or(field("_lang"));
+    let asked = switch.filter(offered).or(field("_lang"));
     let form = match survey_or_page(&state, &id, asked, req) {
         Ok(form) => form,
         Err(page) => return *page,
@@ -237,35 +207,6 @@ pub async fn answer(
 
 fn fits(form: &Form, survey: &SurveyState) -> bool {
     survey.answers.len() <= form.questions.len() && survey.hidden.len() <= form.hidden.len()
-}
-
-/// Validation errors that concern the questions on one page, in the page's language.
-fn errors_on_page(form: &Form, page: &[usize], answers: &Answers, locale: &Locale) -> FieldErrors {
-    match refuse_answers(form, answers) {
-        Ok(_) => FieldErrors::new(),
-        Err(errors) => errors
-            .into_iter()
-            .filter(|(id, _)| page.iter().any(|&i| form.questions[i].id == *id))
-            .map(|(id, why)| (id, why.text(locale)))
-            .collect(),
-    }
-}
-
-/// The store's refusal (in English, as the API gives it) in the page's language: the answers'
-/// reasons found again by validating them, the consent as the page words it.
-fn localized(form: &Form, answers: &Answers, errors: FieldErrors, locale: &Locale) -> FieldErrors {
-    let reasons = refuse_answers(form, answers).err().unwrap_or_default();
-    errors
-        .into_iter()
-        .map(|(field, english)| {
-            let text = if field == CONSENT_FIELD {
-                Invalid::ConsentUnticked.text(locale)
-            } else {
-                reasons.get(&field).map_or(english, |why| why.text(locale))
-            };
-            (field, text)
-        })
-        .collect()
 }
 
 async fn submit(
@@ -380,22 +321,6 @@ fn retry_page(
     );
     response.set_status(status);
     response
-}
-
-/// The switch's languages, each named in itself; none for a form in one language.
-fn language_choices(form: &Form, locale: &Locale) -> Vec<LanguageChoice> {
-    if form.languages.len() < 2 {
-        return Vec::new();
-    }
-    form.languages
-        .iter()
-        .filter_map(|tag| Locale::parse(tag))
-        .map(|l| LanguageChoice {
-            tag: l.tag().to_string(),
-            name: l.native_name(),
-            current: l.tag() == locale.tag(),
-        })
-        .collect()
 }
 
 /// Draws one page of the survey in `locale`; `errors` are already in its language.
