@@ -263,6 +263,40 @@ fn every_validation_message_is_translated_in_every_shipped_language() {
     }
 }
 
+/// `Invalid::examples()` names every variant of `Invalid`, read from its source: a new
+/// validation code cannot be left out of the translation tests above.
+#[test]
+fn the_examples_cover_every_validation_code() {
+    let source = std::fs::read_to_string(repo_path("src/form/invalid.rs")).unwrap();
+    let start = source.find("pub enum Invalid {").expect("the enum");
+    let body = &source[start..start + source[start..].find("\n}").expect("its end")];
+    let variants: BTreeSet<String> = body
+        .lines()
+        .skip(1)
+        .map(str::trim)
+        .filter(|l| l.starts_with(|c: char| c.is_ascii_uppercase()))
+        .map(|l| {
+            l.chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect()
+        })
+        .collect();
+    let examples: BTreeSet<String> = Invalid::examples()
+        .iter()
+        .map(|i| {
+            format!("{i:?}")
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect()
+        })
+        .collect();
+    assert!(variants.len() >= 20, "{variants:?}");
+    assert_eq!(
+        variants, examples,
+        "a validation code is missing from Invalid::examples()"
+    );
+}
+
 /// The ids a Fluent file defines: a message starts at the beginning of a line.
 fn message_ids(path: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

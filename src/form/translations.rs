@@ -67,6 +67,9 @@ pub struct QuotaTranslation {
     pub message: Option<String>,
 }
 
+/// The column and field that hold a response's language.
+const LANGUAGE: &str = "language";
+
 /// The bank's translations: question id, then language.
 pub(super) type BankTranslations = BTreeMap<String, BTreeMap<String, QuestionTranslation>>;
 
@@ -86,6 +89,13 @@ pub(super) fn resolve(
             report.add("translations need `languages = [...]`, the default language first");
         }
         return;
+    }
+    // Exports of a form with languages have a `language` column, and the API takes
+    // `"language"` beside the answers: a question or hidden field of that name would clash.
+    if form.question(LANGUAGE).is_some() || form.hidden.iter().any(|h| h == LANGUAGE) {
+        report.add(format!(
+            "'{LANGUAGE}' names the response's language in a form with languages: rename the question or hidden field"
+        ));
     }
     for lang in translations.keys() {
         if languages.first() == Some(lang) {
