@@ -14,6 +14,7 @@ survey-error-summary = { $count ->
     [one] Bitte prüfen Sie diese Antwort
    *[other] Bitte prüfen Sie diese { $count } Antworten
 }
+survey-error-link = { $question }: { $message }
 survey-required = (Pflichtfeld)
 survey-other = Andere (bitte angeben)
 survey-other-text = Andere, bitte angeben

@@ -16,6 +16,8 @@ survey-error-summary = { $count ->
     [one] Please check this answer
    *[other] Please check these { $count } answers
 }
+# A link of the error summary: the question (or "Consent"), then what is wrong with it.
+survey-error-link = { $question }: { $message }
 survey-required = (required)
 survey-other = Other (please specify)
 survey-other-text = Other, please specify

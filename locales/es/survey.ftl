@@ -14,6 +14,7 @@ survey-error-summary = { $count ->
     [one] Revise esta respuesta
    *[other] Revise estas { $count } respuestas
 }
+survey-error-link = { $question }: { $message }
 survey-required = (obligatoria)
 survey-other = Otra (especifique)
 survey-other-text = Otra, especifique

@@ -14,6 +14,7 @@ survey-error-summary = { $count ->
     [one] Veuillez vérifier cette réponse
    *[other] Veuillez vérifier ces { $count } réponses
 }
+survey-error-link = { $question } : { $message }
 survey-required = (obligatoire)
 survey-other = Autre (veuillez préciser)
 survey-other-text = Autre, veuillez préciser

@@ -323,6 +323,14 @@ fn retry_page(
     response
 }
 
+/// "Question: what is wrong", as the language punctuates it.
+fn error_link(locale: &Locale, question: &str, message: &str) -> String {
+    locale.t_args(
+        "survey-error-link",
+        &[("question", question.into()), ("message", message.into())],
+    )
+}
+
 /// Draws one page of the survey in `locale`; `errors` are already in its language.
 #[allow(clippy::too_many_arguments)]
 fn page_response(
@@ -344,16 +352,18 @@ fn page_response(
         .collect();
     let consent = survey_consent::view(texts.consent(), page_index, survey.consent_at, errors);
     let consent_label = locale.t("survey-consent-label");
-    let consent_link = consent
-        .as_ref()
-        .and_then(|c| c.error.as_ref())
-        .map(|e| (CONSENT_ANCHOR.to_string(), format!("{consent_label}: {e}")));
+    let consent_link = consent.as_ref().and_then(|c| c.error.as_ref()).map(|e| {
+        (
+            CONSENT_ANCHOR.to_string(),
+            error_link(locale, &consent_label, e),
+        )
+    });
     let error_links: Vec<(String, String)> = consent_link
         .into_iter()
         .chain(questions.iter().filter_map(|q| {
             q.error
                 .as_ref()
-                .map(|e| (q.anchor.clone(), format!("{}: {e}", q.text)))
+                .map(|e| (q.anchor.clone(), error_link(locale, &q.text, e)))
         }))
         .collect();
     let place = [
