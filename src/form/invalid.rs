@@ -144,7 +144,7 @@ impl Invalid {
     }
 
     /// One of each code, for the tests that every code has a message in every shipped
-    /// language; `tests/languages.rs` also checks this list names every `invalid-` id of the
+    /// language; `tests/translations.rs` also checks this list names every `invalid-` id of the
     /// English file, so a new code left out of it fails there.
     pub fn examples() -> Vec<Invalid> {
         let options = || vec!["Founder or owner".to_string(), "Team lead".to_string()];

@@ -4,7 +4,7 @@
 //!
 //! Adding a server string: one line `my-id = Text` in each `locales/*/survey.ftl` (or
 //! `validation.ftl`), then `locale.t("my-id")` (or `t_args` with `{ $name }` placeholders).
-//! `tests/languages.rs` fails while any language lacks an id that English has.
+//! `tests/translations.rs` fails while any language lacks an id that English has.
 
 mod negotiate;
 
