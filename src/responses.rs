@@ -39,6 +39,16 @@ pub enum EraseError {
     Store(#[from] StoreError),
 }
 
+/// What comes with a submission besides its answers and hidden fields.
+#[derive(Debug, Clone, Default)]
+pub struct SubmitMeta {
+    /// When the respondent agreed to the form's consent text; `None`: they did not.
+    pub consent_at: Option<DateTime<Utc>>,
+    /// The page's language (`language` in the API): one of the form's `languages`, for a
+    /// form that has them; `None` records the default.
+    pub language: Option<String>,
+}
+
 /// What a respondent gets back: the response id and the secret that lets them erase it.
 #[derive(Debug, Clone)]
 pub struct Receipt {
@@ -63,9 +73,9 @@ fn rfc3339(at: DateTime<Utc>) -> String {
 }
 
 /// Validates and stores a response, with the webhook messages that report it; returns only
-/// once it is durable. `consent_at` is when the respondent agreed to the form's consent text
-/// (`None`: they did not); a form with consent text refuses a response without it, among the
-/// other bad fields, and a form without ignores it.
+/// once it is durable. A form with consent text refuses a response without `meta.consent_at`,
+/// among the other bad fields, and a form without ignores it; a language the form does not
+/// offer is refused the same way.
 pub fn submit(
     store: &dyn Store,
     catalog: &Catalog,
@@ -73,9 +83,9 @@ pub fn submit(
     form_id: &str,
     answers: &Answers,
     hidden: &BTreeMap<String, Value>,
-    consent_at: Option<DateTime<Utc>>,
+    meta: SubmitMeta,
 ) -> Result<Receipt, SubmitError> {
-    let ready = accept(catalog, reports, form_id, answers, hidden, consent_at)?;
+    let ready = accept(catalog, reports, form_id, answers, hidden, meta)?;
     store.insert_response(
         &ready.response,
         &ready.form,
@@ -105,10 +115,10 @@ pub fn submit_partial(
     form_id: &str,
     answers: &Answers,
     hidden: &BTreeMap<String, Value>,
-    consent_at: Option<DateTime<Utc>>,
+    meta: SubmitMeta,
     token_sha256: &str,
 ) -> Result<Finished, SubmitError> {
-    let ready = accept(catalog, reports, form_id, answers, hidden, consent_at)?;
+    let ready = accept(catalog, reports, form_id, answers, hidden, meta)?;
     let outcome = store.complete_partial(
         token_sha256,
         &ready.response,
@@ -137,8 +147,9 @@ fn accept(
     form_id: &str,
     answers: &Answers,
     hidden: &BTreeMap<String, Value>,
-    consent_at: Option<DateTime<Utc>>,
+    meta: SubmitMeta,
 ) -> Result<Ready, SubmitError> {
+    let consent_at = meta.consent_at;
     let form = open_survey(catalog, form_id)?;
     // The id is a UUID v7, whose timestamp the evidence index reads as the response's time:
     // `submitted_at` is taken from it, so the two can never name different milliseconds.
@@ -158,12 +169,16 @@ fn accept(
         })
     });
     let refused = matches!(consent, Some(None));
+    let language = language_of(&form, meta.language);
     let accepted = match validate_submission(&form, answers, hidden) {
-        Ok(accepted) if !refused => accepted,
+        Ok(accepted) if !refused && language.is_ok() => accepted,
         outcome => {
             let mut errors = outcome.err().unwrap_or_default();
             if refused {
                 errors.insert(CONSENT_FIELD.into(), CONSENT_MISSING.into());
+            }
+            if let Err(message) = &language {
+                errors.insert(LANGUAGE_FIELD.into(), message.clone());
             }
             return Err(SubmitError::Invalid(errors));
         }
@@ -178,6 +193,7 @@ fn accept(
         answers: accepted.answers,
         receipt_sha256: sha256_hex(&receipt),
         consent: consent.flatten(),
+        language: language.unwrap_or_default(),
     };
     let contributions = analysis::contributions(reports, &form, &response);
     let events = webhooks::response_created(&form, &response);
@@ -191,6 +207,26 @@ fn accept(
         contributions,
         events,
     })
+}
+
+/// The field a refused language is reported under.
+pub const LANGUAGE_FIELD: &str = "language";
+
+/// The language to record: the one given if the form offers it, else the default; `None` for
+/// a form without languages, which records none.
+fn language_of(form: &Form, given: Option<String>) -> Result<Option<String>, String> {
+    match given {
+        _ if !form.has_languages() => match given {
+            None => Ok(None),
+            Some(_) => Err("this survey is in one language: leave \"language\" out".into()),
+        },
+        None => Ok(Some(form.default_language().to_string())),
+        Some(lang) if form.languages.contains(&lang) => Ok(Some(lang)),
+        Some(lang) => Err(format!(
+            "'{lang}' is not a language of this survey; it has {}",
+            form.languages.join(", ")
+        )),
+    }
 }
 
 /// Erases a response. `receipt` is `None` when a researcher asks, who needs none.

@@ -42,6 +42,7 @@ fn submit_at(state: &AppState, form: &str, at: DateTime<Utc>) -> Uuid {
         },
         receipt_sha256: String::new(),
         consent: None,
+        language: None,
     };
     let contributions = crate::analysis::contributions(&state.reports, &form, &response);
     state

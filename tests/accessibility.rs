@@ -1,9 +1,9 @@
 //! Every kind of page, checked with axe-core (WCAG 2.0, 2.1 and 2.2, levels A and AA, target
 //! size included) in headless Chromium: the survey in each of its states (first page, errors,
-//! consent, save and resume, thank-you, closed, a dead link), the login page, the front page,
-//! the report page, the profile cards, the interview pages and console. axe-core comes from
-//! npm (`tests/a11y`, installed by `scripts/test`); the test fails, never skips, when it is
-//! missing, and prints every violation.
+//! consent, save and resume, thank-you, closed, a dead link), the German survey with its
+//! language switch, the login page, the front page, the report page, the profile cards, the
+//! interview pages and console. axe-core comes from npm (`tests/a11y`, installed by
+//! `scripts/test`); the test fails, never skips, when it is missing, and prints every violation.
 
 mod common;
 
@@ -126,6 +126,7 @@ async fn every_kind_of_page_passes_axe() {
         "/login",
         "/s/customer-profile",
         "/s/customer-profile/resume/nothing",
+        "/s/customer-profile?lang=de",
     ] {
         check(&browser, &axe, &s.base, path, &mut failures).await;
     }
@@ -349,6 +350,47 @@ async fn every_state_of_save_and_resume_passes_axe_with_wcag_22() {
         .await
         .expect("a closed survey");
     audit(&browser, &axe, "closed survey", &mut failures).await;
+    let _ = browser.close().await;
+    assert!(
+        failures.is_empty(),
+        "axe-core found:\n{}",
+        failures.join("\n")
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn the_german_survey_and_its_language_switch_pass_axe_with_wcag_22() {
+    let axe = axe_source();
+    let s = TestServer::start(&repo_path("forms")).await;
+    let driver = ChromeDriver::start();
+    let browser = driver.browser().await;
+    let mut failures = Vec::new();
+    browser
+        .goto(&s.url("/s/customer-profile?lang=de"))
+        .await
+        .expect("the German survey");
+    assert!(
+        browser
+            .find(Locator::Css("html[lang='de'][dir='ltr']"))
+            .await
+            .is_ok()
+    );
+    audit(&browser, &axe, "German first page", &mut failures).await;
+    // Next with the required questions unanswered: the German error summary and messages.
+    press(&browser, "next").await;
+    assert!(browser.find(Locator::Id("error-summary")).await.is_ok());
+    audit(
+        &browser,
+        &axe,
+        "German first page with errors",
+        &mut failures,
+    )
+    .await;
+    // The switch back to English is a button like Next and Back: the page comes back in English.
+    press(&browser, "en").await;
+    assert!(browser.find(Locator::Css("html[lang='en']")).await.is_ok());
+    audit(&browser, &axe, "switched to English", &mut failures).await;
     let _ = browser.close().await;
     assert!(
         failures.is_empty(),

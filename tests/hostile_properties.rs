@@ -134,6 +134,7 @@ proptest! {
             answers: accepted.clone(),
             receipt_sha256: String::new(),
             consent: None,
+            language: None,
         };
         let mut csv = Vec::new();
         let rows: fieldnotes::store::ResponseIter = Box::new(std::iter::once(Ok(response)));

@@ -212,6 +212,7 @@ fn partial(form: &str, at: DateTime<Utc>) -> PartialResponse {
         hidden: BTreeMap::new(),
         answers: BTreeMap::from([("size".to_string(), json!("Solo"))]),
         consent_at: Some(rfc3339(at)),
+        language: None,
     }
 }
 
@@ -246,6 +247,7 @@ async fn partials_past_partial_days_are_erased_at_start() {
             answers: BTreeMap::from([("size".to_string(), json!("Solo"))]),
             receipt_sha256: sha256_hex("receipt"),
             consent: None,
+            language: None,
         };
         store
             .save_partial(&sha256_hex(&token(5)), &partial("resume", days(8)))

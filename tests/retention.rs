@@ -57,6 +57,7 @@ impl Row {
             answers,
             receipt_sha256: String::new(),
             consent: None,
+            language: None,
         }
     }
 }

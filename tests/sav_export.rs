@@ -98,6 +98,7 @@ fn export(include_pii: bool) -> (tempfile::TempDir, PathBuf, Vec<StoredResponse>
             answers: answers.into_iter().collect(),
             receipt_sha256: "0".repeat(64),
             consent: None,
+            language: None,
         };
         store
             .insert_response(&response, &form, &[], &[])
@@ -580,6 +581,7 @@ fn older_revisions_keep_their_answers() {
             answers: answers.into_iter().collect(),
             receipt_sha256: "0".repeat(64),
             consent: None,
+            language: None,
         };
         store
             .insert_response(&response, form, &[], &[])
@@ -662,6 +664,7 @@ fn a_text_past_spss_limit_is_cut_at_a_character_boundary() {
         answers: BTreeMap::from([("story".to_string(), json!("🦀".repeat(10_000)))]),
         receipt_sha256: "0".repeat(64),
         consent: None,
+        language: None,
     };
     store
         .insert_response(&response, &form, &[], &[])

@@ -68,6 +68,11 @@ pub struct FormJson {
     pub questions: Vec<QuestionJson>,
     #[oai(skip_serializing_if_is_none)]
     pub sections: Option<Vec<SectionJson>>,
+    /// The languages the form is offered in, its default first (the texts here are the
+    /// default's, and so are the option texts answers must use); a submission's `language`
+    /// is one of them. Absent for a form in one language.
+    #[oai(skip_serializing_if_is_none)]
+    pub languages: Option<Vec<String>>,
 }
 
 fn non_empty<T: Clone>(items: &[T]) -> Option<Vec<T>> {
@@ -125,6 +130,7 @@ impl From<&Form> for FormJson {
             questions: f.questions.iter().map(QuestionJson::from).collect(),
             sections: (!f.sections.is_empty())
                 .then(|| f.sections.iter().map(SectionJson::from).collect()),
+            languages: non_empty(&f.languages),
         }
     }
 }

@@ -33,6 +33,10 @@ pub struct Submission {
     /// `fields.consent`) and stores the time with the response; other forms ignore it.
     #[oai(default)]
     pub consent: bool,
+    /// The language the respondent answered in, one of the form's `languages` (the default
+    /// when left out); a form without languages takes none. Answers are always the default
+    /// language's option texts.
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Object)]
@@ -115,7 +119,10 @@ impl ResponsesApi {
                 &id.0,
                 &body.0.answers,
                 &body.0.hidden,
-                body.0.consent.then(chrono::Utc::now),
+                responses::SubmitMeta {
+                    consent_at: body.0.consent.then(chrono::Utc::now),
+                    language: body.0.language,
+                },
             )
         })
         .await??;

@@ -22,6 +22,7 @@ fn store(dir: &std::path::Path) -> SledStore {
             answers: BTreeMap::from([("comment".to_string(), json!(format!("é ✓ {n}\n")))]),
             receipt_sha256: String::new(),
             consent: None,
+            language: None,
         };
         store.insert_response(&response, &form, &[], &[]).unwrap();
     }

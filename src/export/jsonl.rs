@@ -2,9 +2,9 @@
 //! as each is read from the store so that memory stays flat.
 //!
 //! A record is `{"id", "submitted_at", "form_revision", "hidden": {...}, "answers": {...}}`,
-//! with `"consent_at"` after `form_revision` for a form that has or had consent text (null
-//! for a response given before it had), and `"completed"` (1 or 0) last when partial
-//! responses are among them.
+//! with `"language"` then `"consent_at"` after `form_revision` for a form that has or had
+//! languages, or consent text (null for a response given before it had), and `"completed"`
+//! (1 or 0) last when partial responses are among them.
 //! Answers are the stored JSON values untouched — numbers exactly as submitted, a `multi`
 //! answer as its list — keyed by question id, including answers to questions that only older
 //! revisions had. Questions marked `pii` are left out unless asked for, by the same rule as
@@ -30,6 +30,9 @@ pub struct JsonRecord<'a> {
     pub id: Uuid,
     pub submitted_at: &'a str,
     pub form_revision: &'a str,
+    /// Present for forms with languages; `Some(None)` (a response from before) writes a null.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<Option<&'a str>>,
     /// Present for forms with consent text; `Some(None)` writes a null.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consent_at: Option<Option<&'a str>>,
@@ -46,7 +49,10 @@ pub struct JsonRecords {
     left_out: BTreeSet<String>,
     /// Whether the form has or had consent text, so that records carry `consent_at`.
     consent: bool,
+    /// Whether partial responses are among the records, so that they carry `completed`.
     partial: bool,
+    /// Whether the form has or had languages, so that records carry `language`.
+    languages: bool,
 }
 
 impl JsonRecords {
@@ -64,10 +70,14 @@ impl JsonRecords {
         let consent = std::iter::once(current)
             .chain(older)
             .any(|f| f.consent.is_some());
+        let languages = std::iter::once(current)
+            .chain(older)
+            .any(|f| f.has_languages());
         JsonRecords {
             left_out,
             consent,
             partial: options.include_partial,
+            languages,
         }
     }
 
@@ -77,6 +87,7 @@ impl JsonRecords {
             id: response.id,
             submitted_at: &response.submitted_at,
             form_revision: &response.form_revision,
+            language: self.languages.then_some(response.language.as_deref()),
             consent_at: self
                 .consent
                 .then(|| response.consent.as_ref().map(|c| c.at.as_str())),

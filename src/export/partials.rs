@@ -21,6 +21,7 @@ fn as_row(partial: PartialResponse, consent_sha256: &str) -> StoredResponse {
         hidden: partial.hidden,
         answers: partial.answers,
         receipt_sha256: String::new(),
+        language: partial.language,
         consent: partial.consent_at.map(|at| ConsentGiven {
             text_sha256: consent_sha256.to_string(),
             at,

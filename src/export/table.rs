@@ -2,8 +2,9 @@
 //! then typed cells per response. The CSV writes the cells as text; typed formats (XLSX,
 //! SPSS) keep what each column is — a choice with its options, a number, a time, a 0/1 flag.
 //!
-//! Columns: `response_id`, `submitted_at`, `form_revision`, `consent_at` (only for a form that
-//! has or had consent text), the hidden fields, then one column
+//! Columns: `response_id`, `submitted_at`, `form_revision`, `language` (only for a form that
+//! has or had `languages`: the page's language at submission), `consent_at` (only for a form
+//! that has or had consent text), the hidden fields, then one column
 //! per question in form order (`multi` as one 0/1 column per option). Questions and options
 //! that only older revisions had follow, so editing a form never hides collected answers.
 //! With partial responses among the rows, `completed` comes last: 1 for a submitted response,
@@ -71,6 +72,7 @@ enum Source {
     ResponseId,
     SubmittedAt,
     Revision,
+    Language,
     ConsentAt,
     Hidden(String),
     Answer {
@@ -190,6 +192,18 @@ impl Table {
         );
         if std::iter::once(current)
             .chain(older)
+            .any(|f| f.has_languages())
+        {
+            push(
+                Source::Language,
+                "language".into(),
+                "Language".into(),
+                ColumnKind::Id,
+                None,
+            );
+        }
+        if std::iter::once(current)
+            .chain(older)
             .any(|f| f.consent.is_some())
         {
             push(
@@ -285,6 +299,10 @@ fn cell(source: &Source, response: &StoredResponse) -> Cell {
         Source::Completed => Cell::Flag(is_completed(response)),
         Source::SubmittedAt => Cell::Time(response.submitted_at.clone()),
         Source::Revision => Cell::Id(response.form_revision.clone()),
+        Source::Language => response
+            .language
+            .as_ref()
+            .map_or(Cell::Empty, |l| Cell::Id(l.clone())),
         Source::ConsentAt => response
             .consent
             .as_ref()

@@ -261,6 +261,7 @@ mod tests {
                 answers: [("seats".to_string(), serde_json::json!(i + 1))].into(),
                 receipt_sha256: String::new(),
                 consent: None,
+                language: None,
             })
         }))
     }
@@ -317,6 +318,7 @@ mod tests {
                 .into(),
                 receipt_sha256: String::new(),
                 consent: None,
+                language: None,
             })
             .collect();
         let form = fixture_form();

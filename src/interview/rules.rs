@@ -251,6 +251,8 @@ mod tests {
             webhooks: Vec::new(),
             retain_days: None,
             partial_days: 30,
+            languages: Vec::new(),
+            translations: Default::default(),
         }
     }
 

@@ -8,6 +8,7 @@ use lettre::message::header::ContentType;
 
 use super::service::Summaries;
 use super::transport::{Delivered, MailError};
+use crate::i18n::Locale;
 
 impl Summaries {
     /// The address people open the server at, without a trailing `/`.
@@ -20,6 +21,7 @@ impl Summaries {
     pub async fn send_resume_link(
         &self,
         to: &str,
+        locale: &Locale,
         survey_title: &str,
         path: &str,
         partial_days: u32,
@@ -33,14 +35,20 @@ impl Summaries {
             .collect::<Vec<_>>()
             .join(" ");
         let link = format!("{}{path}", self.public_url);
-        let text = format!(
-            "Your answers to \"{title}\" are saved. To continue where you left off, open this link:\n\n{link}\n\nAnyone with this link can see and change your answers, so please keep it to yourself. Answers that are not finished within {partial_days} days are erased.\n"
-        );
+        let days = usize::try_from(partial_days).unwrap_or(usize::MAX);
+        let text = locale.t_args(
+            "resume-mail-body",
+            &[
+                ("title", title.as_str().into()),
+                ("link", link.into()),
+                ("days", days.into()),
+            ],
+        ) + "\n";
         let now = Utc::now();
         let message = Message::builder()
             .from(self.from.clone())
             .to(recipient)
-            .subject(format!("Continue the survey: {title}"))
+            .subject(locale.t_args("resume-mail-subject", &[("title", title.as_str().into())]))
             .date(now.into())
             .user_agent(format!("fieldnotes {}", env!("CARGO_PKG_VERSION")))
             .header(ContentType::TEXT_PLAIN)

@@ -91,6 +91,10 @@ pub struct StoredResponse {
     /// stored before forms had consent, which therefore still read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent: Option<ConsentGiven>,
+    /// The page's language at submission, for a form with `languages`; absent from records of
+    /// forms without them and from those stored before, which therefore still read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 /// What a respondent agreed to and when.

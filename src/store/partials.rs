@@ -31,6 +31,9 @@ pub struct PartialResponse {
     /// When the respondent ticked the consent box (RFC 3339), for a form with consent text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent_at: Option<String>,
+    /// The language of the last page kept, for a form with languages: a resume goes on in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 /// What a token's record says.

@@ -81,6 +81,7 @@ fn filled(dir: &Path) -> SledStore {
             answers: BTreeMap::from([("nps".to_string(), json!(n)), ("x".into(), json!(0.1))]),
             receipt_sha256: "00".repeat(32),
             consent: None,
+            language: None,
         };
         store
             .insert_response(&response, &form, &[], &[message("ab12", n)])

@@ -16,6 +16,7 @@ fn partial(form: &str, saved_at: &str) -> PartialResponse {
         hidden: BTreeMap::from([("source".to_string(), "mail".to_string())]),
         answers: BTreeMap::from([("size".to_string(), json!("Small"))]),
         consent_at: None,
+        language: None,
     }
 }
 
@@ -29,6 +30,7 @@ fn response() -> StoredResponse {
         answers: BTreeMap::from([("size".to_string(), json!("Small"))]),
         receipt_sha256: "aa".into(),
         consent: None,
+        language: None,
     }
 }
 

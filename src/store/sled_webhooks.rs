@@ -200,6 +200,7 @@ mod tests {
             answers: BTreeMap::new(),
             receipt_sha256: String::new(),
             consent: None,
+            language: None,
         }
     }
 

@@ -10,6 +10,7 @@ mod report_page;
 mod resume;
 mod survey;
 mod survey_consent;
+mod survey_lang;
 mod survey_partial;
 mod survey_view;
 mod theme_page;
@@ -24,6 +25,7 @@ use poem::{IntoResponse, Request, Response, Route, get, handler};
 use crate::app::AppState;
 use crate::auth::{AuthError, Role};
 use crate::form::Form;
+use crate::i18n::Locale;
 use crate::responses::Receipt;
 
 /// Every page path and the methods it takes, for the `Allow` of a 405. It must say what
@@ -118,6 +120,8 @@ pub fn deny_unless_staff(state: &AppState, req: &Request, role: Role) -> Option<
 #[derive(Template)]
 #[template(path = "message.html")]
 struct MessagePage<'a> {
+    lang: &'a str,
+    dir: &'a str,
     title: &'a str,
     text: &'a str,
 }
@@ -132,28 +136,46 @@ pub fn internal_error_page(what: &str, e: &dyn std::fmt::Display) -> Response {
     )
 }
 
+/// A page of one message, in English (staff pages, limits).
 pub fn message_page(status: StatusCode, title: &str, text: &str) -> Response {
-    render(status, &MessagePage { title, text })
+    message_page_in(&Locale::english(), status, title, text)
+}
+
+/// A page of one message for a respondent, `title` and `text` already in `locale`'s language.
+pub fn message_page_in(locale: &Locale, status: StatusCode, title: &str, text: &str) -> Response {
+    let page = MessagePage {
+        lang: locale.tag(),
+        dir: locale.dir(),
+        title,
+        text,
+    };
+    render(status, &page)
 }
 
 #[derive(Template)]
 #[template(path = "thanks.html")]
 struct ThanksPage<'a> {
-    form_title: &'a str,
-    message: &'a str,
-    response_id: String,
-    receipt: &'a str,
+    locale: &'a Locale,
+    page_title: String,
+    message: String,
+    receipt_line: String,
 }
 
-pub fn thanks_page(form: &Form, receipt: &Receipt) -> Response {
+pub fn thanks_page(form: &Form, locale: &Locale, receipt: &Receipt) -> Response {
+    let texts = form.texts(locale.tag());
     let page = ThanksPage {
-        form_title: &form.title,
-        message: form
-            .thanks
-            .as_deref()
-            .unwrap_or("Your answers help us build something better for you."),
-        response_id: receipt.id.to_string(),
-        receipt: &receipt.receipt,
+        locale,
+        page_title: locale.t_args("thanks-page-title", &[("title", texts.title().into())]),
+        message: texts
+            .thanks()
+            .map_or_else(|| locale.t("thanks-default"), str::to_string),
+        receipt_line: locale.t_args(
+            "thanks-receipt",
+            &[
+                ("id", receipt.id.to_string().into()),
+                ("receipt", receipt.receipt.as_str().into()),
+            ],
+        ),
     };
     render(StatusCode::OK, &page)
 }

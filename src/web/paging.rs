@@ -158,6 +158,8 @@ mod tests {
             webhooks: Vec::new(),
             retain_days: None,
             partial_days: 30,
+            languages: Vec::new(),
+            translations: Default::default(),
         }
     }
 

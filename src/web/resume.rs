@@ -6,37 +6,51 @@ use std::sync::Arc;
 
 use askama::Template;
 use poem::http::StatusCode;
-use poem::web::{Data, Path};
-use poem::{Body, IntoResponse, Response, handler};
+use poem::web::{Data, Path, Query};
+use poem::{Body, IntoResponse, Request, Response, handler};
 
 use super::paging::{active_pages, pages};
 use super::survey::{already_sent, survey_or_page};
+use super::survey_lang::locale_for;
 use super::survey_partial::{self, restore};
 use super::survey_view::page_response;
-use super::{internal_error_page, message_page, render};
+use super::{internal_error_page, message_page_in, render};
 use crate::app::AppState;
 use crate::form::{FieldErrors, Form};
+use crate::i18n::Locale;
 use crate::store::PartialState;
 
 /// The page that gives the link, with the form that mails it.
 #[derive(Template)]
 #[template(path = "resume_saved.html")]
 struct SavedPage<'a> {
-    form_title: &'a str,
+    locale: &'a Locale,
+    words: SavedWords,
     path: String,
     link: String,
-    partial_days: u32,
     email: &'a str,
-    error: Option<&'static str>,
+    error: Option<String>,
     sent: bool,
-    notice: Option<&'static str>,
+    notice: Option<String>,
+}
+
+/// The page's sentences that carry a value, in its language.
+struct SavedWords {
+    page_title: String,
+    summary: String,
+    error_link: String,
+    sent: String,
+    intro: String,
+    private: String,
 }
 
 /// What became of an address typed on the page.
 pub struct Mailing<'a> {
     pub email: &'a str,
+    /// The message id of what is wrong with the address.
     pub error: Option<&'static str>,
     pub sent: bool,
+    /// The message id of a notice: the mail could not be sent.
     pub notice: Option<&'static str>,
 }
 
@@ -49,6 +63,7 @@ pub fn saved_page(
     state: &AppState,
     form: &Form,
     token: &str,
+    locale: &Locale,
     mailing: Option<Mailing>,
 ) -> Response {
     let path = path_of(form, token);
@@ -63,15 +78,35 @@ pub fn saved_page(
         (None, Some(_)) => StatusCode::SERVICE_UNAVAILABLE,
         (None, None) => StatusCode::OK,
     };
+    let texts = form.texts(locale.tag());
+    let title = [("title", texts.title().into())];
+    let error = mailing.error.map(|id| locale.t(id));
+    let words = SavedWords {
+        page_title: match error {
+            Some(_) => locale.t_args("resume-page-title-error", &title),
+            None => locale.t_args("resume-page-title", &title),
+        },
+        summary: locale.t_args("survey-error-summary", &[("count", 1_usize.into())]),
+        error_link: locale.t_args(
+            "survey-error-link",
+            &[
+                ("question", locale.t("resume-email-label").into()),
+                ("message", error.clone().unwrap_or_default().into()),
+            ],
+        ),
+        sent: locale.t_args("resume-sent", &[("email", mailing.email.into())]),
+        intro: locale.t_args("resume-intro", &title),
+        private: locale.t_args("resume-private", &[("days", days(form))]),
+    };
     let page = SavedPage {
-        form_title: &form.title,
+        locale,
+        words,
         link: format!("{}{path}", state.mail.public_url()),
         path,
-        partial_days: form.partial_days,
         email: mailing.email,
-        error: mailing.error,
+        error,
         sent: mailing.sent,
-        notice: mailing.notice,
+        notice: mailing.notice.map(|id| locale.t(id)),
     };
     private(render(status, &page))
 }
@@ -83,14 +118,20 @@ fn private(response: Response) -> Response {
         .into_response()
 }
 
-fn expired(form: &Form) -> Response {
-    message_page(
+/// `partial_days` as a count a message's plural can follow.
+fn days(form: &Form) -> crate::i18n::Arg {
+    usize::try_from(form.partial_days)
+        .unwrap_or(usize::MAX)
+        .into()
+}
+
+fn expired(form: &Form, locale: &Locale) -> Response {
+    let days = [("days", days(form))];
+    message_page_in(
+        locale,
         StatusCode::NOT_FOUND,
-        "This link no longer works",
-        &format!(
-            "Answers that are not finished within {} days are erased, so this link has expired, or it was not copied whole. You are welcome to start the survey again.",
-            form.partial_days
-        ),
+        &locale.t("resume-expired-title"),
+        &locale.t_args("resume-expired-text", &days),
     )
 }
 
@@ -99,11 +140,12 @@ async fn open_partial(
     state: &Arc<AppState>,
     form: &Form,
     token: &str,
+    locale: &Locale,
 ) -> Result<crate::store::PartialResponse, Box<Response>> {
     match survey_partial::open(state, &form.id, token).await {
         Ok(Some(PartialState::Open(partial))) => Ok(partial),
-        Ok(Some(PartialState::Completed { .. })) => Err(Box::new(already_sent())),
-        Ok(None) => Err(Box::new(expired(form))),
+        Ok(Some(PartialState::Completed { .. })) => Err(Box::new(already_sent(locale))),
+        Ok(None) => Err(Box::new(expired(form, locale))),
         Err(e) => Err(Box::new(internal_error_page(
             "reading a partial response",
             &e,
@@ -114,16 +156,23 @@ async fn open_partial(
 #[handler]
 pub async fn show(
     state: Data<&Arc<AppState>>,
+    req: &Request,
     Path((id, token)): Path<(String, String)>,
+    Query(query): Query<std::collections::BTreeMap<String, String>>,
 ) -> Response {
-    let form = match survey_or_page(&state, &id) {
+    let asked = query.get("lang").map(String::as_str);
+    let form = match survey_or_page(&state, &id, asked, req) {
         Ok(form) => form,
         Err(page) => return *page,
     };
-    let partial = match open_partial(&state, &form, &token).await {
+    // Before the partial is read, the page's words follow the browser; once it is, the
+    // language it was left in (unless the link asks for another).
+    let browser_locale = locale_for(Some(&form), asked, req);
+    let partial = match open_partial(&state, &form, &token, &browser_locale).await {
         Ok(partial) => partial,
         Err(page) => return *page,
     };
+    let locale = locale_for(Some(&form), asked.or(partial.language.as_deref()), req);
     let saved_page = partial.page;
     let survey = restore(partial);
     let pages = pages(&form);
@@ -141,35 +190,35 @@ pub async fn show(
             .unwrap_or(0),
     };
     let none = FieldErrors::new();
+    let token = Some(token.as_str());
     private(page_response(
-        &form,
-        &pages,
-        page,
-        &survey,
-        &none,
-        None,
-        Some(&token),
+        &form, &pages, page, &survey, &none, None, token, &locale,
     ))
 }
 
 #[handler]
 pub async fn email(
     state: Data<&Arc<AppState>>,
+    req: &Request,
     Path((id, token)): Path<(String, String)>,
     body: Body,
 ) -> Response {
-    let form = match survey_or_page(&state, &id) {
+    let bytes = body.into_bytes().await.unwrap_or_default();
+    let field = |name: &str| {
+        form_urlencoded::parse(&bytes)
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let asked = field("_lang");
+    let form = match survey_or_page(&state, &id, asked.as_deref(), req) {
         Ok(form) => form,
         Err(page) => return *page,
     };
-    if let Err(page) = open_partial(&state, &form, &token).await {
+    let locale = locale_for(Some(&form), asked.as_deref(), req);
+    if let Err(page) = open_partial(&state, &form, &token, &locale).await {
         return *page;
     }
-    let bytes = body.into_bytes().await.unwrap_or_default();
-    let typed = form_urlencoded::parse(&bytes)
-        .find(|(k, _)| k == "email")
-        .map(|(_, v)| v.trim().to_string())
-        .unwrap_or_default();
+    let typed = field("email").unwrap_or_default();
     let refuse = |error| Mailing {
         email: &typed,
         error: Some(error),
@@ -177,17 +226,23 @@ pub async fn email(
         notice: None,
     };
     if typed.is_empty() {
-        let mailing = refuse("enter the email address to send the link to");
-        return saved_page(&state, &form, &token, Some(mailing));
+        let mailing = refuse("resume-email-missing");
+        return saved_page(&state, &form, &token, &locale, Some(mailing));
     }
     if typed.chars().count() > 254 || !email_address::EmailAddress::is_valid(&typed) {
-        let mailing = refuse("enter an email address like name@example.com");
-        return saved_page(&state, &form, &token, Some(mailing));
+        let mailing = refuse("resume-email-invalid");
+        return saved_page(&state, &form, &token, &locale, Some(mailing));
     }
     let path = path_of(&form, &token);
     let sent = state
         .mail
-        .send_resume_link(&typed, &form.title, &path, form.partial_days)
+        .send_resume_link(
+            &typed,
+            &locale,
+            form.texts(locale.tag()).title(),
+            &path,
+            form.partial_days,
+        )
         .await;
     let mailing = match sent {
         Ok(_) => Mailing {
@@ -203,11 +258,9 @@ pub async fn email(
                 email: &typed,
                 error: None,
                 sent: false,
-                notice: Some(
-                    "We could not send the email just now. The link above works all the same: please copy it, or try again in a moment.",
-                ),
+                notice: Some("resume-email-failed"),
             }
         }
     };
-    saved_page(&state, &form, &token, Some(mailing))
+    saved_page(&state, &form, &token, &locale, Some(mailing))
 }

@@ -4,6 +4,9 @@
 //! the whole conversation; each page that goes on is also kept durably as a partial response
 //! under the respondent's token (`t`, see `survey_partial`), which "Save and continue later"
 //! turns into a resume link, and the last page turns into the response in one write.
+//! The page's language travels beside them in `_lang`, resolved once per request into the
+//! `Locale` every page of this module is drawn in (`?lang=`, else Accept-Language, else the
+//! form's default; `_switch` changes it and draws the same page again).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,20 +14,22 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use poem::http::StatusCode;
 use poem::web::{Data, Path, Query};
-use poem::{Body, Response, handler};
+use poem::{Body, Request, Response, handler};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::paging::{active_pages, pages};
 use super::survey_consent;
+use super::survey_lang::{closed, errors_on_page, locale_for, localized, message, not_found};
 use super::survey_partial::{self, Kept, TOKEN_FIELD};
 use super::survey_view::{page_response, read_page_answers, retry_page};
-use super::{message_page, resume, thanks_page};
+use super::{resume, thanks_page};
 use crate::app::AppState;
 use crate::auth::sha256_hex;
 use crate::form::consent::CONSENT_FIELD;
-use crate::form::{Answers, FieldErrors, Form, prune_hidden_answers, validate_answers};
-use crate::responses::{self, Finished, SubmitError};
+use crate::form::{Answers, FieldErrors, Form, prune_hidden_answers};
+use crate::i18n::Locale;
+use crate::responses::{self, Finished, SubmitError, SubmitMeta};
 use crate::store::{PartialState, StoreError};
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -38,41 +43,36 @@ pub(super) struct SurveyState {
     pub(super) consent_at: Option<DateTime<Utc>>,
 }
 
-pub(super) fn not_found() -> Response {
-    message_page(
-        StatusCode::NOT_FOUND,
-        "Survey not found",
-        "There is no survey at this address. Please check the link you were sent.",
-    )
-}
-
-pub(super) fn closed() -> Response {
-    message_page(
-        StatusCode::OK,
-        "This survey is closed",
-        "This survey no longer takes answers. Thank you for your interest.",
-    )
-}
-
 /// The survey with this id if it takes answers, or the page that says why not.
-pub(super) fn survey_or_page(state: &AppState, id: &str) -> Result<Arc<Form>, Box<Response>> {
+pub(super) fn survey_or_page(
+    state: &AppState,
+    id: &str,
+    asked: Option<&str>,
+    req: &Request,
+) -> Result<Arc<Form>, Box<Response>> {
     match responses::open_survey(&state.catalog, id) {
         Ok(form) => Ok(form),
-        Err(SubmitError::Closed(_)) => Err(Box::new(closed())),
-        Err(_) => Err(Box::new(not_found())),
+        Err(SubmitError::Closed(_)) => {
+            let form = state.catalog.get(id);
+            Err(Box::new(closed(&locale_for(form.as_deref(), asked, req))))
+        }
+        Err(_) => Err(Box::new(not_found(&locale_for(None, asked, req)))),
     }
 }
 
 #[handler]
 pub async fn show(
     state: Data<&Arc<AppState>>,
+    req: &Request,
     Path(id): Path<String>,
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Response {
-    let form = match survey_or_page(&state, &id) {
+    let asked = query.get("lang").map(String::as_str);
+    let form = match survey_or_page(&state, &id, asked, req) {
         Ok(form) => form,
         Err(page) => return *page,
     };
+    let locale = locale_for(Some(&form), asked, req);
     let hidden = form
         .hidden
         .iter()
@@ -89,40 +89,56 @@ pub async fn show(
         .first()
         .copied()
         .unwrap_or(0);
-    page_response(
-        &form,
-        &pages,
-        first,
-        &survey,
-        &FieldErrors::new(),
-        None,
-        None,
-    )
+    let none = FieldErrors::new();
+    let mut response = page_response(&form, &pages, first, &survey, &none, None, None, &locale);
+    // The page's language may come from Accept-Language: caches must keep one per language.
+    response.headers_mut().insert(
+        poem::http::header::VARY,
+        poem::http::HeaderValue::from_static("accept-language"),
+    );
+    response
 }
 
 #[handler]
-pub async fn answer(state: Data<&Arc<AppState>>, Path(id): Path<String>, body: Body) -> Response {
-    let form = match survey_or_page(&state, &id) {
-        Ok(form) => form,
-        Err(page) => return *page,
+pub async fn answer(
+    state: Data<&Arc<AppState>>,
+    req: &Request,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let bytes = body.into_bytes().await;
+    let fields: Vec<(String, String)> = match &bytes {
+        Ok(bytes) => form_urlencoded::parse(bytes).into_owned().collect(),
+        Err(_) => Vec::new(),
     };
-    let bytes = match body.into_bytes().await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            return message_page(
-                StatusCode::BAD_REQUEST,
-                "Something went wrong",
-                "Your answers could not be read. Please go back and try again.",
-            );
-        }
-    };
-    let fields: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
     let field = |name: &str| {
         fields
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
+    // A switch to a language the form lacks (a stale page) keeps the page's language.
+    let offered = |tag: &&str| {
+        state
+            .catalog
+            .get(&id)
+            .is_some_and(|f| f.languages.iter().any(|l| l == tag))
+    };
+    let switch = field("_switch");
+    let asked = switch.filter(offered).or(field("_lang"));
+    let form = match survey_or_page(&state, &id, asked, req) {
+        Ok(form) => form,
+        Err(page) => return *page,
+    };
+    let locale = locale_for(Some(&form), asked, req);
+    if bytes.is_err() {
+        return message(
+            &locale,
+            StatusCode::BAD_REQUEST,
+            "page-error-title",
+            "page-unreadable-text",
+        );
+    }
     let pages = pages(&form);
     let token = field(TOKEN_FIELD).filter(|t| survey_partial::well_formed(t));
     let mut notice = None;
@@ -133,10 +149,7 @@ pub async fn answer(state: Data<&Arc<AppState>>, Path(id): Path<String>, body: B
         _ => match kept_state(&state, &form, token).await {
             Some(survey) => survey,
             None => {
-                notice = Some(
-                    "Your earlier answers could not be read, so this page starts the survey again."
-                        .to_string(),
-                );
+                notice = Some(locale.t("survey-notice-restart"));
                 SurveyState::default()
             }
         },
@@ -150,29 +163,50 @@ pub async fn answer(state: Data<&Arc<AppState>>, Path(id): Path<String>, body: B
     prune_hidden_answers(&form, &mut survey.answers);
     let active = active_pages(&form, &pages, &survey.answers);
     let action = field("_action");
+    let flow = Flow {
+        state: &state,
+        form: &form,
+        pages: &pages,
+        token,
+        locale: &locale,
+    };
 
+    // Another language: the same page again, with what was just typed, and no judgement yet.
+    if switch.is_some() && notice.is_none() {
+        return flow
+            .keep_and_show(&survey, (page_index, page_index), None)
+            .await;
+    }
     if action == Some("back") {
         let previous = active.iter().rev().find(|&&p| p < page_index).copied();
         let target = previous.unwrap_or(page_index);
-        let step = (page_index, target);
-        return keep_and_show(&state, &form, &pages, token, &survey, step, notice).await;
+        return flow
+            .keep_and_show(&survey, (page_index, target), notice)
+            .await;
     }
 
     if notice.is_some() {
         let first = active.first().copied().unwrap_or(0);
-        let page = FieldErrors::new();
-        return page_response(&form, &pages, first, &survey, &page, notice, token);
+        let none = FieldErrors::new();
+        return flow.page(first, &survey, &none, notice);
     }
-    let mut page_errors = errors_on_page(&form, &pages[page_index], &survey.answers);
-    survey_consent::check(&form, page_index, survey.consent_at, &mut page_errors);
+    let mut page_errors = errors_on_page(&form, &pages[page_index], &survey.answers, &locale);
+    survey_consent::check(
+        &form,
+        page_index,
+        survey.consent_at,
+        &locale,
+        &mut page_errors,
+    );
     if action == Some("save") {
         // Only the consent box stops a save: without it nothing may be kept. Answers that do
         // not validate yet are left out of what is kept, and asked again on resuming.
         page_errors.retain(|k, _| k == CONSENT_FIELD);
         if page_errors.is_empty() {
-            return match survey_partial::keep(&state, &form, token, &survey, page_index).await {
-                Ok(Kept::Saved(token)) => resume::saved_page(&state, &form, &token, None),
-                outcome => not_kept(&form, &pages, page_index, &survey, token, outcome),
+            let kept = survey_partial::keep(&state, &form, token, &survey, page_index, &locale);
+            return match kept.await {
+                Ok(Kept::Saved(token)) => resume::saved_page(&state, &form, &token, &locale, None),
+                outcome => flow.not_kept(page_index, &survey, outcome),
             };
         }
     }
@@ -182,85 +216,184 @@ pub async fn answer(state: Data<&Arc<AppState>>, Path(id): Path<String>, body: B
         {
             survey_partial::withdraw(&state, token).await;
         }
-        return page_response(
-            &form,
-            &pages,
-            page_index,
-            &survey,
-            &page_errors,
-            notice,
-            token,
-        );
+        return flow.page(page_index, &survey, &page_errors, notice);
     }
     if let Some(&next) = active.iter().find(|&&p| p > page_index) {
-        let step = (page_index, next);
-        return keep_and_show(&state, &form, &pages, token, &survey, step, None).await;
+        return flow.keep_and_show(&survey, (page_index, next), None).await;
     }
-    submit(&state, &form, &pages, survey, page_index, token).await
+    flow.submit(survey, page_index).await
 }
 
-/// Keeps the answers as the respondent's partial response, then goes from the page sent to
-/// the page `target`; a page that cannot be kept is shown again, every answer on it, to be
-/// sent again.
-async fn keep_and_show(
-    state: &Arc<AppState>,
-    form: &Arc<Form>,
-    pages: &[Vec<usize>],
-    token: Option<&str>,
-    survey: &SurveyState,
-    (sent, target): (usize, usize),
-    notice: Option<String>,
-) -> Response {
-    match survey_partial::keep(state, form, token, survey, target).await {
-        Ok(Kept::Saved(token)) => {
-            let none = FieldErrors::new();
-            page_response(form, pages, target, survey, &none, notice, Some(&token))
-        }
-        Ok(Kept::WithoutConsent) => page_response(
-            form,
-            pages,
-            target,
-            survey,
-            &FieldErrors::new(),
-            notice,
-            None,
-        ),
-        outcome => not_kept(form, pages, sent, survey, token, outcome),
-    }
+/// What every page of one request is drawn with.
+struct Flow<'a> {
+    state: &'a Arc<AppState>,
+    form: &'a Arc<Form>,
+    pages: &'a [Vec<usize>],
+    /// The token the page came with, if it is well formed.
+    token: Option<&'a str>,
+    locale: &'a Locale,
 }
 
-/// The page for answers already submitted, or that could not be kept.
-fn not_kept(
-    form: &Form,
-    pages: &[Vec<usize>],
-    page_index: usize,
-    survey: &SurveyState,
-    token: Option<&str>,
-    outcome: Result<Kept, StoreError>,
-) -> Response {
-    let (status, notice) = match outcome {
-        Ok(Kept::Submitted) => return already_sent(),
-        // Not reached (the callers show their page for these); asking again is harmless.
-        Ok(Kept::Saved(_) | Kept::WithoutConsent) => (StatusCode::OK, RETRY),
-        Err(StoreError::Full(e)) => {
-            tracing::error!("keeping a partial response failed, the disk is full: {e}");
-            (StatusCode::INSUFFICIENT_STORAGE, FULL)
+impl Flow<'_> {
+    fn page(
+        &self,
+        page: usize,
+        survey: &SurveyState,
+        errors: &FieldErrors,
+        notice: Option<String>,
+    ) -> Response {
+        let (form, pages, token, locale) = (self.form, self.pages, self.token, self.locale);
+        page_response(form, pages, page, survey, errors, notice, token, locale)
+    }
+
+    /// Keeps the answers as the respondent's partial response, then goes from the page sent
+    /// to the page `target`; a page that cannot be kept is shown again, every answer on it,
+    /// to be sent again.
+    async fn keep_and_show(
+        &self,
+        survey: &SurveyState,
+        (sent, target): (usize, usize),
+        notice: Option<String>,
+    ) -> Response {
+        let (form, pages, locale) = (self.form, self.pages, self.locale);
+        let none = FieldErrors::new();
+        match survey_partial::keep(self.state, form, self.token, survey, target, locale).await {
+            Ok(Kept::Saved(token)) => {
+                let token = Some(token.as_str());
+                page_response(form, pages, target, survey, &none, notice, token, locale)
+            }
+            Ok(Kept::WithoutConsent) => {
+                page_response(form, pages, target, survey, &none, notice, None, locale)
+            }
+            outcome => self.not_kept(sent, survey, outcome),
         }
-        Err(e) => {
-            tracing::error!("keeping a partial response failed: {e}");
-            (StatusCode::SERVICE_UNAVAILABLE, RETRY)
+    }
+
+    /// The page for answers already submitted, or that could not be kept.
+    fn not_kept(
+        &self,
+        page_index: usize,
+        survey: &SurveyState,
+        outcome: Result<Kept, StoreError>,
+    ) -> Response {
+        let (status, notice) = match outcome {
+            Ok(Kept::Submitted) => return already_sent(self.locale),
+            // Not reached (the callers show their page for these); asking again is harmless.
+            Ok(Kept::Saved(_) | Kept::WithoutConsent) => (StatusCode::OK, "survey-notice-retry"),
+            Err(StoreError::Full(e)) => {
+                tracing::error!("keeping a partial response failed, the disk is full: {e}");
+                (StatusCode::INSUFFICIENT_STORAGE, "survey-notice-disk-full")
+            }
+            Err(e) => {
+                tracing::error!("keeping a partial response failed: {e}");
+                (StatusCode::SERVICE_UNAVAILABLE, "survey-notice-retry")
+            }
+        };
+        self.retry(page_index, survey, status, notice)
+    }
+
+    fn retry(
+        &self,
+        page_index: usize,
+        survey: &SurveyState,
+        status: StatusCode,
+        notice_id: &str,
+    ) -> Response {
+        let (form, pages, token, locale) = (self.form, self.pages, self.token, self.locale);
+        let notice = locale.t(notice_id);
+        retry_page(
+            form, pages, page_index, survey, token, status, notice, locale,
+        )
+    }
+
+    async fn submit(&self, survey: SurveyState, page_index: usize) -> Response {
+        let (form, locale) = (self.form, self.locale);
+        let hidden: BTreeMap<String, Value> = survey
+            .hidden
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        let (store_state, form_id) = (self.state.clone(), form.id.clone());
+        let answers = survey.answers.clone();
+        let meta = SubmitMeta {
+            consent_at: survey.consent_at,
+            language: form.has_languages().then(|| locale.tag().to_string()),
+        };
+        let finishing = self.token.map(sha256_hex);
+        let outcome = tokio::task::spawn_blocking(move || match finishing {
+            // Kept as a partial: the response replaces it in the same write.
+            Some(hash) => responses::submit_partial(
+                store_state.partials.as_ref(),
+                &store_state.catalog,
+                &store_state.reports,
+                &form_id,
+                &answers,
+                &hidden,
+                meta,
+                &hash,
+            ),
+            None => responses::submit(
+                store_state.store.as_ref(),
+                &store_state.catalog,
+                &store_state.reports,
+                &form_id,
+                &answers,
+                &hidden,
+                meta,
+            )
+            .map(Finished::Stored),
+        })
+        .await;
+        match outcome {
+            Ok(Ok(Finished::Stored(receipt))) => thanks_page(form, locale, &receipt),
+            Ok(Ok(Finished::AlreadyStored(_))) => already_sent(locale),
+            Ok(Err(SubmitError::Invalid(errors))) => {
+                let errors = localized(form, &survey.answers, errors, locale);
+                // Consent is asked on the first page, so a refusal for it leads back there.
+                let page = self
+                    .pages
+                    .iter()
+                    .position(|p| {
+                        p.iter()
+                            .any(|&i| errors.contains_key(&form.questions[i].id))
+                    })
+                    .or(errors.contains_key(CONSENT_FIELD).then_some(0))
+                    .unwrap_or(page_index);
+                let notice = errors
+                    .keys()
+                    .any(|k| k.starts_with("hidden."))
+                    .then(|| locale.t("survey-notice-bad-link"));
+                self.page(page, &survey, &errors, notice)
+            }
+            Ok(Err(SubmitError::Closed(_))) => closed(locale),
+            Ok(Err(SubmitError::UnknownForm(_))) => not_found(locale),
+            Ok(Err(SubmitError::Store(StoreError::Full(e)))) => {
+                tracing::error!("saving a survey response failed, the disk is full: {e}");
+                let status = StatusCode::INSUFFICIENT_STORAGE;
+                self.retry(page_index, &survey, status, "survey-notice-disk-full")
+            }
+            Ok(Err(SubmitError::Store(e))) => {
+                tracing::error!("saving a survey response failed: {e}");
+                let status = StatusCode::SERVICE_UNAVAILABLE;
+                self.retry(page_index, &survey, status, "survey-notice-retry")
+            }
+            Err(e) => {
+                tracing::error!("saving a survey response failed: {e}");
+                let status = StatusCode::SERVICE_UNAVAILABLE;
+                self.retry(page_index, &survey, status, "survey-notice-retry")
+            }
         }
-    };
-    retry_page(form, pages, page_index, survey, token, status, notice)
+    }
 }
 
 /// Answers that were submitted already: sent again (a reload, a second tab), they are not
 /// stored twice.
-pub(super) fn already_sent() -> Response {
-    message_page(
+pub(super) fn already_sent(locale: &Locale) -> Response {
+    message(
+        locale,
         StatusCode::OK,
-        "Your answers were already sent",
-        "We received these answers before, so nothing more is needed. Thank you for your time.",
+        "page-already-sent-title",
+        "page-already-sent-text",
     )
 }
 
@@ -283,118 +416,3 @@ async fn kept_state(
 fn fits(form: &Form, survey: &SurveyState) -> bool {
     survey.answers.len() <= form.questions.len() && survey.hidden.len() <= form.hidden.len()
 }
-
-/// Validation errors that concern the questions on one page.
-fn errors_on_page(form: &Form, page: &[usize], answers: &Answers) -> FieldErrors {
-    match validate_answers(form, answers) {
-        Ok(_) => FieldErrors::new(),
-        Err(errors) => errors
-            .into_iter()
-            .filter(|(id, _)| page.iter().any(|&i| form.questions[i].id == *id))
-            .collect(),
-    }
-}
-
-async fn submit(
-    state: &Arc<AppState>,
-    form: &Arc<Form>,
-    pages: &[Vec<usize>],
-    survey: SurveyState,
-    page_index: usize,
-    token: Option<&str>,
-) -> Response {
-    let hidden: BTreeMap<String, Value> = survey
-        .hidden
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-        .collect();
-    let (store_state, form_id, answers) = (state.clone(), form.id.clone(), survey.answers.clone());
-    let (consent_at, finishing) = (survey.consent_at, token.map(sha256_hex));
-    let outcome = tokio::task::spawn_blocking(move || match finishing {
-        // Kept as a partial: the response replaces it in the same write.
-        Some(hash) => responses::submit_partial(
-            store_state.partials.as_ref(),
-            &store_state.catalog,
-            &store_state.reports,
-            &form_id,
-            &answers,
-            &hidden,
-            consent_at,
-            &hash,
-        ),
-        None => responses::submit(
-            store_state.store.as_ref(),
-            &store_state.catalog,
-            &store_state.reports,
-            &form_id,
-            &answers,
-            &hidden,
-            consent_at,
-        )
-        .map(Finished::Stored),
-    })
-    .await;
-    match outcome {
-        Ok(Ok(Finished::Stored(receipt))) => thanks_page(form, &receipt),
-        Ok(Ok(Finished::AlreadyStored(_))) => already_sent(),
-        Ok(Err(SubmitError::Invalid(errors))) => {
-            // Consent is asked on the first page, so a refusal for it leads back there.
-            let page = pages
-                .iter()
-                .position(|p| {
-                    p.iter()
-                        .any(|&i| errors.contains_key(&form.questions[i].id))
-                })
-                .or(errors.contains_key(CONSENT_FIELD).then_some(0))
-                .unwrap_or(page_index);
-            let notice = errors
-                .keys()
-                .any(|k| k.starts_with("hidden."))
-                .then(|| "The link you followed carries a value we cannot accept. Please ask for a fresh link.".to_string());
-            page_response(form, pages, page, &survey, &errors, notice, token)
-        }
-        Ok(Err(SubmitError::Closed(_))) => closed(),
-        Ok(Err(SubmitError::UnknownForm(_))) => not_found(),
-        Ok(Err(SubmitError::Store(StoreError::Full(e)))) => {
-            tracing::error!("saving a survey response failed, the disk is full: {e}");
-            retry_page(
-                form,
-                pages,
-                page_index,
-                &survey,
-                token,
-                StatusCode::INSUFFICIENT_STORAGE,
-                FULL,
-            )
-        }
-        Ok(Err(SubmitError::Store(e))) => {
-            tracing::error!("saving a survey response failed: {e}");
-            retry_page(
-                form,
-                pages,
-                page_index,
-                &survey,
-                token,
-                StatusCode::SERVICE_UNAVAILABLE,
-                RETRY,
-            )
-        }
-        Err(e) => {
-            tracing::error!("saving a survey response failed: {e}");
-            retry_page(
-                form,
-                pages,
-                page_index,
-                &survey,
-                token,
-                StatusCode::SERVICE_UNAVAILABLE,
-                RETRY,
-            )
-        }
-    }
-}
-
-const RETRY: &str =
-    "We could not save your answers just now. They are all still here: please send them again.";
-
-const FULL: &str = "Our server has run out of room to store answers, so yours were not saved yet. They are all still here: please send them again in a little while.";

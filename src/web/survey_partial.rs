@@ -11,6 +11,7 @@ use super::survey::SurveyState;
 use crate::app::AppState;
 use crate::auth::sha256_hex;
 use crate::form::{Form, valid_answers};
+use crate::i18n::Locale;
 use crate::store::{PartialResponse, PartialState, StoreError};
 
 /// The page's field that carries the token; SPEC reserves `t` (no hidden field may take it).
@@ -54,6 +55,7 @@ pub async fn keep(
     token: Option<&str>,
     survey: &SurveyState,
     page: usize,
+    locale: &Locale,
 ) -> Result<Kept, StoreError> {
     if form.consent.is_some() && survey.consent_at.is_none() {
         return Ok(Kept::WithoutConsent);
@@ -62,6 +64,7 @@ pub async fn keep(
     let (state, form) = (state.clone(), form.clone());
     let token = token.filter(|t| well_formed(t)).map(str::to_string);
     let (hidden, consent_at) = (survey.hidden.clone(), survey.consent_at.map(rfc3339));
+    let language = form.has_languages().then(|| locale.tag().to_string());
     blocking(move || {
         let known = match &token {
             Some(token) => match state.partials.partial(&sha256_hex(token))? {
@@ -81,6 +84,7 @@ pub async fn keep(
             hidden,
             answers,
             consent_at,
+            language,
         };
         match state.partials.save_partial(&sha256_hex(&token), &partial)? {
             true => Ok(Kept::Saved(token)),

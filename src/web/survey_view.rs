@@ -9,7 +9,10 @@ use super::paging::{is_visible, progress};
 use super::render;
 use super::survey::SurveyState;
 use super::survey_consent::{self, CONSENT_ANCHOR, ConsentView};
+use super::survey_lang::language_choices;
+use crate::form::translations::Texts;
 use crate::form::{Answers, FieldErrors, Form, Question, QuestionType};
+use crate::i18n::Locale;
 
 pub const OTHER_VALUE: &str = "__other__";
 
@@ -45,9 +48,27 @@ pub struct QuestionView {
     pub step: &'static str,
 }
 
+/// One language of the switch: named in itself, marked with its own `lang`.
+pub struct LanguageChoice {
+    pub tag: String,
+    pub name: String,
+    pub current: bool,
+}
+
+/// The words around the questions, in the page's language.
+pub struct PageWords {
+    pub page_title: String,
+    pub progress: String,
+    pub summary: String,
+}
+
 #[derive(Template)]
 #[template(path = "survey.html")]
 pub struct SurveyPage {
+    pub locale: Locale,
+    pub words: PageWords,
+    /// The form's languages for the switch; empty for a form in one language.
+    pub languages: Vec<LanguageChoice>,
     pub form_title: String,
     pub form_id: String,
     pub intro: Option<String>,
@@ -68,6 +89,7 @@ pub struct SurveyPage {
 }
 
 /// Keeps every answer on the page so that sending it again can succeed.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn retry_page(
     form: &Form,
     pages: &[Vec<usize>],
@@ -75,7 +97,8 @@ pub(super) fn retry_page(
     survey: &SurveyState,
     token: Option<&str>,
     status: StatusCode,
-    notice: &str,
+    notice: String,
+    locale: &Locale,
 ) -> Response {
     let mut response = page_response(
         form,
@@ -83,13 +106,25 @@ pub(super) fn retry_page(
         page_index,
         survey,
         &FieldErrors::new(),
-        Some(notice.to_string()),
+        Some(notice),
         token,
+        locale,
     );
     response.set_status(status);
     response
 }
 
+/// "Question: what is wrong", as the language punctuates it.
+fn error_link(locale: &Locale, question: &str, message: &str) -> String {
+    locale.t_args(
+        "survey-error-link",
+        &[("question", question.into()), ("message", message.into())],
+    )
+}
+
+/// Draws one page of the survey in `locale`; `errors` are already in its language. `token`
+/// is the respondent's, once a page of theirs is kept.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn page_response(
     form: &Form,
     pages: &[Vec<usize>],
@@ -98,31 +133,58 @@ pub(super) fn page_response(
     errors: &FieldErrors,
     notice: Option<String>,
     token: Option<&str>,
+    locale: &Locale,
 ) -> Response {
+    let texts = form.texts(locale.tag());
     let progress = progress(form, pages, &survey.answers, page_index);
     let questions: Vec<_> = pages[page_index]
         .iter()
         .map(|&i| &form.questions[i])
         .filter(|q| is_visible(q, &survey.answers))
-        .map(|q| question_view(q, &survey.answers, errors))
+        .map(|q| question_view(q, &texts, locale, &survey.answers, errors))
         .collect();
-    let consent = survey_consent::view(form, page_index, survey.consent_at, errors);
-    let consent_link = consent
-        .as_ref()
-        .and_then(|c| c.error)
-        .map(|e| (CONSENT_ANCHOR.to_string(), format!("Consent: {e}")));
-    let error_links = consent_link
+    let consent = survey_consent::view(texts.consent(), page_index, survey.consent_at, errors);
+    let consent_label = locale.t("survey-consent-label");
+    let consent_link = consent.as_ref().and_then(|c| c.error.as_ref()).map(|e| {
+        (
+            CONSENT_ANCHOR.to_string(),
+            error_link(locale, &consent_label, e),
+        )
+    });
+    let error_links: Vec<(String, String)> = consent_link
         .into_iter()
         .chain(questions.iter().filter_map(|q| {
             q.error
                 .as_ref()
-                .map(|e| (q.anchor.clone(), format!("{}: {e}", q.text)))
+                .map(|e| (q.anchor.clone(), error_link(locale, &q.text, e)))
         }))
         .collect();
+    let place = [
+        ("title", texts.title().into()),
+        ("number", progress.number.into()),
+        ("count", progress.count.into()),
+    ];
+    let words = PageWords {
+        page_title: if error_links.is_empty() {
+            locale.t_args("survey-page-title", &place)
+        } else {
+            locale.t_args("survey-page-title-error", &place)
+        },
+        progress: locale.t_args("survey-progress", &place[1..]),
+        summary: locale.t_args(
+            "survey-error-summary",
+            &[("count", error_links.len().into())],
+        ),
+    };
     let page = SurveyPage {
-        form_title: form.title.clone(),
+        languages: language_choices(form, locale),
+        locale: locale.clone(),
+        words,
+        form_title: texts.title().to_string(),
         form_id: form.id.clone(),
-        intro: (progress.number == 1).then(|| form.intro.clone()).flatten(),
+        intro: (progress.number == 1)
+            .then(|| texts.intro().map(str::to_string))
+            .flatten(),
         notice,
         page_number: progress.number,
         page_count: progress.count,
@@ -163,7 +225,13 @@ fn chosen(answer: Option<&Value>) -> Vec<&str> {
     }
 }
 
-fn option_choices(q: &Question, answer: Option<&Value>) -> (Vec<ChoiceView>, Option<String>) {
+/// Values stay the default language's options, whatever the page's language: what is posted
+/// and stored is the same in every language, and switching keeps every choice.
+fn option_choices(
+    q: &Question,
+    texts: &Texts,
+    answer: Option<&Value>,
+) -> (Vec<ChoiceView>, Option<String>) {
     let picked = chosen(answer);
     let choices = q
         .options
@@ -171,7 +239,7 @@ fn option_choices(q: &Question, answer: Option<&Value>) -> (Vec<ChoiceView>, Opt
         .enumerate()
         .map(|(i, option)| ChoiceView {
             value: option.clone(),
-            label: option.clone(),
+            label: texts.option(q, i).to_string(),
             checked: picked.contains(&option.as_str()),
             dom_id: format!("q-{}-{i}", q.id),
         })
@@ -183,7 +251,12 @@ fn option_choices(q: &Question, answer: Option<&Value>) -> (Vec<ChoiceView>, Opt
     (choices, other_text)
 }
 
-fn point_choices(q: &Question, answer: Option<&Value>) -> (Vec<ChoiceView>, String, String) {
+fn point_choices(
+    q: &Question,
+    texts: &Texts,
+    locale: &Locale,
+    answer: Option<&Value>,
+) -> (Vec<ChoiceView>, String, String) {
     let (min, max) = q.bounds();
     let (min, max) = (min.unwrap_or(0.0) as i64, max.unwrap_or(10.0) as i64);
     let picked = answer.and_then(Value::as_f64).map(|v| v as i64);
@@ -193,7 +266,7 @@ fn point_choices(q: &Question, answer: Option<&Value>) -> (Vec<ChoiceView>, Stri
         .map(|(i, point)| ChoiceView {
             value: point.to_string(),
             label: if every_point_named {
-                format!("{point} — {}", q.labels[i])
+                format!("{point} — {}", texts.label(q, i))
             } else {
                 point.to_string()
             },
@@ -201,15 +274,23 @@ fn point_choices(q: &Question, answer: Option<&Value>) -> (Vec<ChoiceView>, Stri
             dom_id: format!("q-{}-{point}", q.id),
         })
         .collect();
-    let (low, high) = match (q.kind, q.labels.as_slice()) {
-        (QuestionType::Nps, _) => ("Not at all likely".into(), "Extremely likely".into()),
-        (_, [low, high]) => (low.clone(), high.clone()),
+    let (low, high) = match (q.kind, q.labels.len()) {
+        (QuestionType::Nps, _) => (locale.t("survey-nps-low"), locale.t("survey-nps-high")),
+        (_, 2) => (texts.label(q, 0).to_string(), texts.label(q, 1).to_string()),
         _ => (String::new(), String::new()),
     };
     (choices, low, high)
 }
 
-pub fn question_view(q: &Question, answers: &Answers, errors: &FieldErrors) -> QuestionView {
+/// A question as its inputs, in the language of `texts` and `locale`; `errors` are already in
+/// that language.
+pub fn question_view(
+    q: &Question,
+    texts: &Texts,
+    locale: &Locale,
+    answers: &Answers,
+    errors: &FieldErrors,
+) -> QuestionView {
     let answer = answers.get(&q.id);
     let grouped = matches!(
         q.kind,
@@ -226,8 +307,8 @@ pub fn question_view(q: &Question, answers: &Answers, errors: &FieldErrors) -> Q
         kind: q.kind.as_str(),
         grouped,
         input_type: "text",
-        text: q.text.clone(),
-        help: q.help.clone(),
+        text: texts.text(q).to_string(),
+        help: texts.help(q).map(str::to_string),
         required: q.required,
         error: errors.get(&q.id).cloned(),
         choices: Vec::new(),
@@ -247,14 +328,14 @@ pub fn question_view(q: &Question, answers: &Answers, errors: &FieldErrors) -> Q
             } else {
                 "checkbox"
             };
-            let (choices, other_text) = option_choices(q, answer);
+            let (choices, other_text) = option_choices(q, texts, answer);
             view.choices = choices;
             view.other_checked = other_text.is_some();
             view.value = other_text.unwrap_or_default();
         }
         QuestionType::Scale | QuestionType::Nps => {
             view.input_type = "radio";
-            let (choices, low, high) = point_choices(q, answer);
+            let (choices, low, high) = point_choices(q, texts, locale, answer);
             view.choices = choices;
             view.low_label = low;
             view.high_label = high;

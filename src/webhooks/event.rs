@@ -193,6 +193,7 @@ mod tests {
             ]),
             receipt_sha256: "secret-ish".into(),
             consent: None,
+            language: None,
         };
         let created = response_created(&form, &response);
         assert_eq!(created.len(), 1);
