@@ -484,3 +484,40 @@ async fn the_console_shows_a_guide_in_the_language_asked_for() {
     assert!(english.contains("First thought") && !english.contains("Der erste Gedanke"));
     s.stop().await;
 }
+
+#[tokio::test]
+async fn save_and_resume_speak_the_page_language() {
+    let s = TestServer::start(&repo_path("forms")).await;
+    let de = Locale::parse("de").expect("German");
+    let (_, first) = get(&s, "/s/customer-profile?lang=de", None).await;
+    assert!(first.contains(&de.t("survey-save-later")), "{first}");
+    assert!(first.contains(&de.t("survey-kept-note")), "{first}");
+    let (status, saved) =
+        post_page(&s, "customer-profile", &first, &[], &[("_action", "save")]).await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(html_lang(&saved).0, "de");
+    assert!(saved.contains(&de.t("resume-heading")), "{saved}");
+    let end = saved
+        .find("\" id=\"resume-link\"")
+        .expect("the resume link");
+    let start = saved[..end].rfind("href=\"").expect("its href") + "href=\"".len();
+    let link = unescape(&saved[start..end]);
+    // A browser that prefers English still resumes in German: the partial kept its language.
+    let (status, resumed) = get(&s, &link, Some("en")).await;
+    assert_eq!(status, 200, "{resumed}");
+    assert_eq!(html_lang(&resumed).0, "de");
+    assert_eq!(lang_field(&resumed), "de");
+    // The link page's own form says what is wrong in the page's language.
+    let response = s
+        .http
+        .post(s.url(&link))
+        .form(&[("_lang", "de"), ("email", "not an address")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 422);
+    let refused = response.text().await.unwrap();
+    assert_eq!(html_lang(&refused).0, "de");
+    assert!(refused.contains(&de.t("resume-email-invalid")), "{refused}");
+    s.stop().await;
+}
