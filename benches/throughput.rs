@@ -130,7 +130,7 @@ fn fill_store(data: &Path, forms: &Path, rows: usize) {
                         FORM,
                         &answers(i),
                         &Default::default(),
-                        None,
+                        Default::default(),
                     )
                     .expect("submit");
                 }

@@ -19,7 +19,7 @@ use crate::limits::{self, Limits};
 use crate::mail::{MailError, Summaries, scheduler};
 use crate::profiles::ProfileService;
 use crate::report::{Reports, load_reports};
-use crate::store::{BackupStore, GuardedStore, Store, StoreError};
+use crate::store::{BackupStore, GuardedStore, PartialStore, Store, StoreError};
 use crate::webhooks::{self, SetupError, Webhooks};
 use crate::{allow, api, web};
 
@@ -37,6 +37,8 @@ pub struct AppState {
     pub catalog: Catalog,
     pub reports: Reports,
     pub store: Arc<dyn Store>,
+    /// Unfinished hosted-survey responses, kept page by page.
+    pub partials: Arc<dyn PartialStore>,
     pub tokens: Tokens,
     pub interviews: Arc<Interviews>,
     /// Report summaries by email: the transport, the sender and what was sent when.
@@ -189,6 +191,7 @@ pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
         catalog,
         reports,
         store: store.clone(),
+        partials: store.clone(),
         tokens: Tokens::new(researcher, config.interviewer_token.clone()),
         interviews,
         mail: Arc::new(mail),

@@ -12,6 +12,7 @@ pub mod durable;
 pub mod export;
 pub mod form;
 pub mod health;
+pub mod i18n;
 pub mod interview;
 pub mod limits;
 pub mod mail;

@@ -12,11 +12,11 @@ use fieldnotes::backup::{command, restore_file};
 use fieldnotes::config::{
     Config, DEFAULT_ADDR, DEFAULT_MIN_FREE_BYTES, LimitsConfig, MailConfig, Secret, WebhookConfig,
 };
-use fieldnotes::export::{ExportFormat, ExportOptions, write_responses};
+use fieldnotes::export::{ExportFormat, ExportOptions, with_partials, write_responses};
 use fieldnotes::form::load_dir;
 use fieldnotes::mail::{Delivered, Occasion, Summaries};
 use fieldnotes::profiles::ProfileService;
-use fieldnotes::store::{ONE_PASS_CACHE_BYTES, SledStore, Store};
+use fieldnotes::store::{ONE_PASS_CACHE_BYTES, PartialStore, SledStore, Store};
 
 #[derive(Parser)]
 #[command(
@@ -87,6 +87,9 @@ enum Command {
         /// Start with a byte-order mark, for Excel
         #[arg(long)]
         bom: bool,
+        /// Add the unfinished responses of the hosted survey and a last column `completed`
+        #[arg(long)]
+        partial: bool,
         #[arg(long, env = "FIELDNOTES_DATA", default_value = "data")]
         data: PathBuf,
         #[arg(long, env = "FIELDNOTES_FORMS", default_value = "forms")]
@@ -132,6 +135,7 @@ fn main() -> ExitCode {
             format,
             pii,
             bom,
+            partial,
             data,
             forms,
         } => export(
@@ -141,6 +145,7 @@ fn main() -> ExitCode {
             ExportOptions {
                 include_pii: pii,
                 byte_order_mark: bom,
+                include_partial: partial,
             },
             &data,
             &forms,
@@ -395,7 +400,10 @@ fn export(
     let revisions = store
         .revisions(form_id)
         .map_err(|e| format!("error: {e}"))?;
-    let rows = store.responses(form_id);
+    let rows = match options.include_partial {
+        true => with_partials(store.responses(form_id), store.partials(form_id), &form),
+        false => store.responses(form_id),
+    };
     // The XLSX sheet spools its rows in the data directory, as the server does.
     let scratch = &config.data_dir;
     let target: Box<dyn std::io::Write + Send> = if out == std::path::Path::new("-") {

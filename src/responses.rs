@@ -11,7 +11,9 @@ use crate::auth::sha256_hex;
 use crate::form::consent::CONSENT_FIELD;
 use crate::form::{Answers, Catalog, FieldErrors, Form, validate_submission};
 use crate::report::Reports;
-use crate::store::{ConsentGiven, QuotaPlace, Store, StoreError, StoredResponse};
+use crate::store::{
+    Completion, ConsentGiven, PartialStore, QuotaPlace, Store, StoreError, StoredResponse,
+};
 use crate::webhooks;
 
 /// Why a response to a form with consent text was refused without it.
@@ -43,6 +45,19 @@ pub enum EraseError {
     Store(#[from] StoreError),
 }
 
+/// What comes with a submission besides its answers and hidden fields.
+#[derive(Debug, Clone, Default)]
+pub struct SubmitMeta {
+    /// When the respondent agreed to the form's consent text; `None`: they did not.
+    pub consent_at: Option<DateTime<Utc>>,
+    /// The page's language (`language` in the API): one of the form's `languages`, for a
+    /// form that has them; `None` records the default.
+    pub language: Option<String>,
+    /// The order the hosted page showed each shuffled question's options (or matrix rows)
+    /// in, by question id; empty from the API.
+    pub order: BTreeMap<String, Vec<String>>,
+}
+
 /// What a respondent gets back: the response id and the secret that lets them erase it.
 #[derive(Debug, Clone)]
 pub struct Receipt {
@@ -67,9 +82,9 @@ fn rfc3339(at: DateTime<Utc>) -> String {
 }
 
 /// Validates and stores a response, with the webhook messages that report it; returns only
-/// once it is durable. `consent_at` is when the respondent agreed to the form's consent text
-/// (`None`: they did not); a form with consent text refuses a response without it, among the
-/// other bad fields, and a form without ignores it.
+/// once it is durable. A form with consent text refuses a response without `meta.consent_at`,
+/// among the other bad fields, and a form without ignores it; a language the form does not
+/// offer is refused the same way.
 pub fn submit(
     store: &dyn Store,
     catalog: &Catalog,
@@ -77,35 +92,92 @@ pub fn submit(
     form_id: &str,
     answers: &Answers,
     hidden: &BTreeMap<String, Value>,
-    consent_at: Option<DateTime<Utc>>,
+    meta: SubmitMeta,
 ) -> Result<Receipt, SubmitError> {
-    let shown = Shown {
-        consent_at,
-        order: BTreeMap::new(),
-    };
-    submit_shown(store, catalog, reports, form_id, answers, hidden, shown)
+    let ready = accept(catalog, reports, form_id, answers, hidden, meta)?;
+    let written = store.insert_response(
+        &ready.response,
+        &ready.form,
+        &ready.contributions,
+        &ready.events,
+    );
+    written.map_err(|e| quota_refusal(&ready.form, e))?;
+    Ok(ready.receipt)
 }
 
-/// What the hosted page showed a respondent, kept with their answers.
-#[derive(Debug, Clone, Default)]
-pub struct Shown {
-    /// When they agreed to the form's consent text.
-    pub consent_at: Option<DateTime<Utc>>,
-    /// The order of each shuffled question's options (or matrix rows), by question id.
-    pub order: BTreeMap<String, Vec<String>>,
+/// A store refusal for a full quota, as the submission error that carries its message.
+fn quota_refusal(form: &Form, e: StoreError) -> SubmitError {
+    match e {
+        StoreError::QuotaFull(name) => {
+            let message = form
+                .quotas
+                .iter()
+                .find(|q| q.name == name)
+                .map(|q| q.message.clone())
+                .unwrap_or_default();
+            SubmitError::QuotaFull { name, message }
+        }
+        e => SubmitError::Store(e),
+    }
 }
 
-/// `submit`, with what the page showed: the consent time and the shuffled orders.
-pub fn submit_shown(
-    store: &dyn Store,
+/// How the last page of a partial response went.
+#[derive(Debug, Clone)]
+pub enum Finished {
+    Stored(Receipt),
+    /// These answers had already been submitted (the page was sent again): nothing new.
+    AlreadyStored(Uuid),
+}
+
+/// `submit` for answers kept as a partial response under `token_sha256`: the response is
+/// stored and the partial turned into the mark of its completion in one durable write, so
+/// that a crash leaves either the partial or the response, and the same last page sent twice
+/// stores one response.
+#[allow(clippy::too_many_arguments)]
+pub fn submit_partial(
+    store: &dyn PartialStore,
     catalog: &Catalog,
     reports: &Reports,
     form_id: &str,
     answers: &Answers,
     hidden: &BTreeMap<String, Value>,
-    shown: Shown,
-) -> Result<Receipt, SubmitError> {
-    let Shown { consent_at, order } = shown;
+    meta: SubmitMeta,
+    token_sha256: &str,
+) -> Result<Finished, SubmitError> {
+    let ready = accept(catalog, reports, form_id, answers, hidden, meta)?;
+    let outcome = store
+        .complete_partial(
+            token_sha256,
+            &ready.response,
+            &ready.form,
+            &ready.contributions,
+            &ready.events,
+        )
+        .map_err(|e| quota_refusal(&ready.form, e))?;
+    Ok(match outcome {
+        Completion::Stored => Finished::Stored(ready.receipt),
+        Completion::AlreadyStored(id) => Finished::AlreadyStored(id),
+    })
+}
+
+/// A response ready to be written, with everything written with it.
+struct Ready {
+    form: std::sync::Arc<Form>,
+    response: StoredResponse,
+    receipt: Receipt,
+    contributions: Vec<crate::store::Contribution>,
+    events: Vec<crate::store::WebhookMessage>,
+}
+
+fn accept(
+    catalog: &Catalog,
+    reports: &Reports,
+    form_id: &str,
+    answers: &Answers,
+    hidden: &BTreeMap<String, Value>,
+    meta: SubmitMeta,
+) -> Result<Ready, SubmitError> {
+    let consent_at = meta.consent_at;
     let form = open_survey(catalog, form_id)?;
     // The id is a UUID v7, whose timestamp the evidence index reads as the response's time:
     // `submitted_at` is taken from it, so the two can never name different milliseconds.
@@ -125,12 +197,16 @@ pub fn submit_shown(
         })
     });
     let refused = matches!(consent, Some(None));
+    let language = language_of(&form, meta.language);
     let accepted = match validate_submission(&form, answers, hidden) {
-        Ok(accepted) if !refused => accepted,
+        Ok(accepted) if !refused && language.is_ok() => accepted,
         outcome => {
             let mut errors = outcome.err().unwrap_or_default();
             if refused {
                 errors.insert(CONSENT_FIELD.into(), CONSENT_MISSING.into());
+            }
+            if let Err(message) = &language {
+                errors.insert(LANGUAGE_FIELD.into(), message.clone());
             }
             return Err(SubmitError::Invalid(errors));
         }
@@ -155,27 +231,42 @@ pub fn submit_shown(
         answers: accepted.answers,
         receipt_sha256: sha256_hex(&receipt),
         consent: consent.flatten(),
+        language: language.unwrap_or_default(),
         quotas,
-        order,
+        order: meta.order,
     };
     let contributions = analysis::contributions(reports, &form, &response);
     let events = webhooks::response_created(&form, &response);
-    match store.insert_response(&response, &form, &contributions, &events) {
-        Err(StoreError::QuotaFull(name)) => {
-            let message = form
-                .quotas
-                .iter()
-                .find(|q| q.name == name)
-                .map(|q| q.message.clone())
-                .unwrap_or_default();
-            return Err(SubmitError::QuotaFull { name, message });
-        }
-        outcome => outcome?,
-    }
-    Ok(Receipt {
-        id: response.id,
-        receipt,
+    Ok(Ready {
+        form,
+        receipt: Receipt {
+            id: response.id,
+            receipt,
+        },
+        response,
+        contributions,
+        events,
     })
+}
+
+/// The field a refused language is reported under.
+pub const LANGUAGE_FIELD: &str = "language";
+
+/// The language to record: the one given if the form offers it, else the default; `None` for
+/// a form without languages, which records none.
+fn language_of(form: &Form, given: Option<String>) -> Result<Option<String>, String> {
+    match given {
+        _ if !form.has_languages() => match given {
+            None => Ok(None),
+            Some(_) => Err("this survey is in one language: leave \"language\" out".into()),
+        },
+        None => Ok(Some(form.default_language().to_string())),
+        Some(lang) if form.languages.contains(&lang) => Ok(Some(lang)),
+        Some(lang) => Err(format!(
+            "'{lang}' is not a language of this survey; it has {}",
+            form.languages.join(", ")
+        )),
+    }
 }
 
 /// Erases a response. `receipt` is `None` when a researcher asks, who needs none.

@@ -1,8 +1,9 @@
 //! `retain_days`: a survey's responses older than it are erased exactly as their respondent
 //! would erase them (`responses::erase`, the path of `DELETE /api/responses/{id}`), so they
 //! leave the aggregates, themes, quotes, evidence index and cards with them, and a
-//! `response.erased` webhook goes out. A task started by `serve` looks at start and then
-//! every hour, and stops with the server.
+//! `response.erased` webhook goes out. `partial_days`: unfinished responses (partials)
+//! untouched that long are erased, and so are the marks of finished ones. A task started by
+//! `serve` looks at start and then every hour, and stops with the server.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -16,9 +17,10 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::form::Catalog;
+use crate::form::DEFAULT_PARTIAL_DAYS;
 use crate::report::Reports;
 use crate::responses::{self, EraseError};
-use crate::store::{Store, StoreError};
+use crate::store::{PartialStore, Store, StoreError};
 
 /// How often the task looks: the contract is "at least hourly".
 pub const EVERY: Duration = Duration::from_secs(60 * 60);
@@ -30,7 +32,7 @@ pub struct Retention {
     task: JoinHandle<()>,
 }
 
-/// Starts the task; without any survey that has `retain_days`, it ends at once.
+/// Starts the task.
 pub fn start(state: Arc<AppState>) -> Retention {
     start_every(state, EVERY)
 }
@@ -67,13 +69,12 @@ async fn run(
         .iter()
         .filter_map(|f| Some(format!("{} {} days", f.id, f.retain_days?)))
         .collect();
-    if kept.is_empty() {
-        return;
+    if !kept.is_empty() {
+        tracing::info!(
+            "responses are erased once older than retain_days: {}",
+            kept.join(", ")
+        );
     }
-    tracing::info!(
-        "responses are erased once older than retain_days: {}",
-        kept.join(", ")
-    );
     loop {
         let (pass_state, pass_stopping) = (state.clone(), stopping.clone());
         let pass = tokio::task::spawn_blocking(move || {
@@ -90,6 +91,26 @@ async fn run(
             Ok(Ok(erased)) => log(&erased),
             Ok(Err(e)) => tracing::error!("erasing responses past retain_days failed: {e}"),
             Err(e) => tracing::error!("erasing responses past retain_days stopped: {e}"),
+        }
+        let pass_state = state.clone();
+        let pass = tokio::task::spawn_blocking(move || {
+            erase_stale_partials(
+                pass_state.partials.as_ref(),
+                &pass_state.catalog,
+                Utc::now(),
+            )
+        })
+        .await;
+        match pass {
+            Ok(Ok(erased)) => {
+                for (form, count) in erased {
+                    tracing::info!(form = %form, "partial_days: erased {count} unfinished response(s)");
+                }
+            }
+            Ok(Err(e)) => {
+                tracing::error!("erasing partial responses past partial_days failed: {e}")
+            }
+            Err(e) => tracing::error!("erasing partial responses past partial_days stopped: {e}"),
         }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
@@ -161,6 +182,25 @@ pub fn erase_expired(
         erased.insert(form.id.clone(), count);
     }
     Ok(erased)
+}
+
+/// Erases every partial response (and mark of a finished one) last kept more than its
+/// survey's `partial_days` before `now`; returns how many, by form. A form no longer in the
+/// catalog keeps its partials the default time.
+pub fn erase_stale_partials(
+    partials: &dyn PartialStore,
+    catalog: &Catalog,
+    now: DateTime<Utc>,
+) -> Result<BTreeMap<String, u64>, StoreError> {
+    let days: BTreeMap<String, u32> = catalog
+        .iter()
+        .filter(|f| f.is_survey())
+        .map(|f| (f.id.clone(), f.partial_days))
+        .collect();
+    partials.erase_stale_partials(&|form, saved_at| {
+        let days = days.get(form).copied().unwrap_or(DEFAULT_PARTIAL_DAYS);
+        submitted(saved_at).is_some_and(|at| at < now - TimeDelta::days(i64::from(days)))
+    })
 }
 
 #[cfg(test)]

@@ -44,6 +44,7 @@ fn submit_at(state: &AppState, form: &str, at: DateTime<Utc>) -> Uuid {
         consent: None,
         quotas: Vec::new(),
         order: Default::default(),
+        language: None,
     };
     let contributions = crate::analysis::contributions(&state.reports, &form, &response);
     state

@@ -459,7 +459,8 @@ async fn a_method_a_path_does_not_take_gets_405_with_allow() {
         let path = template
             .replace(":id", "customer-profile")
             .replace(":theme", "Price")
-            .replace(":guide", "jtbd-switch");
+            .replace(":guide", "jtbd-switch")
+            .replace(":token", &"0".repeat(64));
         paths.push((path, methods.to_vec()));
     }
     paths.push(("/healthz".into(), vec!["GET"]));

@@ -1,8 +1,9 @@
-//! Every kind of page, checked with axe-core (WCAG 2.0 and 2.1, levels A and AA) in headless
-//! Chromium: the survey, the thank-you page, the login page, the front page, the report page,
-//! the profile cards and the interview console; the hosted survey's consent and error pages
-//! against WCAG 2.2 too (target size included). axe-core comes from npm (`tests/a11y`,
-//! installed by `scripts/test`); the test fails, never skips, when it is missing.
+//! Every kind of page, checked with axe-core (WCAG 2.0, 2.1 and 2.2, levels A and AA, target
+//! size included) in headless Chromium: the survey in each of its states (first page, errors,
+//! consent, save and resume, thank-you, closed, a dead link), the German survey with its
+//! language switch, the login page, the front page, the report page, the profile cards, the
+//! interview pages and console. axe-core comes from npm (`tests/a11y`, installed by
+//! `scripts/test`); the test fails, never skips, when it is missing, and prints every violation.
 
 mod common;
 
@@ -63,7 +64,7 @@ async fn check(browser: &Client, axe: &str, base: &str, path: &str, failures: &m
         .for_element(Locator::Css("main"))
         .await
         .expect("the page's main element");
-    for v in violations(browser, axe, WCAG_21).await {
+    for v in violations(browser, axe, WCAG_22).await {
         failures.push(format!("{path}: {v}"));
     }
 }
@@ -109,8 +110,24 @@ async fn every_kind_of_page_passes_axe() {
         found.iter().any(|v| v.contains("image-alt")),
         "axe-core missed a missing alt: {found:?}"
     );
+    // And WCAG 2.2's target size: two 10 px buttons side by side.
+    browser
+        .goto("data:text/html,<html lang=en><title>x</title><main><button style='width:10px;height:10px;padding:0;margin:0'>a</button><button style='width:10px;height:10px;padding:0;margin:0'>b</button></main></html>")
+        .await
+        .expect("a page with small targets");
+    let found = violations(&browser, &axe, WCAG_22).await;
+    assert!(
+        found.iter().any(|v| v.contains("target-size")),
+        "axe-core missed small targets: {found:?}"
+    );
     let mut failures = Vec::new();
-    for path in ["/", "/login", "/s/customer-profile"] {
+    for path in [
+        "/",
+        "/login",
+        "/s/customer-profile",
+        "/s/customer-profile/resume/nothing",
+        "/s/customer-profile?lang=de",
+    ] {
         check(&browser, &axe, &s.base, path, &mut failures).await;
     }
     log_in(&browser, &s.base, RESEARCHER, "/r/customer-profile").await;
@@ -120,6 +137,7 @@ async fn every_kind_of_page_passes_axe() {
         "/r/customer-profile/profiles",
         "/r/customer-profile/themes/Price",
         "/i",
+        "/i/new/jtbd-switch",
         &format!("/i/{interview}"),
         &format!("/i/{interview}?observe=1"),
     ] {
@@ -189,11 +207,16 @@ async fn hint_contrast(browser: &Client) -> Vec<String> {
 
 /// Clicks a survey button and waits until the browser has replaced the page.
 async fn press(browser: &Client, action: &str) {
+    click_and_wait(browser, &format!("button[value='{action}']")).await;
+}
+
+/// Clicks what `css` finds and waits until the browser has replaced the page.
+async fn click_and_wait(browser: &Client, css: &str) {
     let old_page = browser.find(Locator::Css("main")).await.expect("main");
     browser
-        .find(Locator::Css(&format!("button[value='{action}']")))
+        .find(Locator::Css(css))
         .await
-        .unwrap_or_else(|_| panic!("a {action} button"))
+        .unwrap_or_else(|_| panic!("{css}"))
         .click()
         .await
         .expect("click");
@@ -201,7 +224,7 @@ async fn press(browser: &Client, action: &str) {
     while old_page.text().await.is_ok() {
         assert!(
             std::time::Instant::now() < deadline,
-            "no new page after {action}"
+            "no new page after clicking {css}"
         );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
@@ -358,6 +381,130 @@ async fn the_quota_full_page_passes_axe_with_wcag_22() {
     assert!(text.contains("enough engineers"), "{text}");
     let mut failures = Vec::new();
     audit(&browser, &axe, "quota full", &mut failures).await;
+    let _ = browser.close().await;
+    assert!(
+        failures.is_empty(),
+        "axe-core found:\n{}",
+        failures.join("\n")
+    );
+    s.stop().await;
+}
+
+async fn click(browser: &Client, css: &str) {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css}"))
+        .click()
+        .await
+        .expect("click");
+}
+
+#[tokio::test]
+async fn every_state_of_save_and_resume_passes_axe_with_wcag_22() {
+    let axe = axe_source();
+    let s = TestServer::start(&repo_path("tests/fixtures/resume/forms")).await;
+    let driver = ChromeDriver::start();
+    let browser = driver.browser().await;
+    let mut failures = Vec::new();
+    browser.goto(&s.url("/s/resume")).await.expect("the survey");
+    audit(
+        &browser,
+        &axe,
+        "first page, answers kept as you go",
+        &mut failures,
+    )
+    .await;
+    press(&browser, "next").await;
+    assert!(browser.find(Locator::Id("error-summary")).await.is_ok());
+    audit(&browser, &axe, "first page with errors", &mut failures).await;
+    click(&browser, "label[for='consent-input']").await;
+    click(&browser, "label[for='q-size-0']").await;
+    press(&browser, "next").await;
+    audit(&browser, &axe, "page 2, with Back and Save", &mut failures).await;
+    press(&browser, "save").await;
+    audit(&browser, &axe, "the resume link", &mut failures).await;
+    let link = browser
+        .find(Locator::Id("resume-link"))
+        .await
+        .expect("the resume link")
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("an href");
+    click_and_wait(&browser, "form button.primary").await;
+    assert!(browser.find(Locator::Id("err-email")).await.is_ok());
+    audit(
+        &browser,
+        &axe,
+        "the resume link, no address typed",
+        &mut failures,
+    )
+    .await;
+    browser
+        .find(Locator::Id("email"))
+        .await
+        .expect("the address field")
+        .send_keys("ada@example.org")
+        .await
+        .expect("type");
+    click_and_wait(&browser, "form button.primary").await;
+    assert!(browser.find(Locator::Id("sent")).await.is_ok());
+    audit(&browser, &axe, "the resume link, mailed", &mut failures).await;
+    browser.goto(&s.url(&link)).await.expect("the resume link");
+    audit(&browser, &axe, "resumed", &mut failures).await;
+    press(&browser, "next").await;
+    press(&browser, "next").await;
+    assert!(browser.find(Locator::Id("receipt")).await.is_ok());
+    audit(&browser, &axe, "thank-you", &mut failures).await;
+    browser.goto(&s.url(&link)).await.expect("the used link");
+    audit(&browser, &axe, "a link already used", &mut failures).await;
+    browser
+        .goto(&s.url("/s/closed"))
+        .await
+        .expect("a closed survey");
+    audit(&browser, &axe, "closed survey", &mut failures).await;
+    let _ = browser.close().await;
+    assert!(
+        failures.is_empty(),
+        "axe-core found:\n{}",
+        failures.join("\n")
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn the_german_survey_and_its_language_switch_pass_axe_with_wcag_22() {
+    let axe = axe_source();
+    let s = TestServer::start(&repo_path("forms")).await;
+    let driver = ChromeDriver::start();
+    let browser = driver.browser().await;
+    let mut failures = Vec::new();
+    browser
+        .goto(&s.url("/s/customer-profile?lang=de"))
+        .await
+        .expect("the German survey");
+    assert!(
+        browser
+            .find(Locator::Css("html[lang='de'][dir='ltr']"))
+            .await
+            .is_ok()
+    );
+    audit(&browser, &axe, "German first page", &mut failures).await;
+    // Next with the required questions unanswered: the German error summary and messages.
+    press(&browser, "next").await;
+    assert!(browser.find(Locator::Id("error-summary")).await.is_ok());
+    audit(
+        &browser,
+        &axe,
+        "German first page with errors",
+        &mut failures,
+    )
+    .await;
+    // The switch back to English is a button like Next and Back: the page comes back in English.
+    press(&browser, "en").await;
+    assert!(browser.find(Locator::Css("html[lang='en']")).await.is_ok());
+    audit(&browser, &axe, "switched to English", &mut failures).await;
     let _ = browser.close().await;
     assert!(
         failures.is_empty(),

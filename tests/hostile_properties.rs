@@ -136,10 +136,11 @@ proptest! {
             consent: None,
             quotas: Vec::new(),
             order: Default::default(),
+            language: None,
         };
         let mut csv = Vec::new();
         let rows: fieldnotes::store::ResponseIter = Box::new(std::iter::once(Ok(response)));
-        let options = ExportOptions { include_pii: true, byte_order_mark: false };
+        let options = ExportOptions { include_pii: true, ..ExportOptions::default() };
         write_responses_csv(&mut csv, &form, &[], rows, options).expect("CSV written");
         let (_, rows) = common::parse_csv(&csv);
         prop_assert_eq!(rows.len(), 1);

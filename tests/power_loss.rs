@@ -4,7 +4,8 @@
 //! The data directory is on LazyFS (tests/lazyfs), a FUSE filesystem that keeps everything
 //! written since the last fsync in memory and throws it away at a simulated crash. Each round
 //! mounts it, runs the real `fieldnotes` binary on it, lets concurrent clients submit survey
-//! responses and interview notes, cuts the power (the filesystem drops what was not synced,
+//! responses, hosted survey pages (each kept as a partial response) and interview notes, cuts
+//! the power (the filesystem drops what was not synced,
 //! then the server is killed with SIGKILL), remounts and restarts on what reached the
 //! backing directory, and looks for every acknowledged write. A SIGKILL alone cannot show
 //! this: the kernel's page cache outlives the process, but not a power cut.
@@ -28,6 +29,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use common::survey::token_of;
 use common::{INTERVIEWER, RESEARCHER, ServerProcess, free_port, parse_csv, shipped_forms};
 use lazyfs::{LazyFs, ORPHANS};
 use reqwest::{Client, StatusCode};
@@ -36,6 +38,7 @@ use serde_json::{Value, json};
 const FORM: &str = "customer-profile";
 const RESPONSE_CLIENTS: usize = 6;
 const NOTE_CLIENTS: usize = 2;
+const PAGE_CLIENTS: usize = 1;
 const LOAD: Duration = Duration::from_millis(1500);
 
 /// Mounts LazyFS, or fails (never skips) saying what is missing.
@@ -230,6 +233,32 @@ async fn respond(http: Client, base: String, client: usize, stop: Arc<AtomicBool
     acknowledged
 }
 
+/// Sends the hosted survey's first page until `stop`, each time as a new respondent; returns
+/// the token of every page answered with the next one (and so kept as a partial response).
+async fn keep_pages(http: Client, base: String, stop: Arc<AtomicBool>) -> Vec<String> {
+    let url = format!("{base}/s/{FORM}");
+    let fields = [
+        ("_state", "{}"),
+        ("_page", "0"),
+        ("_action", "next"),
+        ("q.company_size", "2–10"),
+        ("q.role", "Founder or owner"),
+    ];
+    let mut kept = Vec::new();
+    while !stop.load(Ordering::SeqCst) {
+        let Ok(response) = http.post(&url).form(&fields).send().await else {
+            continue;
+        };
+        if response.status() == StatusCode::OK
+            && let Ok(page) = response.text().await
+            && let Some(token) = token_of(&page)
+        {
+            kept.push(token);
+        }
+    }
+    kept
+}
+
 /// Starts an interview and adds notes until `stop`; returns the interview's id (if its 201
 /// came) and each acknowledged note's number and text.
 async fn take_notes(
@@ -283,14 +312,15 @@ async fn take_notes(
 struct Acknowledged {
     responses: Vec<(usize, String)>,
     interviews: Vec<(usize, String, BTreeMap<u64, String>)>,
+    /// The tokens of kept pages.
+    pages: Vec<(usize, String)>,
 }
 
-/// The acknowledged responses and notes of each round that the server no longer has.
-async fn missing(
-    http: &Client,
-    base: &str,
-    acked: &Acknowledged,
-) -> BTreeMap<usize, (usize, usize)> {
+/// What a round lost: responses, notes, kept pages.
+type Lost = (usize, usize, usize);
+
+/// The acknowledged responses, notes and pages of each round that the server no longer has.
+async fn missing(http: &Client, base: &str, acked: &Acknowledged) -> BTreeMap<usize, Lost> {
     let csv = http
         .get(format!("{base}/api/forms/{FORM}/responses.csv"))
         .bearer_auth(RESEARCHER)
@@ -300,7 +330,7 @@ async fn missing(
     assert_eq!(csv.status(), 200);
     let (_, rows) = parse_csv(&csv.bytes().await.unwrap());
     let stored: BTreeSet<String> = rows.into_iter().map(|r| r["response_id"].clone()).collect();
-    let mut lost: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
+    let mut lost: BTreeMap<usize, Lost> = BTreeMap::new();
     for (round, id) in &acked.responses {
         if !stored.contains(id) {
             lost.entry(*round).or_default().0 += 1;
@@ -334,6 +364,17 @@ async fn missing(
             if kept.get(seq) != Some(text) {
                 lost.entry(*round).or_default().1 += 1;
             }
+        }
+    }
+    for (round, token) in &acked.pages {
+        let resumed = http
+            .get(format!("{base}/s/{FORM}/resume/{token}"))
+            .send()
+            .await
+            .expect("the resume link");
+        let page = resumed.text().await.unwrap_or_default();
+        if !page.contains("Page 2 of") {
+            lost.entry(*round).or_default().2 += 1;
         }
     }
     lost
@@ -374,7 +415,9 @@ async fn no_acknowledged_write_is_lost_at_a_power_cut() {
         // figures, not only in the first.
         let lost_before = missing(&http, &server.base, &acked).await;
         if !lost_before.is_empty() {
-            eprintln!("before round {round}: lost by round (responses, notes): {lost_before:?}");
+            eprintln!(
+                "before round {round}: lost by round (responses, notes, pages): {lost_before:?}"
+            );
         }
 
         let stop = Arc::new(AtomicBool::new(false));
@@ -392,6 +435,9 @@ async fn no_acknowledged_write_is_lost_at_a_power_cut() {
                 ))
             })
             .collect();
+        let page_keepers: Vec<_> = (0..PAGE_CLIENTS)
+            .map(|_| tokio::spawn(keep_pages(http.clone(), server.base.clone(), stop.clone())))
+            .collect();
         tokio::time::sleep(LOAD).await;
 
         // The power cut, in the order a real one has: the disk loses what it was not told to
@@ -399,7 +445,7 @@ async fn no_acknowledged_write_is_lost_at_a_power_cut() {
         let dropped = fs.crash();
         stop.store(true, Ordering::SeqCst);
         server.kill();
-        let (mut responses, mut notes, mut interviews) = (0, 0, 0);
+        let (mut responses, mut notes, mut interviews, mut pages) = (0, 0, 0, 0);
         for task in responders {
             for id in task.await.unwrap() {
                 acked.responses.push((round, id));
@@ -413,11 +459,17 @@ async fn no_acknowledged_write_is_lost_at_a_power_cut() {
                 acked.interviews.push((round, id, taken));
             }
         }
+        for task in page_keepers {
+            for token in task.await.unwrap() {
+                acked.pages.push((round, token));
+                pages += 1;
+            }
+        }
         fs.unmount().expect("unmount after the crash");
         fs = mount(backing.path(), data);
         report.push(format!(
-            "round {round}: {responses} responses and {notes} notes in {interviews} interviews \
-             acknowledged; the cut dropped {} KiB of unsynced pages in {} files and {} \
+            "round {round}: {responses} responses, {pages} pages and {notes} notes in \
+             {interviews} interviews acknowledged; the cut dropped {} KiB of unsynced pages in {} files and {} \
              unsynced directories ({} file and {} directory syncs before it)",
             dropped.dropped_bytes / 1024,
             dropped.dropped_files,
@@ -442,16 +494,20 @@ async fn no_acknowledged_write_is_lost_at_a_power_cut() {
             .unwrap()
             .parse()
             .unwrap();
-        let (r, n) = lost.get(&round).copied().unwrap_or_default();
-        eprintln!("{line}; lost after restart: {r} responses, {n} notes");
+        let (r, n, p) = lost.get(&round).copied().unwrap_or_default();
+        eprintln!("{line}; lost after restart: {r} responses, {n} notes, {p} pages");
     }
     eprintln!(
-        "{rounds} power cuts: {} responses and {notes} notes acknowledged in all",
-        acked.responses.len()
+        "{rounds} power cuts: {} responses, {} pages and {notes} notes acknowledged in all",
+        acked.responses.len(),
+        acked.pages.len()
     );
-    assert!(!acked.responses.is_empty() && notes > 0, "the load ran");
+    assert!(
+        !acked.responses.is_empty() && notes > 0 && !acked.pages.is_empty(),
+        "the load ran"
+    );
     assert!(
         lost.is_empty(),
-        "acknowledged writes lost at a power cut, by round (responses, notes): {lost:?}"
+        "acknowledged writes lost at a power cut, by round (responses, notes, pages): {lost:?}"
     );
 }

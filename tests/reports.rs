@@ -495,7 +495,7 @@ async fn incremental_aggregates_equal_a_rebuild_even_after_erasures() {
             "panel",
             &answers,
             &Default::default(),
-            None,
+            Default::default(),
         )
         .unwrap();
         receipts.push(receipt);

@@ -59,6 +59,7 @@ impl Row {
             consent: None,
             quotas: Vec::new(),
             order: Default::default(),
+            language: None,
         }
     }
 }

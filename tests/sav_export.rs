@@ -100,6 +100,7 @@ fn export(include_pii: bool) -> (tempfile::TempDir, PathBuf, Vec<StoredResponse>
             consent: None,
             quotas: Vec::new(),
             order: Default::default(),
+            language: None,
         };
         store
             .insert_response(&response, &form, &[], &[])
@@ -111,7 +112,7 @@ fn export(include_pii: bool) -> (tempfile::TempDir, PathBuf, Vec<StoredResponse>
     let revisions = store.revisions(&form.id).expect("revisions");
     let options = ExportOptions {
         include_pii,
-        byte_order_mark: false,
+        ..ExportOptions::default()
     };
     write_responses_sav(file, &form, &revisions, store.responses(&form.id), options)
         .expect("write the .sav");
@@ -211,7 +212,7 @@ fn pyreadstat_reads_back_names_labels_measures_and_every_value() {
         &[],
         ExportOptions {
             include_pii: true,
-            byte_order_mark: false,
+            ..ExportOptions::default()
         },
     )
     .into_iter()
@@ -584,6 +585,7 @@ fn older_revisions_keep_their_answers() {
             consent: None,
             quotas: Vec::new(),
             order: Default::default(),
+            language: None,
         };
         store
             .insert_response(&response, form, &[], &[])
@@ -668,6 +670,7 @@ fn a_text_past_spss_limit_is_cut_at_a_character_boundary() {
         consent: None,
         quotas: Vec::new(),
         order: Default::default(),
+        language: None,
     };
     store
         .insert_response(&response, &form, &[], &[])

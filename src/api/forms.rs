@@ -91,6 +91,11 @@ pub struct FormJson {
     /// The form's quotas with their counts, for interviewers and researchers.
     #[oai(skip_serializing_if_is_none)]
     pub quotas: Option<Vec<QuotaJson>>,
+    /// The languages the form is offered in, its default first (the texts here are the
+    /// default's, and so are the option texts answers must use); a submission's `language`
+    /// is one of them. Absent for a form in one language.
+    #[oai(skip_serializing_if_is_none)]
+    pub languages: Option<Vec<String>>,
 }
 
 fn non_empty<T: Clone>(items: &[T]) -> Option<Vec<T>> {
@@ -153,6 +158,7 @@ impl From<&Form> for FormJson {
             sections: (!f.sections.is_empty())
                 .then(|| f.sections.iter().map(SectionJson::from).collect()),
             quotas: None,
+            languages: non_empty(&f.languages),
         }
     }
 }

@@ -491,6 +491,7 @@ impl InterviewsApi {
         let options = ExportOptions {
             include_pii: flag(&pii.0),
             byte_order_mark: flag(&bom.0),
+            ..ExportOptions::default()
         };
         let interviews = {
             let (state, id) = (self.state.clone(), guide.id.clone());

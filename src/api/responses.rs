@@ -33,6 +33,10 @@ pub struct Submission {
     /// `fields.consent`) and stores the time with the response; other forms ignore it.
     #[oai(default)]
     pub consent: bool,
+    /// The language the respondent answered in, one of the form's `languages` (the default
+    /// when left out); a form without languages takes none. Answers are always the default
+    /// language's option texts.
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Object)]
@@ -115,7 +119,11 @@ impl ResponsesApi {
                 &id.0,
                 &body.0.answers,
                 &body.0.hidden,
-                body.0.consent.then(chrono::Utc::now),
+                responses::SubmitMeta {
+                    consent_at: body.0.consent.then(chrono::Utc::now),
+                    language: body.0.language,
+                    order: Default::default(),
+                },
             )
         })
         .await??;
@@ -153,7 +161,8 @@ impl ResponsesApi {
     }
 
     /// Every response of a form as CSV, streamed. `pii=1` includes personal-data questions,
-    /// `bom=1` adds a byte-order mark for Excel.
+    /// `bom=1` adds a byte-order mark for Excel, `partial=1` adds the unfinished responses
+    /// kept from the hosted survey and a last column `completed` (1 or 0).
     #[oai(path = "/forms/:id/responses.csv", method = "get")]
     async fn responses_csv(
         &self,
@@ -161,54 +170,63 @@ impl ResponsesApi {
         id: Path<String>,
         pii: Query<Option<String>>,
         bom: Query<Option<String>>,
+        partial: Query<Option<String>>,
     ) -> Result<CsvDownload, ApiError> {
         let (body, disposition) = self
-            .export(&id.0, ExportFormat::Csv, &pii.0, &bom.0)
+            .export(&id.0, ExportFormat::Csv, &pii.0, &bom.0, &partial.0)
             .await?;
         Ok(CsvDownload::Ok(Binary(body), disposition))
     }
 
     /// Every response of a form as an Excel workbook, with the codebook on a second sheet.
     /// `pii=1` includes personal-data questions. A form with more responses than a sheet
-    /// holds (1,048,575) gets a 422 `too_many_rows` pointing at the CSV.
+    /// holds (1,048,575) gets a 422 `too_many_rows` pointing at the CSV. `partial=1` adds the
+    /// unfinished responses and a last column `completed` (1 or 0).
     #[oai(path = "/forms/:id/responses.xlsx", method = "get")]
     async fn responses_xlsx(
         &self,
         _staff: Researcher,
         id: Path<String>,
         pii: Query<Option<String>>,
+        partial: Query<Option<String>>,
     ) -> Result<XlsxDownload, ApiError> {
         let (body, disposition) = self
-            .export(&id.0, ExportFormat::Xlsx, &pii.0, &None)
+            .export(&id.0, ExportFormat::Xlsx, &pii.0, &None, &partial.0)
             .await?;
         Ok(XlsxDownload::Ok(Binary(body), disposition))
     }
 
     /// Every response of a form as JSON Lines, streamed. `pii=1` includes answers to
-    /// personal-data questions.
+    /// personal-data questions; `partial=1` adds the unfinished responses, each record then
+    /// ending with `"completed"` (1 or 0).
     #[oai(path = "/forms/:id/responses.jsonl", method = "get")]
     async fn responses_jsonl(
         &self,
         _staff: Researcher,
         id: Path<String>,
         pii: Query<Option<String>>,
+        partial: Query<Option<String>>,
     ) -> Result<JsonlDownload, ApiError> {
         let (body, disposition) = self
-            .export(&id.0, ExportFormat::Jsonl, &pii.0, &None)
+            .export(&id.0, ExportFormat::Jsonl, &pii.0, &None, &partial.0)
             .await?;
         Ok(JsonlDownload::Ok(Binary(body), disposition))
     }
 
     /// Every response of a form as an SPSS system file (`.sav`), for SPSS, PSPP, R (haven)
-    /// and pandas/pyreadstat. `pii=1` includes personal-data questions.
+    /// and pandas/pyreadstat. `pii=1` includes personal-data questions; `partial=1` adds the
+    /// unfinished responses and a last variable `completed` (1 or 0).
     #[oai(path = "/forms/:id/responses.sav", method = "get")]
     async fn responses_sav(
         &self,
         _staff: Researcher,
         id: Path<String>,
         pii: Query<Option<String>>,
+        partial: Query<Option<String>>,
     ) -> Result<SavDownload, ApiError> {
-        let (body, disposition) = self.export(&id.0, ExportFormat::Sav, &pii.0, &None).await?;
+        let (body, disposition) = self
+            .export(&id.0, ExportFormat::Sav, &pii.0, &None, &partial.0)
+            .await?;
         Ok(SavDownload::Ok(Binary(body), disposition))
     }
 }
@@ -222,6 +240,7 @@ impl ResponsesApi {
         format: ExportFormat,
         pii: &Option<String>,
         bom: &Option<String>,
+        partial: &Option<String>,
     ) -> Result<(Body, String), ApiError> {
         let form: Arc<Form> = self
             .state
@@ -232,14 +251,17 @@ impl ResponsesApi {
         let options = ExportOptions {
             include_pii: flag(pii),
             byte_order_mark: flag(bom),
+            include_partial: flag(partial),
         };
         let disposition = format!(
             "attachment; filename=\"{}-responses.{}\"",
             form.id,
             format.extension()
         );
+        let partials = options.include_partial.then(|| self.state.partials.clone());
         let body = super::stream::responses_body(
             self.state.store.clone(),
+            partials,
             form,
             format,
             options,

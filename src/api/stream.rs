@@ -14,9 +14,9 @@ use poem::Body;
 use tokio::sync::mpsc;
 
 use super::error::ApiError;
-use crate::export::{ExportError, ExportFormat, ExportOptions, write_responses};
+use crate::export::{ExportError, ExportFormat, ExportOptions, with_partials, write_responses};
 use crate::form::Form;
-use crate::store::Store;
+use crate::store::{PartialStore, ResponseIter, Store};
 
 const CHUNK_BYTES: usize = 64 * 1024;
 const CHUNKS_IN_FLIGHT: usize = 4;
@@ -83,8 +83,10 @@ where
 /// Starts the export of a form's responses and returns the body that sends it. A format with
 /// a row limit (XLSX) is refused with a 422 naming the CSV route when the form has more
 /// responses than it holds, before anything is written. `scratch` is the data directory.
+/// With `partials`, the form's partial responses follow its responses.
 pub async fn responses_body(
     store: Arc<dyn Store>,
+    partials: Option<Arc<dyn PartialStore>>,
     form: Arc<Form>,
     format: ExportFormat,
     options: ExportOptions,
@@ -119,7 +121,7 @@ pub async fn responses_body(
     if format.writes_rows_as_read() {
         let what = format!("the responses {} of {}", format.extension(), form.id);
         return Ok(stream_blocking(what, move |out| {
-            let rows = store.responses(&form.id);
+            let rows = rows_of(store.as_ref(), partials.as_deref(), &form);
             write_responses(format, out, &form, &revisions, rows, options, &scratch)
         }));
     }
@@ -128,7 +130,7 @@ pub async fn responses_body(
         // download has been sent or the client has gone, and even if the server dies midway.
         let mut file = tempfile::tempfile_in(&scratch)?;
         let mut buffered = io::BufWriter::new(&mut file);
-        let rows = store.responses(&form.id);
+        let rows = rows_of(store.as_ref(), partials.as_deref(), &form);
         write_responses(
             format,
             &mut buffered,
@@ -146,6 +148,14 @@ pub async fn responses_body(
     .await
     .map_err(export_panic)??;
     Ok(Body::from_async_read(tokio::fs::File::from_std(file)))
+}
+
+fn rows_of(store: &dyn Store, partials: Option<&dyn PartialStore>, form: &Form) -> ResponseIter {
+    let responses = store.responses(&form.id);
+    match partials {
+        Some(partials) => with_partials(responses, partials.partials(&form.id), form),
+        None => responses,
+    }
 }
 
 /// rust_xlsxwriter's constant-memory sheet writes its rows to a temporary file and `expect`s

@@ -24,6 +24,7 @@ fn store(dir: &std::path::Path) -> SledStore {
             consent: None,
             quotas: Vec::new(),
             order: Default::default(),
+            language: None,
         };
         store.insert_response(&response, &form, &[], &[]).unwrap();
     }

@@ -2,9 +2,10 @@
 //! as each is read from the store so that memory stays flat.
 //!
 //! A record is `{"id", "submitted_at", "form_revision", "hidden": {...}, "answers": {...}}`,
-//! with `"consent_at"` after `form_revision` for a form that has or had consent text (null
-//! for a response given before it had), and `"order"` (question id to the options as shown)
-//! for a response to shuffled questions.
+//! with `"language"` then `"consent_at"` after `form_revision` for a form that has or had
+//! languages, or consent text (null for a response given before it had), and `"completed"`
+//! (1 or 0) last when partial responses are among them; `"order"` (question id to the options
+//! as shown) for a response to shuffled questions.
 //! Answers are the stored JSON values untouched — numbers exactly as submitted, a `multi`
 //! answer as its list — keyed by question id, including answers to questions that only older
 //! revisions had. Questions marked `pii` are left out unless asked for, by the same rule as
@@ -30,6 +31,9 @@ pub struct JsonRecord<'a> {
     pub id: Uuid,
     pub submitted_at: &'a str,
     pub form_revision: &'a str,
+    /// Present for forms with languages; `Some(None)` (a response from before) writes a null.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<Option<&'a str>>,
     /// Present for forms with consent text; `Some(None)` writes a null.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consent_at: Option<Option<&'a str>>,
@@ -38,6 +42,9 @@ pub struct JsonRecord<'a> {
     /// The order each shuffled question showed, for forms that shuffle.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub order: BTreeMap<&'a str, &'a Vec<String>>,
+    /// With partial responses among the records (`?partial=1`): 1 submitted, 0 unfinished.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completed: Option<u8>,
 }
 
 /// Which answers a record carries, decided once per export from the form and its revisions.
@@ -46,6 +53,10 @@ pub struct JsonRecords {
     left_out: BTreeSet<String>,
     /// Whether the form has or had consent text, so that records carry `consent_at`.
     consent: bool,
+    /// Whether partial responses are among the records, so that they carry `completed`.
+    partial: bool,
+    /// Whether the form has or had languages, so that records carry `language`.
+    languages: bool,
 }
 
 impl JsonRecords {
@@ -63,7 +74,15 @@ impl JsonRecords {
         let consent = std::iter::once(current)
             .chain(older)
             .any(|f| f.consent.is_some());
-        JsonRecords { left_out, consent }
+        let languages = std::iter::once(current)
+            .chain(older)
+            .any(|f| f.has_languages());
+        JsonRecords {
+            left_out,
+            consent,
+            partial: options.include_partial,
+            languages,
+        }
     }
 
     /// A response as its JSON Lines record (also what a webhook may send as `data`).
@@ -72,6 +91,7 @@ impl JsonRecords {
             id: response.id,
             submitted_at: &response.submitted_at,
             form_revision: &response.form_revision,
+            language: self.languages.then_some(response.language.as_deref()),
             consent_at: self
                 .consent
                 .then(|| response.consent.as_ref().map(|c| c.at.as_str())),
@@ -88,6 +108,9 @@ impl JsonRecords {
                 .filter(|(question, _)| !self.left_out.contains(*question))
                 .map(|(question, order)| (question.as_str(), order))
                 .collect(),
+            completed: self
+                .partial
+                .then(|| u8::from(super::table::is_completed(response))),
         }
     }
 }

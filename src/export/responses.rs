@@ -12,6 +12,9 @@ use crate::store::ResponseIter;
 pub struct ExportOptions {
     pub include_pii: bool,
     pub byte_order_mark: bool,
+    /// Partial responses are among the rows (`?partial=1`): every format then ends its
+    /// columns with `completed` (1 submitted, 0 unfinished).
+    pub include_partial: bool,
 }
 
 /// A cell as CSV text: respondents' text guarded against formulas, the rest as it is.

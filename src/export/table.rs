@@ -2,12 +2,15 @@
 //! then typed cells per response. The CSV writes the cells as text; typed formats (XLSX,
 //! SPSS) keep what each column is — a choice with its options, a number, a time, a 0/1 flag.
 //!
-//! Columns: `response_id`, `submitted_at`, `form_revision`, `consent_at` (only for a form that
-//! has or had consent text), the hidden fields, then one column
+//! Columns: `response_id`, `submitted_at`, `form_revision`, `language` (only for a form that
+//! has or had `languages`: the page's language at submission), `consent_at` (only for a form
+//! that has or had consent text), the hidden fields, then one column
 //! per question in form order (`multi` as one 0/1 column per option, `matrix` one per row
 //! `question_id[row]`, `ranking` one per option `question_id[option]` holding its rank, and
 //! a shuffled question's `question_id[order]` after its columns). Questions and options
 //! that only older revisions had follow, so editing a form never hides collected answers.
+//! With partial responses among the rows, `completed` comes last: 1 for a submitted response,
+//! which always has its receipt's hash, 0 for an unfinished one, which never had a receipt.
 
 use std::collections::BTreeSet;
 
@@ -71,6 +74,7 @@ enum Source {
     ResponseId,
     SubmittedAt,
     Revision,
+    Language,
     ConsentAt,
     Hidden(String),
     Answer {
@@ -102,6 +106,7 @@ enum Source {
     Order {
         question: String,
     },
+    Completed,
 }
 
 pub struct Table {
@@ -166,6 +171,18 @@ impl Table {
             ColumnKind::Id,
             None,
         );
+        if std::iter::once(current)
+            .chain(older)
+            .any(|f| f.has_languages())
+        {
+            push(
+                Source::Language,
+                "language".into(),
+                "Language".into(),
+                ColumnKind::Id,
+                None,
+            );
+        }
         if std::iter::once(current)
             .chain(older)
             .any(|f| f.consent.is_some())
@@ -296,6 +313,15 @@ impl Table {
                 );
             }
         }
+        if options.include_partial {
+            push(
+                Source::Completed,
+                "completed".into(),
+                "Completed (1) or unfinished (0)".into(),
+                ColumnKind::Flag,
+                None,
+            );
+        }
         table
     }
 
@@ -308,8 +334,13 @@ impl Table {
 fn cell(source: &Source, response: &StoredResponse) -> Cell {
     match source {
         Source::ResponseId => Cell::Id(response.id.to_string()),
+        Source::Completed => Cell::Flag(is_completed(response)),
         Source::SubmittedAt => Cell::Time(response.submitted_at.clone()),
         Source::Revision => Cell::Id(response.form_revision.clone()),
+        Source::Language => response
+            .language
+            .as_ref()
+            .map_or(Cell::Empty, |l| Cell::Id(l.clone())),
         Source::ConsentAt => response
             .consent
             .as_ref()
@@ -371,4 +402,10 @@ fn cell(source: &Source, response: &StoredResponse) -> Cell {
             _ => Cell::Empty,
         },
     }
+}
+
+/// Whether a row is a submitted response rather than an unfinished one: only a submission
+/// hands out a receipt (see `export::partials`).
+pub fn is_completed(response: &StoredResponse) -> bool {
+    !response.receipt_sha256.is_empty()
 }

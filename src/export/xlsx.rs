@@ -264,6 +264,7 @@ mod tests {
                 consent: None,
                 quotas: Vec::new(),
                 order: Default::default(),
+                language: None,
             })
         }))
     }
@@ -322,6 +323,7 @@ mod tests {
                 consent: None,
                 quotas: Vec::new(),
                 order: Default::default(),
+                language: None,
             })
             .collect();
         let form = fixture_form();

@@ -11,11 +11,16 @@ use sha2::{Digest, Sha256};
 
 use super::consent::check_consent;
 use super::model::{Form, FormKind, FormStatus, Question, QuestionType, Section};
-use super::retention::check_retain_days;
+use super::retention::{check_partial_days, check_retain_days};
 use super::show_if::{self, Expr, Literal};
+use super::translations::{self, BankTranslations, QuestionTranslation, Translation};
 use super::webhooks::{RawWebhook, check_webhooks};
 
 pub const BANK_FILE: &str = "bank.toml";
+
+/// Query parameters of the survey's own links (`?lang=`, the resume link's `?t=`), which a
+/// hidden field of the same name would take for its value.
+const RESERVED_HIDDEN: &[&str] = &["t", "lang"];
 
 /// One thing wrong with one file, printed as `file: message`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +75,8 @@ struct RawQuestion {
     show_if: Option<String>,
     tags: Option<Vec<String>>,
     pii: Option<bool>,
+    /// Only in the bank: the question's texts by language, used by forms that list them.
+    translations: Option<BTreeMap<String, QuestionTranslation>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -98,9 +105,14 @@ struct RawForm {
     #[serde(default)]
     webhooks: Vec<RawWebhook>,
     retain_days: Option<toml::Value>,
+    partial_days: Option<toml::Value>,
     consent: Option<String>,
     #[serde(default)]
     quotas: Vec<super::quota::RawQuota>,
+    #[serde(default)]
+    languages: Vec<String>,
+    #[serde(default)]
+    translations: BTreeMap<String, Translation>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -156,7 +168,7 @@ pub fn load_dir_lenient(dir: &Path) -> (Catalog, Vec<Problem>) {
     let bank = if bank_path.exists() {
         load_bank(&bank_path, &mut problems)
     } else {
-        BTreeMap::new()
+        Bank::default()
     };
     let mut forms: BTreeMap<String, Arc<Form>> = BTreeMap::new();
     let mut files_by_id: BTreeMap<String, String> = BTreeMap::new();
@@ -226,17 +238,27 @@ pub(crate) fn read_toml<T: serde::de::DeserializeOwned>(
     }
 }
 
-fn load_bank(path: &Path, problems: &mut Vec<Problem>) -> BTreeMap<String, Question> {
+/// The bank's questions by id, and their translations apart: a form takes those of the
+/// languages it lists.
+#[derive(Debug, Default)]
+struct Bank {
+    questions: BTreeMap<String, Question>,
+    translations: BankTranslations,
+}
+
+fn load_bank(path: &Path, problems: &mut Vec<Problem>) -> Bank {
     let file = display_name(path);
     let mut report = ProblemLog {
         file: &file,
         problems,
     };
     let Some(raw) = read_toml::<RawBank>(path, &mut report) else {
-        return BTreeMap::new();
+        return Bank::default();
     };
     let mut bank = BTreeMap::new();
-    for (index, raw_question) in raw.questions.into_iter().enumerate() {
+    let mut bank_translations = BankTranslations::new();
+    for (index, mut raw_question) in raw.questions.into_iter().enumerate() {
+        let translated = raw_question.translations.take();
         if raw_question.use_.is_some() {
             report.add(format!(
                 "question {}: the bank cannot `use` other questions",
@@ -251,6 +273,9 @@ fn load_bank(path: &Path, problems: &mut Vec<Problem>) -> BTreeMap<String, Quest
             report.add(format!("duplicate question id '{}'", question.id));
             continue;
         }
+        if let Some(translated) = translated {
+            bank_translations.insert(question.id.clone(), translated);
+        }
         bank.insert(question.id.clone(), question);
     }
     // Bank questions may only refer to each other in forms, where order is known.
@@ -262,14 +287,13 @@ fn load_bank(path: &Path, problems: &mut Vec<Problem>) -> BTreeMap<String, Quest
             ));
         }
     }
-    bank
+    Bank {
+        questions: bank,
+        translations: bank_translations,
+    }
 }
 
-fn load_form(
-    path: &Path,
-    bank: &BTreeMap<String, Question>,
-    report: &mut ProblemLog,
-) -> Option<Form> {
+fn load_form(path: &Path, bank: &Bank, report: &mut ProblemLog) -> Option<Form> {
     let raw = read_toml::<RawForm>(path, report)?;
     let before = report.problems.len();
     if !is_slug(&raw.id, true) {
@@ -292,7 +316,7 @@ fn load_form(
         report.add("title is empty");
     }
     check_hidden(&raw.hidden, raw.kind, report);
-    let mut questions = resolve_questions(raw.questions, bank, report);
+    let mut questions = resolve_questions(raw.questions, &bank.questions, report);
     check_question_ids(&questions, &raw.hidden, report);
     check_conditions(&mut questions, report);
     super::piping::check(&questions, &raw.hidden, report);
@@ -300,6 +324,7 @@ fn load_form(
     let webhooks = check_webhooks(raw.webhooks, raw.kind, report);
     let quotas = super::quota::check_quotas(raw.quotas, raw.kind, &questions, report);
     let retain_days = check_retain_days(raw.retain_days, raw.kind, report);
+    let partial_days = check_partial_days(raw.partial_days, raw.kind, report);
     let consent = check_consent(raw.consent, raw.kind, &questions, report);
     if raw.kind == FormKind::Survey && questions.is_empty() {
         report.add("a survey needs at least one question");
@@ -310,9 +335,8 @@ fn load_form(
             super::MAX_FORM_FIELDS
         ));
     }
-    if report.problems.len() > before {
-        return None;
-    }
+    // Built even with problems, so that its translations are checked too: `check` names every
+    // missing text at once, whatever else is wrong.
     let mut form = Form {
         id: raw.id,
         kind: raw.kind,
@@ -324,11 +348,24 @@ fn load_form(
         hidden: raw.hidden,
         questions,
         sections,
+        languages: Vec::new(),
+        translations: BTreeMap::new(),
         revision: String::new(),
         webhooks,
         retain_days,
         quotas,
+        partial_days,
     };
+    translations::resolve(
+        &mut form,
+        raw.languages,
+        raw.translations,
+        &bank.translations,
+        report,
+    );
+    if report.problems.len() > before {
+        return None;
+    }
     form.revision = revision_of(&form);
     Some(form)
 }
@@ -359,6 +396,11 @@ fn check_hidden(hidden: &[String], kind: FormKind, report: &mut ProblemLog) {
         if !seen.insert(name) {
             report.add(format!("hidden field '{name}' is listed twice"));
         }
+        if RESERVED_HIDDEN.contains(&name.as_str()) {
+            report.add(format!(
+                "hidden field '{name}' is reserved: the survey's own links use ?{name}="
+            ));
+        }
     }
     if kind == FormKind::Interview && !hidden.is_empty() {
         report.add("hidden fields belong to surveys, not interview guides");
@@ -374,7 +416,15 @@ fn resolve_questions(
     for (index, raw_question) in raw.into_iter().enumerate() {
         let resolved = match raw_question.use_.clone() {
             Some(bank_id) => use_from_bank(raw_question, &bank_id, bank, index, report),
-            None => full_question(raw_question, index, report),
+            None => {
+                if raw_question.translations.is_some() {
+                    report.add(format!(
+                        "question {}: a form's question is translated under [translations.LANG.questions.ID], not in the question",
+                        index + 1
+                    ));
+                }
+                full_question(raw_question, index, report)
+            }
         };
         out.extend(resolved);
     }
@@ -404,6 +454,7 @@ fn use_from_bank(
         ("keep_last", raw.keep_last.is_some()),
         ("integer", raw.integer.is_some()),
         ("pii", raw.pii.is_some()),
+        ("translations", raw.translations.is_some()),
     ]
     .into_iter()
     .filter_map(|(key, set)| set.then_some(key))

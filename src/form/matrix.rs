@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde_json::Value;
 
+use super::invalid::Invalid;
 use super::load::{ProblemLog, check_options, check_scale};
 use super::model::{Form, Question, QuestionType};
 use super::validate::{Answers, is_given};
@@ -68,44 +69,49 @@ pub(super) fn check_not_matrix(q: &Question, label: &str, report: &mut ProblemLo
 
 /// Checks a matrix answer, `{"row": "option" or number}`, and returns it without empty
 /// rows. One message names every bad row, so a respondent fixes them all at once.
-pub(super) fn check_answer(q: &Question, value: &Value) -> Result<Value, String> {
+pub(super) fn check_answer(q: &Question, value: &Value) -> Result<Value, Invalid> {
     let Value::Object(given) = value else {
-        return Err("must be an object with an answer per row, such as {\"row\": answer}".into());
+        return Err(Invalid::MatrixNotObject);
     };
     let mut problems = Vec::new();
     for key in given.keys() {
         if !q.rows.iter().any(|r| r == key) {
-            problems.push(format!("'{key}' is not a row"));
+            problems.push(Invalid::MatrixNotARow { key: key.clone() });
         }
     }
     let mut clean = serde_json::Map::new();
     let mut missing = Vec::new();
     for row in &q.rows {
         match given.get(row).filter(|v| is_given(v)) {
-            None => missing.push(format!("'{row}'")),
+            None => missing.push(row.clone()),
             Some(answer) => match check_cell(q, answer) {
                 Ok(cell) => {
                     clean.insert(row.clone(), cell);
                 }
-                Err(message) => problems.push(format!("row '{row}' {message}")),
+                Err(why) => problems.push(Invalid::MatrixRow {
+                    row: row.clone(),
+                    why: Box::new(why),
+                }),
             },
         }
     }
     if q.required && !missing.is_empty() {
-        problems.push(format!("every row needs an answer: {}", missing.join(", ")));
+        problems.push(Invalid::MatrixRowsMissing { rows: missing });
     }
-    if problems.is_empty() {
-        Ok(Value::Object(clean))
-    } else {
-        Err(problems.join("; "))
+    match problems.len() {
+        0 => Ok(Value::Object(clean)),
+        1 => Err(problems.remove(0)),
+        _ => Err(Invalid::Several(problems)),
     }
 }
 
-fn check_cell(q: &Question, answer: &Value) -> Result<Value, String> {
+fn check_cell(q: &Question, answer: &Value) -> Result<Value, Invalid> {
     if !q.is_scale_matrix() {
         return match answer {
             Value::String(s) if q.options.contains(s) => Ok(answer.clone()),
-            _ => Err(format!("must be one of {}", quoted(&q.options))),
+            _ => Err(Invalid::NotOneOf {
+                options: q.options.clone(),
+            }),
         };
     }
     let (min, max) = (q.min.unwrap_or(0.0), q.max.unwrap_or(0.0));
@@ -113,16 +119,8 @@ fn check_cell(q: &Question, answer: &Value) -> Result<Value, String> {
         Some(n) if n.fract() == 0.0 && n >= min && n <= max => {
             Ok(Value::Number(serde_json::Number::from(n as i64)))
         }
-        _ => Err(format!("must be a whole number from {min} to {max}")),
+        _ => Err(Invalid::WholeFromTo { min, max }),
     }
-}
-
-fn quoted(options: &[String]) -> String {
-    options
-        .iter()
-        .map(|o| format!("'{o}'"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// A matrix's rows as the questions reports read: single choice on the options, or a scale.
@@ -212,7 +210,9 @@ mod tests {
     #[test]
     fn every_bad_row_is_named_in_one_message() {
         let q = matrix(&["Low", "High"], true);
-        let err = check_answer(&q, &json!({"Speed": "Medium", "Colour": "Low"})).unwrap_err();
+        let err = check_answer(&q, &json!({"Speed": "Medium", "Colour": "Low"}))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("'Colour' is not a row"), "{err}");
         assert!(
             err.contains("row 'Speed' must be one of 'Low', 'High'"),

@@ -1,8 +1,11 @@
 //! The resolved form: what the rest of fieldnotes sees once files are loaded and checked.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::show_if::Expr;
+use super::translations::Translation;
 use super::webhooks::Webhook;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -180,6 +183,14 @@ pub struct Form {
     pub questions: Vec<Question>,
     #[serde(default)]
     pub sections: Vec<Section>,
+    /// The form's languages, its default first (`languages` in the file); empty: English only.
+    /// Left out of the serialised form when empty, like `translations`, so that forms without
+    /// languages keep the revision they had, while a changed translation is a new revision.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub languages: Vec<String>,
+    /// Each other language's texts, by language (the bank's merged in).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub translations: BTreeMap<String, Translation>,
     /// Short content hash of the resolved form; every response records the one it answered.
     #[serde(default)]
     pub revision: String,
@@ -195,6 +206,10 @@ pub struct Form {
     /// decide who may answer, not what was asked.
     #[serde(skip)]
     pub quotas: Vec<super::quota::Quota>,
+    /// How many days an unfinished response is kept since its last page (`partial_days`,
+    /// 30 unless the form says otherwise). Left out like `retain_days`.
+    #[serde(skip)]
+    pub partial_days: u32,
 }
 
 impl Form {

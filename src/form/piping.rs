@@ -119,21 +119,22 @@ pub fn piped_questions(q: &Question) -> Vec<&str> {
 
 /// An answer as a person reads it: the option text for choices, a list joined with ", ",
 /// a matrix as "row: answer" pairs.
-fn answer_text(value: &Value) -> String {
+/// An answer as text; `label` gives a chosen option's text in the page's language.
+fn answer_text(value: &Value, label: &dyn Fn(&str) -> String) -> String {
     match value {
-        Value::String(s) => s.clone(),
+        Value::String(s) => label(s),
         Value::Number(n) => n.to_string(),
         Value::Bool(b) => b.to_string(),
         Value::Array(items) => items
             .iter()
             .filter(|v| is_given(v))
-            .map(answer_text)
+            .map(|v| answer_text(v, label))
             .collect::<Vec<_>>()
             .join(", "),
         Value::Object(rows) => rows
             .iter()
             .filter(|(_, v)| is_given(v))
-            .map(|(row, v)| format!("{row}: {}", answer_text(v)))
+            .map(|(row, v)| format!("{row}: {}", answer_text(v, label)))
             .collect::<Vec<_>>()
             .join(", "),
         Value::Null => String::new(),
@@ -142,10 +143,13 @@ fn answer_text(value: &Value) -> String {
 
 /// The text with every pipe replaced. A text that does not parse (`check` refuses such
 /// forms) is shown as it is.
+/// `text` with its pipes replaced. `label(question, answer)` is the text to show for an
+/// option `answer` of `question` (its translation; the answer itself in the default language).
 pub fn render(
     text: &str,
     answers: &Answers,
     hidden: &std::collections::BTreeMap<String, String>,
+    label: &dyn Fn(&str, &str) -> String,
 ) -> String {
     let Ok(parts) = parse(text) else {
         return text.to_string();
@@ -156,7 +160,10 @@ pub fn render(
             Ok(literal) => out.push_str(literal),
             Err(pipe) => {
                 let given = match pipe.source {
-                    Source::Answer(id) => answers.get(id).filter(|v| is_given(v)).map(answer_text),
+                    Source::Answer(id) => answers
+                        .get(id)
+                        .filter(|v| is_given(v))
+                        .map(|v| answer_text(v, &|answer| label(id, answer))),
                     Source::Hidden(name) => hidden.get(name).cloned(),
                 }
                 .filter(|t| !t.trim().is_empty());
@@ -184,7 +191,8 @@ mod tests {
         ]
         .into();
         let hidden: BTreeMap<String, String> = [("source".to_string(), "mail".to_string())].into();
-        let render = |t: &str| render(t, &answers, &hidden);
+        let same = |_: &str, answer: &str| answer.to_string();
+        let render = |t: &str| render(t, &answers, &hidden, &same);
         assert_eq!(render("Why {{answer.tool}}?"), "Why Jira?");
         assert_eq!(
             render("{{answer.tools}} and {{hidden.source}}"),

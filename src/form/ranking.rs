@@ -8,6 +8,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
+use super::invalid::Invalid;
 use super::load::{ProblemLog, check_options};
 use super::model::{Question, QuestionType};
 
@@ -79,32 +80,36 @@ pub fn ranked_bounds(q: &Question) -> (usize, usize) {
 }
 
 /// Checks a ranking answer: a list of distinct options, best first.
-pub(super) fn check_answer(q: &Question, value: &Value) -> Result<Value, String> {
+pub(super) fn check_answer(q: &Question, value: &Value) -> Result<Value, Invalid> {
     let items = match value {
         Value::Array(items) => items,
         // The hosted page sends ranks it could not put in order (two options given one rank)
         // as an object of option to rank, so the respondent sees their choice beside this.
-        Value::Object(_) => return Err("give each rank to one option only".into()),
-        _ => return Err("must be a list of options, best first".into()),
+        Value::Object(_) => return Err(Invalid::RankShared),
+        _ => return Err(Invalid::RankNotAList),
     };
     let mut seen = HashSet::new();
     for item in items {
         let Value::String(option) = item else {
-            return Err("must be a list of options, as strings, best first".into());
+            return Err(Invalid::RankNotStrings);
         };
         if !q.options.contains(option) {
-            return Err(format!("'{option}' is not an option"));
+            return Err(Invalid::RankUnknown {
+                option: option.clone(),
+            });
         }
         if !seen.insert(option.as_str()) {
-            return Err(format!("'{option}' is ranked twice"));
+            return Err(Invalid::RankedTwice {
+                option: option.clone(),
+            });
         }
     }
     let (fewest, most) = ranked_bounds(q);
     if items.len() < fewest || items.len() > most {
         return Err(if fewest == most {
-            format!("rank all {most} options")
+            Invalid::RankAll { count: most }
         } else {
-            format!("rank at least {fewest} and at most {most} options")
+            Invalid::RankBetween { fewest, most }
         });
     }
     Ok(value.clone())
@@ -154,7 +159,9 @@ mod tests {
         let all = ranking(None);
         assert!(check_answer(&all, &json!(["Speed", "Price", "Support"])).is_ok());
         assert_eq!(
-            check_answer(&all, &json!(["Speed"])).unwrap_err(),
+            check_answer(&all, &json!(["Speed"]))
+                .unwrap_err()
+                .to_string(),
             "rank all 3 options"
         );
         let top2 = ranking(Some(2));

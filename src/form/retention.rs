@@ -1,5 +1,6 @@
-//! `retain_days` in a form file: how long a survey keeps its responses. Checked here; the
-//! erasing is `crate::retention`'s.
+//! `retain_days` in a form file: how long a survey keeps its responses; `partial_days`: how
+//! long it keeps an unfinished one since its last page. Checked here; the erasing is
+//! `crate::retention`'s.
 
 use super::load::ProblemLog;
 use super::model::FormKind;
@@ -42,6 +43,38 @@ pub(super) fn check_retain_days(
                 "retain_days must be at most {MAX_RETAIN_DAYS} (a hundred years), not {days}; leave it out to keep responses for good"
             ));
             None
+        }
+    }
+}
+
+/// How long an unfinished response is kept when the form does not say.
+pub const DEFAULT_PARTIAL_DAYS: u32 = 30;
+
+/// The days a survey keeps an unfinished response since its last page: `DEFAULT_PARTIAL_DAYS`
+/// when left out, a problem for anything but a whole number from 1 to `MAX_RETAIN_DAYS`.
+pub(super) fn check_partial_days(
+    raw: Option<toml::Value>,
+    kind: FormKind,
+    report: &mut ProblemLog,
+) -> u32 {
+    let Some(raw) = raw else {
+        return DEFAULT_PARTIAL_DAYS;
+    };
+    if kind == FormKind::Interview {
+        report.add(
+            "partial_days applies to a survey's unfinished responses, not to an interview guide",
+        );
+        return DEFAULT_PARTIAL_DAYS;
+    }
+    match raw {
+        toml::Value::Integer(days) if (1..=i64::from(MAX_RETAIN_DAYS)).contains(&days) => {
+            u32::try_from(days).unwrap_or(DEFAULT_PARTIAL_DAYS)
+        }
+        other => {
+            report.add(format!(
+                "partial_days must be a whole number of days from 1 to {MAX_RETAIN_DAYS}, not {other}: unfinished responses untouched that long are erased (leave it out for {DEFAULT_PARTIAL_DAYS})"
+            ));
+            DEFAULT_PARTIAL_DAYS
         }
     }
 }
@@ -97,5 +130,27 @@ mod tests {
         let (days, problems) = check("30", FormKind::Interview);
         assert_eq!(days, None);
         assert!(problems[0].message.contains("not to an interview guide"));
+    }
+
+    #[test]
+    fn partial_days_default_to_thirty_and_take_whole_days() {
+        let check = |value: Option<&str>| {
+            let raw = value.map(|v| {
+                let table: toml::Table = toml::from_str(&format!("partial_days = {v}")).unwrap();
+                table["partial_days"].clone()
+            });
+            let mut problems = Vec::new();
+            let mut report = ProblemLog {
+                file: "f.toml",
+                problems: &mut problems,
+            };
+            let days = check_partial_days(raw, FormKind::Survey, &mut report);
+            (days, problems.len())
+        };
+        assert_eq!(check(None), (30, 0));
+        assert_eq!(check(Some("7")), (7, 0));
+        for bad in ["0", "-1", "2.5", "\"7\"", "36501"] {
+            assert_eq!(check(Some(bad)), (30, 1), "{bad}");
+        }
     }
 }

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde_json::{Number, Value};
 
+use super::invalid::Invalid;
 use super::model::{Form, Question, QuestionType};
 
 pub const MAX_TEXT_CHARS: usize = 10_000;
@@ -16,6 +17,15 @@ const MAX_EMAIL_CHARS: usize = 254;
 pub type Answers = BTreeMap<String, Value>;
 /// Field name to a message a person can act on.
 pub type FieldErrors = BTreeMap<String, String>;
+/// Field name to why it was refused, for a page that prints it in the respondent's language.
+pub type Refusals = BTreeMap<String, Invalid>;
+
+fn english(refusals: Refusals) -> FieldErrors {
+    refusals
+        .into_iter()
+        .map(|(field, why)| (field, why.to_string()))
+        .collect()
+}
 
 /// Answers that passed validation, normalised (empty answers dropped, whole numbers as integers).
 #[derive(Debug, Clone, PartialEq)]
@@ -41,7 +51,7 @@ pub fn validate_submission(
     answers: &Answers,
     hidden: &BTreeMap<String, Value>,
 ) -> Result<Accepted, FieldErrors> {
-    let mut errors = FieldErrors::new();
+    let mut errors = Refusals::new();
     let accepted = check_answers(form, answers, &mut errors);
     let hidden = check_hidden(form, hidden, &mut errors);
     if errors.is_empty() {
@@ -50,19 +60,31 @@ pub fn validate_submission(
             hidden,
         })
     } else {
-        Err(errors)
+        Err(english(errors))
     }
 }
 
 /// Validates answers only (interview attributes use this too).
 pub fn validate_answers(form: &Form, answers: &Answers) -> Result<Answers, FieldErrors> {
-    let mut errors = FieldErrors::new();
+    refuse_answers(form, answers).map_err(english)
+}
+
+/// `validate_answers` with the reasons as codes, for the hosted page to print in its language.
+pub fn refuse_answers(form: &Form, answers: &Answers) -> Result<Answers, Refusals> {
+    let mut errors = Refusals::new();
     let accepted = check_answers(form, answers, &mut errors);
     if errors.is_empty() {
         Ok(accepted)
     } else {
         Err(errors)
     }
+}
+
+/// The answers that pass their checks, normalised as a submission stores them, whatever the
+/// others: what an unfinished response may keep.
+pub fn valid_answers(form: &Form, answers: &Answers) -> Answers {
+    let mut errors = Refusals::new();
+    check_answers(form, answers, &mut errors)
 }
 
 /// Which questions are shown for these answers, in form order.
@@ -85,18 +107,17 @@ pub fn prune_hidden_answers(form: &Form, answers: &mut Answers) {
     }
 }
 
-fn check_answers(form: &Form, answers: &Answers, errors: &mut FieldErrors) -> Answers {
+fn check_answers(form: &Form, answers: &Answers, errors: &mut Refusals) -> Answers {
     // More keys than questions cannot all be answers: refused whole before any key is looked
     // up (each lookup walks the questions, so a 64 KiB body of tiny keys would cost dearly).
     let allowed = form.questions.len().min(MAX_FORM_FIELDS);
     if answers.len() > allowed {
         errors.insert(
             "answers".into(),
-            format!(
-                "{} answers, but this form has {allowed} question{}",
-                answers.len(),
-                if allowed == 1 { "" } else { "s" }
-            ),
+            Invalid::TooManyAnswers {
+                given: answers.len(),
+                allowed,
+            },
         );
         return Answers::new();
     }
@@ -112,17 +133,16 @@ fn check_answers(form: &Form, answers: &Answers, errors: &mut FieldErrors) -> An
         let visible = q.condition.as_ref().is_none_or(|c| c.eval(&accepted));
         match given {
             None if judgeable && visible && q.required => {
-                errors.insert(q.id.clone(), "this question is required".into());
+                errors.insert(q.id.clone(), Invalid::Required);
                 failed.insert(&q.id);
             }
             None => {}
             Some(_) if judgeable && !visible => {
                 errors.insert(
                     q.id.clone(),
-                    format!(
-                        "this question is not shown for the other answers (show_if: {})",
-                        q.show_if.as_deref().unwrap_or_default()
-                    ),
+                    Invalid::NotShown {
+                        show_if: q.show_if.clone().unwrap_or_default(),
+                    },
                 );
                 failed.insert(&q.id);
             }
@@ -139,7 +159,7 @@ fn check_answers(form: &Form, answers: &Answers, errors: &mut FieldErrors) -> An
     }
     for id in answers.keys() {
         if form.question(id).is_none() {
-            errors.insert(id.clone(), "unknown question".into());
+            errors.insert(id.clone(), Invalid::UnknownQuestion);
         }
     }
     accepted
@@ -148,16 +168,16 @@ fn check_answers(form: &Form, answers: &Answers, errors: &mut FieldErrors) -> An
 fn check_hidden(
     form: &Form,
     hidden: &BTreeMap<String, Value>,
-    errors: &mut FieldErrors,
+    errors: &mut Refusals,
 ) -> BTreeMap<String, String> {
     let allowed = form.hidden.len().min(MAX_FORM_FIELDS);
     if hidden.len() > allowed {
         errors.insert(
             "hidden".into(),
-            format!(
-                "{} hidden fields, but this form has {allowed}",
-                hidden.len()
-            ),
+            Invalid::TooManyHidden {
+                given: hidden.len(),
+                allowed,
+            },
         );
         return BTreeMap::new();
     }
@@ -165,7 +185,7 @@ fn check_hidden(
     for (name, value) in hidden {
         let field = format!("hidden.{name}");
         if !form.hidden.contains(name) {
-            errors.insert(field, "unknown hidden field".into());
+            errors.insert(field, Invalid::UnknownHidden);
             continue;
         }
         let text = match value {
@@ -174,14 +194,16 @@ fn check_hidden(
             Value::Number(n) => n.to_string(),
             Value::Bool(b) => b.to_string(),
             _ => {
-                errors.insert(field, "must be a string".into());
+                errors.insert(field, Invalid::HiddenNotString);
                 continue;
             }
         };
         if text.chars().count() > MAX_HIDDEN_CHARS {
             errors.insert(
                 field,
-                format!("must be at most {MAX_HIDDEN_CHARS} characters"),
+                Invalid::HiddenTooLong {
+                    max: MAX_HIDDEN_CHARS,
+                },
             );
             continue;
         }
@@ -192,7 +214,7 @@ fn check_hidden(
     out
 }
 
-fn check_value(q: &Question, value: &Value) -> Result<Value, String> {
+fn check_value(q: &Question, value: &Value) -> Result<Value, Invalid> {
     match q.kind {
         QuestionType::Single => check_single(q, value),
         QuestionType::Multi => check_multi(q, value),
@@ -204,23 +226,9 @@ fn check_value(q: &Question, value: &Value) -> Result<Value, String> {
     }
 }
 
-fn options_hint(q: &Question) -> String {
-    const SHOWN: usize = 8;
-    let mut list: Vec<String> = q
-        .options
-        .iter()
-        .take(SHOWN)
-        .map(|o| format!("'{o}'"))
-        .collect();
-    if q.options.len() > SHOWN {
-        list.push(format!("and {} more", q.options.len() - SHOWN));
-    }
-    list.join(", ")
-}
-
-fn check_single(q: &Question, value: &Value) -> Result<Value, String> {
+fn check_single(q: &Question, value: &Value) -> Result<Value, Invalid> {
     let Value::String(choice) = value else {
-        return Err("must be one option, as a string".into());
+        return Err(Invalid::NotOneOption);
     };
     if q.options.contains(choice) {
         return Ok(value.clone());
@@ -228,61 +236,64 @@ fn check_single(q: &Question, value: &Value) -> Result<Value, String> {
     if q.other {
         return check_text(value).map(Value::String);
     }
-    Err(format!("must be one of {}", options_hint(q)))
+    Err(Invalid::NotOneOf {
+        options: q.options.clone(),
+    })
 }
 
-fn check_multi(q: &Question, value: &Value) -> Result<Value, String> {
+fn check_multi(q: &Question, value: &Value) -> Result<Value, Invalid> {
     let Value::Array(items) = value else {
-        return Err("must be a list of options".into());
+        return Err(Invalid::NotAList);
     };
     let mut seen = HashSet::new();
     let mut others = 0;
     for item in items {
         let Value::String(choice) = item else {
-            return Err("must be a list of options, as strings".into());
+            return Err(Invalid::NotAListOfStrings);
         };
         if !seen.insert(choice.as_str()) {
-            return Err(format!("'{choice}' is chosen twice"));
+            return Err(Invalid::ChosenTwice {
+                choice: choice.clone(),
+            });
         }
         if q.options.contains(choice) {
             continue;
         }
         if !q.other {
-            return Err(format!(
-                "'{choice}' is not an option; options are {}",
-                options_hint(q)
-            ));
+            return Err(Invalid::NotAnOption {
+                choice: choice.clone(),
+                options: q.options.clone(),
+            });
         }
         others += 1;
         if others > 1 {
-            return Err("only one answer may be outside the options (the 'other' text)".into());
+            return Err(Invalid::OneOther);
         }
         check_text(item)?;
     }
     Ok(value.clone())
 }
 
-fn check_number(q: &Question, value: &Value) -> Result<Value, String> {
+fn check_number(q: &Question, value: &Value) -> Result<Value, Invalid> {
     let Some(n) = value.as_f64().filter(|n| n.is_finite()) else {
-        return Err("must be a number".into());
+        return Err(Invalid::NotANumber);
     };
     if q.wants_integer() && n.fract() != 0.0 {
-        return Err("must be a whole number".into());
+        return Err(Invalid::NotWhole);
     }
     let scale = 10f64.powi(super::model::NUMBER_DECIMALS);
     if (n * scale).round() / scale != n {
-        return Err(format!(
-            "may have at most {} decimal places",
-            super::model::NUMBER_DECIMALS
-        ));
+        return Err(Invalid::TooManyDecimals {
+            places: super::model::NUMBER_DECIMALS,
+        });
     }
     let (min, max) = q.bounds();
     match (min, max) {
         (Some(min), Some(max)) if n < min || n > max => {
-            return Err(format!("must be between {min} and {max}"));
+            return Err(Invalid::Between { min, max });
         }
-        (Some(min), None) if n < min => return Err(format!("must be at least {min}")),
-        (None, Some(max)) if n > max => return Err(format!("must be at most {max}")),
+        (Some(min), None) if n < min => return Err(Invalid::AtLeast { min }),
+        (None, Some(max)) if n > max => return Err(Invalid::AtMost { max }),
         _ => {}
     }
     Ok(normalise_number(n))
@@ -297,27 +308,28 @@ fn normalise_number(n: f64) -> Value {
     }
 }
 
-fn check_text(value: &Value) -> Result<String, String> {
+fn check_text(value: &Value) -> Result<String, Invalid> {
     let Value::String(text) = value else {
-        return Err("must be text".into());
+        return Err(Invalid::NotText);
     };
     let chars = text.chars().count();
     if chars > MAX_TEXT_CHARS {
-        return Err(format!(
-            "is {chars} characters long; at most {MAX_TEXT_CHARS} are accepted"
-        ));
+        return Err(Invalid::TooLong {
+            chars,
+            max: MAX_TEXT_CHARS,
+        });
     }
     Ok(text.clone())
 }
 
-fn check_email(value: &Value) -> Result<Value, String> {
+fn check_email(value: &Value) -> Result<Value, Invalid> {
     let Value::String(text) = value else {
-        return Err("must be an email address, as text".into());
+        return Err(Invalid::EmailNotText);
     };
     let trimmed = text.trim();
     if trimmed.chars().count() > MAX_EMAIL_CHARS || !email_address::EmailAddress::is_valid(trimmed)
     {
-        return Err("must be an email address such as name@example.com".into());
+        return Err(Invalid::NotAnEmail);
     }
     // A bare local part such as "name@localhost" is valid syntax but never what a survey wants.
     if !trimmed
@@ -325,7 +337,7 @@ fn check_email(value: &Value) -> Result<Value, String> {
         .next()
         .is_some_and(|domain| domain.contains('.'))
     {
-        return Err("must be an email address such as name@example.com".into());
+        return Err(Invalid::NotAnEmail);
     }
     Ok(Value::String(trimmed.to_string()))
 }

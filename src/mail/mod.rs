@@ -4,6 +4,7 @@
 
 mod cards;
 mod message;
+mod resume;
 pub mod schedule;
 pub mod scheduler;
 mod service;

@@ -65,9 +65,9 @@ pub fn timestamp(t: DateTime<Utc>) -> String {
 
 /// Summaries of reports: the transport, the sender, the link base and the bookkeeping.
 pub struct Summaries {
-    transport: Transport,
-    from: Mailbox,
-    public_url: String,
+    pub(super) transport: Transport,
+    pub(super) from: Mailbox,
+    pub(super) public_url: String,
     store: Arc<dyn MailStore>,
 }
 

@@ -6,17 +6,21 @@
 mod backup;
 mod flusher;
 mod guarded;
+mod guarded_partials;
 mod guarded_traits;
 mod interviews;
 mod mail;
+mod partials;
 mod profiles;
 mod sled_aggregates;
 mod sled_backup;
 mod sled_count;
 mod sled_interviews;
 mod sled_mail;
+mod sled_partials;
 mod sled_profiles;
 mod sled_quotas;
+mod sled_response_write;
 mod sled_sessions;
 mod sled_store;
 mod sled_webhooks;
@@ -38,6 +42,7 @@ pub use backup::{BackupStore, Record};
 pub use guarded::GuardedStore;
 pub use interviews::{InterviewIter, InterviewStore, InterviewWrite, NoteIter, NoteWrite};
 pub use mail::{MailState, MailStore, Schedule};
+pub use partials::{Completion, PartialIter, PartialResponse, PartialState, PartialStore};
 pub use profiles::{Activation, CardNotes, ProfileStore, Review};
 pub use sled_store::{ONE_PASS_CACHE_BYTES, SledStore};
 pub use webhooks::{AttemptOutcome, FinishedWebhook, QueuedWebhook, WebhookMessage, WebhookStore};
@@ -99,6 +104,10 @@ pub struct StoredResponse {
     /// question id.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub order: BTreeMap<String, Vec<String>>,
+    /// The page's language at submission, for a form with `languages`; absent from records of
+    /// forms without them and from those stored before, which therefore still read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 /// A place in one of a form's quotas: its name and how many places it had when taken.

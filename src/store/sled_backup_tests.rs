@@ -83,6 +83,7 @@ fn filled(dir: &Path) -> SledStore {
             consent: None,
             quotas: Vec::new(),
             order: Default::default(),
+            language: None,
         };
         store
             .insert_response(&response, &form, &[], &[message("ab12", n)])

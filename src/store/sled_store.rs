@@ -5,7 +5,7 @@
 //! - `meta`: small markers such as the health probe
 //! - `quota_counts`: places taken in each quota (see `sled_quotas`)
 //!
-//! Interview trees are described in `sled_interviews`, the summary bookkeeping in `sled_mail`,
+//! Interview trees are described in `sled_interviews`, partial responses in `sled_partials`, the summary bookkeeping in `sled_mail`,
 //! the webhook outbox in `sled_webhooks`.
 
 use std::path::Path;
@@ -63,6 +63,8 @@ pub struct SledStore {
     pub(super) quota_counts: sled::Tree,
     pub(super) webhook_log: sled::Tree,
     pub(super) webhook_failures: sled::Tree,
+    pub(super) partials: sled::Tree,
+    pub(super) partials_by_form: sled::Tree,
     pub(super) flusher: Flusher,
 }
 
@@ -71,12 +73,6 @@ pub struct SledStore {
 struct RevisionRecord {
     first_response: Uuid,
     form: Form,
-}
-
-#[derive(serde::Serialize)]
-struct NewRevision<'a> {
-    first_response: Uuid,
-    form: &'a Form,
 }
 
 pub(super) fn backend(e: sled::Error) -> StoreError {
@@ -152,6 +148,8 @@ impl SledStore {
             quota_counts: tree("quota_counts")?,
             webhook_log: tree("webhook_log")?,
             webhook_failures: tree("webhook_failures")?,
+            partials: tree("partials")?,
+            partials_by_form: tree("partials_by_form")?,
             flusher: Flusher::start(db, dir)?,
         })
     }
@@ -245,80 +243,8 @@ impl Store for SledStore {
         contributions: &[Contribution],
         webhooks: &[WebhookMessage],
     ) -> Result<(), StoreError> {
-        let record = encode(response)?;
-        let id = response.id.as_bytes().to_vec();
-        let index_key = form_key(&response.form, &id);
-        let revision_key = form_key(&form.id, form.revision.as_bytes());
-        // Revisions are never removed, so a revision seen once needs no snapshot again.
-        let snapshot = match self
-            .revisions
-            .contains_key(&revision_key)
-            .map_err(backend)?
-        {
-            true => None,
-            false => Some(encode(&NewRevision {
-                first_response: response.id,
-                form,
-            })?),
-        };
-        let guard = self.lock()?;
-        let full = (
-            &self.responses,
-            &self.responses_by_form,
-            &self.revisions,
-            &self.aggregates,
-            &self.aggregate_state,
-            &self.theme_texts,
-            &self.terms,
-            &self.evidence,
-            &self.webhook_queue,
-            &self.webhook_sequences,
-            &self.quota_counts,
-        )
-            .transaction(
-                |(
-                    responses,
-                    by_form,
-                    revisions,
-                    aggregates,
-                    states,
-                    theme_texts,
-                    terms,
-                    evidence,
-                    queue,
-                    sequences,
-                    quotas,
-                )| {
-                    if let Some(full) =
-                        sled_quotas::claim(quotas, &response.form, &response.quotas)?
-                    {
-                        return Ok(Some(full));
-                    }
-                    responses.insert(id.as_slice(), record.as_slice())?;
-                    by_form.insert(index_key.as_slice(), &[] as &[u8])?;
-                    if let Some(snapshot) = &snapshot
-                        && revisions.get(revision_key.as_slice())?.is_none()
-                    {
-                        revisions.insert(revision_key.as_slice(), snapshot.as_slice())?;
-                    }
-                    let tx = AggregateTx {
-                        aggregates,
-                        states,
-                        theme_texts,
-                        terms,
-                        evidence,
-                    };
-                    tx.apply(contributions, Some(response.id), 1)?;
-                    enqueue(queue, sequences, webhooks)?;
-                    Ok(None)
-                },
-            )
-            .map_err(transaction_error)?;
-        drop(guard);
-        if let Some(quota) = full {
-            return Err(StoreError::QuotaFull(quota));
-        }
-        self.flusher.wait_durable()
+        self.write_response(response, form, contributions, webhooks, None)
+            .map(|_| ())
     }
 
     fn quota_counts(

@@ -202,6 +202,7 @@ mod tests {
             consent: None,
             quotas: Vec::new(),
             order: Default::default(),
+            language: None,
         }
     }
 

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::thanks_page;
 use crate::form::Form;
+use crate::i18n::Locale;
 use crate::responses::Receipt;
 
 /// The input's name: one that bots expect to fill, and no question's (those are `q.*`).
@@ -27,7 +28,7 @@ pub fn is_filled(fields: &[(String, String)]) -> bool {
 }
 
 /// The thank-you page a bot gets, with a receipt for a response that does not exist.
-pub fn caught(form: &Form) -> Response {
+pub fn caught(form: &Form, locale: &Locale) -> Response {
     let count = CAUGHT.fetch_add(1, Ordering::Relaxed) + 1;
     tracing::warn!(
         form = %form.id,
@@ -38,7 +39,7 @@ pub fn caught(form: &Form) -> Response {
         id: Uuid::now_v7(),
         receipt: Uuid::new_v4().simple().to_string(),
     };
-    thanks_page(form, &receipt)
+    thanks_page(form, locale, &receipt)
 }
 
 #[cfg(test)]

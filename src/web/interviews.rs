@@ -17,6 +17,7 @@ use super::{CONSOLE_POLICY, message_page, render, render_with_policy};
 use crate::app::AppState;
 use crate::auth::Role;
 use crate::form::{Answers, FieldErrors, Form, FormKind, prune_hidden_answers};
+use crate::i18n::Locale;
 use crate::interview::{Interview, InterviewError};
 
 /// The console script, served by the app so the page's policy can stay `script-src 'self'`.
@@ -140,6 +141,8 @@ pub async fn index(state: Data<&Arc<AppState>>, req: &Request) -> Response {
 #[derive(Template)]
 #[template(path = "interview_start.html")]
 struct StartPage {
+    /// English: the shared question inputs print their words through it.
+    locale: Locale,
     guide_id: String,
     guide_title: String,
     intro: Option<String>,
@@ -161,10 +164,12 @@ fn start_page(
         .iter()
         .filter_map(|(k, v)| Some((k.strip_prefix("attributes.")?.to_string(), v.clone())))
         .collect();
+    // Staff pages are in English; the guide's texts in its default language.
+    let (texts, locale) = (guide.texts(guide.default_language()), Locale::english());
     let questions: Vec<QuestionView> = guide
         .questions
         .iter()
-        .map(|q| question_view(q, attributes, &attribute_errors))
+        .map(|q| question_view(q, &texts, &locale, attributes, &attribute_errors))
         .collect();
     let participant_error = errors.get("participant").cloned();
     let mut summary: Vec<(String, String)> = participant_error
@@ -177,6 +182,7 @@ fn start_page(
             .map(|e| (q.anchor.clone(), format!("{}: {e}", q.text)))
     }));
     let page = StartPage {
+        locale,
         guide_id: guide.id.clone(),
         guide_title: guide.title.clone(),
         intro: guide.intro.clone(),
@@ -293,6 +299,8 @@ struct ConsolePage {
     /// (label, answer) for each attribute given.
     attributes: Vec<(String, String)>,
     sections: Vec<SectionView>,
+    /// The language of the guide's texts, for their `lang` attribute.
+    guide_lang: String,
     started_at: String,
     /// Empty while the interview runs.
     ended_at: String,
@@ -306,6 +314,9 @@ struct ConsolePage {
 #[derive(Deserialize)]
 pub struct ConsoleParams {
     observe: Option<String>,
+    /// The guide's language to show its sections and prompts in (`?lang=de`), one of its
+    /// `languages`; the console's own words stay English.
+    lang: Option<String>,
 }
 
 fn attribute_text(value: &Value) -> String {
@@ -320,8 +331,17 @@ fn attribute_text(value: &Value) -> String {
     }
 }
 
-fn console_page(state: &AppState, interview: &Interview, observe: bool, role: Role) -> Response {
+fn console_page(
+    state: &AppState,
+    interview: &Interview,
+    observe: bool,
+    role: Role,
+    lang: Option<&str>,
+) -> Response {
     let guide = guide_of(state, &interview.guide);
+    let guide_locale = guide.as_ref().map_or_else(Locale::english, |g| {
+        crate::i18n::pick(&g.languages, lang, None)
+    });
     // In guide order, then any whose question has since left the guide; labelled by id
     // (`company_size` reads "company size"), as the full questions are too long for a header.
     let mut ids: Vec<&String> = guide
@@ -345,13 +365,14 @@ fn console_page(state: &AppState, interview: &Interview, observe: bool, role: Ro
     let sections = guide
         .as_ref()
         .map(|g| {
+            let texts = g.texts(guide_locale.tag());
             g.sections
                 .iter()
                 .map(|s| SectionView {
                     id: s.id.clone(),
-                    title: s.title.clone(),
+                    title: texts.section_title(s).to_string(),
                     minutes: s.minutes,
-                    prompts: s.prompts.clone(),
+                    prompts: texts.prompts(s).to_vec(),
                 })
                 .collect()
         })
@@ -359,12 +380,14 @@ fn console_page(state: &AppState, interview: &Interview, observe: bool, role: Ro
     let page = ConsolePage {
         interview_id: interview.id.to_string(),
         guide_id: interview.guide.clone(),
-        guide_title: guide
-            .as_ref()
-            .map_or_else(|| interview.guide.clone(), |g| g.title.clone()),
+        guide_title: guide.as_ref().map_or_else(
+            || interview.guide.clone(),
+            |g| g.texts(guide_locale.tag()).title().to_string(),
+        ),
         participant: interview.participant.clone(),
         attributes,
         sections,
+        guide_lang: guide_locale.tag().to_string(),
         started_at: rfc3339(interview.started_at),
         ended_at: interview.ended_at.map(rfc3339).unwrap_or_default(),
         now: rfc3339(Utc::now()),
@@ -389,7 +412,7 @@ pub async fn console(
     match tokio::task::spawn_blocking(move || service.interview(&id)).await {
         Ok(Ok(interview)) => {
             let observe = matches!(params.observe.as_deref(), Some("1" | "true" | "yes"));
-            console_page(&state, &interview, observe, role)
+            console_page(&state, &interview, observe, role, params.lang.as_deref())
         }
         Ok(Err(InterviewError::NotFound)) => message_page(
             StatusCode::NOT_FOUND,

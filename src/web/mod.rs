@@ -8,9 +8,12 @@ mod login;
 mod paging;
 mod profiles_page;
 mod report_page;
+mod resume;
 mod survey;
 mod survey_consent;
+mod survey_lang;
 mod survey_matrix;
+mod survey_partial;
 mod survey_quota;
 mod survey_seed;
 mod survey_view;
@@ -26,6 +29,7 @@ use poem::{IntoResponse, Request, Response, Route, get, handler};
 use crate::app::AppState;
 use crate::auth::{AuthError, Role};
 use crate::form::Form;
+use crate::i18n::Locale;
 use crate::responses::Receipt;
 
 /// Every page path and the methods it takes, for the `Allow` of a 405. It must say what
@@ -33,6 +37,7 @@ use crate::responses::Receipt;
 pub const PAGE_METHODS: &[(&str, &[&str])] = &[
     ("/", &["GET"]),
     ("/s/:id", &["GET", "POST"]),
+    ("/s/:id/resume/:token", &["GET", "POST"]),
     ("/r/:id", &["GET"]),
     ("/r/:id/themes/:theme", &["GET"]),
     ("/r/:id/profiles", &["GET"]),
@@ -48,6 +53,10 @@ pub fn routes() -> Route {
     Route::new()
         .at("/", get(index))
         .at("/s/:id", get(survey::show).post(survey::answer))
+        .at(
+            "/s/:id/resume/:token",
+            get(resume::show).post(resume::email),
+        )
         .at("/r/:id", get(report_page::show))
         .at("/r/:id/themes/:theme", get(theme_page::show))
         .at("/r/:id/profiles", get(profiles_page::show))
@@ -115,6 +124,8 @@ pub fn deny_unless_staff(state: &AppState, req: &Request, role: Role) -> Option<
 #[derive(Template)]
 #[template(path = "message.html")]
 struct MessagePage<'a> {
+    lang: &'a str,
+    dir: &'a str,
     title: &'a str,
     text: &'a str,
 }
@@ -129,28 +140,46 @@ pub fn internal_error_page(what: &str, e: &dyn std::fmt::Display) -> Response {
     )
 }
 
+/// A page of one message, in English (staff pages, limits).
 pub fn message_page(status: StatusCode, title: &str, text: &str) -> Response {
-    render(status, &MessagePage { title, text })
+    message_page_in(&Locale::english(), status, title, text)
+}
+
+/// A page of one message for a respondent, `title` and `text` already in `locale`'s language.
+pub fn message_page_in(locale: &Locale, status: StatusCode, title: &str, text: &str) -> Response {
+    let page = MessagePage {
+        lang: locale.tag(),
+        dir: locale.dir(),
+        title,
+        text,
+    };
+    render(status, &page)
 }
 
 #[derive(Template)]
 #[template(path = "thanks.html")]
 struct ThanksPage<'a> {
-    form_title: &'a str,
-    message: &'a str,
-    response_id: String,
-    receipt: &'a str,
+    locale: &'a Locale,
+    page_title: String,
+    message: String,
+    receipt_line: String,
 }
 
-pub fn thanks_page(form: &Form, receipt: &Receipt) -> Response {
+pub fn thanks_page(form: &Form, locale: &Locale, receipt: &Receipt) -> Response {
+    let texts = form.texts(locale.tag());
     let page = ThanksPage {
-        form_title: &form.title,
-        message: form
-            .thanks
-            .as_deref()
-            .unwrap_or("Your answers help us build something better for you."),
-        response_id: receipt.id.to_string(),
-        receipt: &receipt.receipt,
+        locale,
+        page_title: locale.t_args("thanks-page-title", &[("title", texts.title().into())]),
+        message: texts
+            .thanks()
+            .map_or_else(|| locale.t("thanks-default"), str::to_string),
+        receipt_line: locale.t_args(
+            "thanks-receipt",
+            &[
+                ("id", receipt.id.to_string().into()),
+                ("receipt", receipt.receipt.as_str().into()),
+            ],
+        ),
     };
     render(StatusCode::OK, &page)
 }

@@ -169,6 +169,9 @@ mod tests {
             webhooks: Vec::new(),
             retain_days: None,
             quotas: vec![],
+            partial_days: 30,
+            languages: Vec::new(),
+            translations: Default::default(),
         }
     }
 

@@ -1,87 +1,88 @@
 //! `GET/POST /s/{id}`: the hosted survey, server-rendered, working with JavaScript off.
 //!
-//! The respondent's answers so far travel in a hidden `_state` field, so the server keeps no
-//! session: every POST carries the whole conversation, and only the final submit stores it.
+//! The respondent's answers so far travel in a hidden `_state` field, so every POST carries
+//! the whole conversation; each page that goes on is also kept durably as a partial response
+//! under the respondent's token (`t`, see `survey_partial`), which "Save and continue later"
+//! turns into a resume link, and the last page turns into the response in one write.
+//! The page's language travels beside them in `_lang`, resolved once per request into the
+//! `Locale` every page of this module is drawn in (`?lang=`, else Accept-Language, else the
+//! form's default; `_switch` changes it and draws the same page again).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use poem::http::{HeaderMap, StatusCode};
+use poem::http::StatusCode;
 use poem::web::{Data, Path, Query};
-use poem::{Body, Response, handler};
+use poem::{Body, Request, Response, handler};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::paging::{active_pages, is_visible, pages, progress};
-use super::survey_consent::{self, CONSENT_ANCHOR};
-use super::survey_view::{SurveyPage, piped_question_view, read_page_answers, shuffled};
-use super::{message_page, render, thanks_page};
-use super::{survey_quota, survey_seed};
+use super::paging::{active_pages, pages};
+use super::survey_consent;
+use super::survey_lang::{closed, errors_on_page, locale_for, localized, message, not_found};
+use super::survey_partial::{self, Kept, TOKEN_FIELD};
+use super::survey_view::{page_response, read_page_answers, retry_page};
+use super::{honeypot, resume, survey_quota, survey_seed, thanks_page};
 use crate::app::AppState;
+use crate::auth::sha256_hex;
 use crate::form::consent::CONSENT_FIELD;
-use crate::form::shuffle;
-use crate::form::{Answers, FieldErrors, Form, prune_hidden_answers, validate_answers};
-use crate::responses::{self, SubmitError};
-use crate::store::StoreError;
+use crate::form::{Answers, FieldErrors, Form, prune_hidden_answers, shuffle};
+use crate::i18n::Locale;
+use crate::responses::{self, Finished, SubmitError, SubmitMeta};
+use crate::store::{PartialState, StoreError};
 
 #[derive(Debug, Default, Serialize, Deserialize)]
-struct SurveyState {
+pub(super) struct SurveyState {
     #[serde(default)]
-    answers: Answers,
+    pub(super) answers: Answers,
     #[serde(default)]
-    hidden: BTreeMap<String, String>,
+    pub(super) hidden: BTreeMap<String, String>,
     /// When the respondent ticked the consent box, for a form with consent text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    consent_at: Option<DateTime<Utc>>,
+    pub(super) consent_at: Option<DateTime<Utc>>,
     /// The respondent's shuffle seed: their order of shuffled options on every page.
     #[serde(default)]
-    seed: u64,
-}
-
-fn not_found() -> Response {
-    message_page(
-        StatusCode::NOT_FOUND,
-        "Survey not found",
-        "There is no survey at this address. Please check the link you were sent.",
-    )
-}
-
-fn closed() -> Response {
-    message_page(
-        StatusCode::OK,
-        "This survey is closed",
-        "This survey no longer takes answers. Thank you for your interest.",
-    )
+    pub(super) seed: u64,
 }
 
 /// The survey with this id if it takes answers, or the page that says why not.
-fn survey_or_page(state: &AppState, id: &str) -> Result<Arc<Form>, Box<Response>> {
+pub(super) fn survey_or_page(
+    state: &AppState,
+    id: &str,
+    asked: Option<&str>,
+    req: &Request,
+) -> Result<Arc<Form>, Box<Response>> {
     match responses::open_survey(&state.catalog, id) {
         Ok(form) => Ok(form),
-        Err(SubmitError::Closed(_)) => Err(Box::new(closed())),
-        Err(_) => Err(Box::new(not_found())),
+        Err(SubmitError::Closed(_)) => {
+            let form = state.catalog.get(id);
+            Err(Box::new(closed(&locale_for(form.as_deref(), asked, req))))
+        }
+        Err(_) => Err(Box::new(not_found(&locale_for(None, asked, req)))),
     }
 }
 
 #[handler]
 pub async fn show(
     state: Data<&Arc<AppState>>,
+    req: &Request,
     Path(id): Path<String>,
     Query(query): Query<BTreeMap<String, String>>,
-    headers: &HeaderMap,
 ) -> Response {
-    let form = match survey_or_page(&state, &id) {
+    let asked = query.get("lang").map(String::as_str);
+    let form = match survey_or_page(&state, &id, asked, req) {
         Ok(form) => form,
         Err(page) => return *page,
     };
+    let locale = locale_for(Some(&form), asked, req);
     let hidden = form
         .hidden
         .iter()
         .filter_map(|name| query.get(name).map(|v| (name.clone(), v.clone())))
         .filter(|(_, v)| !v.is_empty())
         .collect();
-    let (seed, new_seed) = survey_seed::seed(headers);
+    let (seed, new_seed) = survey_seed::seed(req.headers());
     let survey = SurveyState {
         answers: Answers::new(),
         hidden,
@@ -93,59 +94,79 @@ pub async fn show(
         .first()
         .copied()
         .unwrap_or(0);
-    let page = page_response(&form, &pages, first, &survey, &FieldErrors::new(), None);
+    let none = FieldErrors::new();
+    let mut response = page_response(&form, &pages, first, &survey, &none, None, None, &locale);
+    // The page's language may come from Accept-Language: caches must keep one per language.
+    response.headers_mut().insert(
+        poem::http::header::VARY,
+        poem::http::HeaderValue::from_static("accept-language"),
+    );
     match new_seed {
-        true => survey_seed::keep(page, &form.id, seed),
-        false => page,
+        true => survey_seed::keep(response, &form.id, seed),
+        false => response,
     }
 }
 
 #[handler]
 pub async fn answer(
     state: Data<&Arc<AppState>>,
+    req: &Request,
     Path(id): Path<String>,
-    headers: &HeaderMap,
     body: Body,
 ) -> Response {
-    let form = match survey_or_page(&state, &id) {
-        Ok(form) => form,
-        Err(page) => return *page,
+    let bytes = body.into_bytes().await;
+    let fields: Vec<(String, String)> = match &bytes {
+        Ok(bytes) => form_urlencoded::parse(bytes).into_owned().collect(),
+        Err(_) => Vec::new(),
     };
-    let bytes = match body.into_bytes().await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            return message_page(
-                StatusCode::BAD_REQUEST,
-                "Something went wrong",
-                "Your answers could not be read. Please go back and try again.",
-            );
-        }
-    };
-    let fields: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
-    if super::honeypot::is_filled(&fields) {
-        return super::honeypot::caught(&form);
-    }
     let field = |name: &str| {
         fields
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
+    // A switch to a language the form lacks (a stale page) keeps the page's language.
+    let offered = |tag: &&str| {
+        state
+            .catalog
+            .get(&id)
+            .is_some_and(|f| f.languages.iter().any(|l| l == tag))
+    };
+    let switch = field("_switch");
+    let asked = switch.filter(offered).or(field("_lang"));
+    let form = match survey_or_page(&state, &id, asked, req) {
+        Ok(form) => form,
+        Err(page) => return *page,
+    };
+    let locale = locale_for(Some(&form), asked, req);
+    if bytes.is_err() {
+        return message(
+            &locale,
+            StatusCode::BAD_REQUEST,
+            "page-error-title",
+            "page-unreadable-text",
+        );
+    }
+    if honeypot::is_filled(&fields) {
+        return honeypot::caught(&form, &locale);
+    }
     let pages = pages(&form);
+    let token = field(TOKEN_FIELD).filter(|t| survey_partial::well_formed(t));
     let mut notice = None;
     let mut survey: SurveyState = match field("_state").map(serde_json::from_str) {
         // More answers than the form has questions is no state this server wrote.
         Some(Ok(survey)) if fits(&form, &survey) => survey,
-        _ => {
-            notice = Some(
-                "Your earlier answers could not be read, so this page starts the survey again."
-                    .to_string(),
-            );
-            SurveyState::default()
-        }
+        // The page's copy is damaged, but the answers kept so far are on disk.
+        _ => match kept_state(&state, &form, token).await {
+            Some(survey) => survey,
+            None => {
+                notice = Some(locale.t("survey-notice-restart"));
+                SurveyState::default()
+            }
+        },
     };
     if survey.seed == 0 {
-        survey.seed = survey_seed::seed(headers).0;
+        survey.seed = survey_seed::seed(req.headers()).0;
     }
     let page_index = field("_page")
         .and_then(|p| p.parse::<usize>().ok())
@@ -155,211 +176,271 @@ pub async fn answer(
     survey_consent::read(&form, page_index, &fields, &mut survey.consent_at);
     prune_hidden_answers(&form, &mut survey.answers);
     let active = active_pages(&form, &pages, &survey.answers);
+    let action = field("_action");
+    let flow = Flow {
+        state: &state,
+        form: &form,
+        pages: &pages,
+        token,
+        locale: &locale,
+    };
 
-    if field("_action") == Some("back") {
+    // Another language: the same page again, with what was just typed, and no judgement yet.
+    if switch.is_some() && notice.is_none() {
+        return flow
+            .keep_and_show(&survey, (page_index, page_index), None)
+            .await;
+    }
+    if action == Some("back") {
         let previous = active.iter().rev().find(|&&p| p < page_index).copied();
         let target = previous.unwrap_or(page_index);
-        return page_response(&form, &pages, target, &survey, &FieldErrors::new(), notice);
+        return flow
+            .keep_and_show(&survey, (page_index, target), notice)
+            .await;
     }
 
     if notice.is_some() {
         let first = active.first().copied().unwrap_or(0);
-        return page_response(&form, &pages, first, &survey, &FieldErrors::new(), notice);
+        let none = FieldErrors::new();
+        return flow.page(first, &survey, &none, notice);
     }
-    let mut page_errors = errors_on_page(&form, &pages[page_index], &survey.answers);
-    survey_consent::check(&form, page_index, survey.consent_at, &mut page_errors);
+    let mut page_errors = errors_on_page(&form, &pages[page_index], &survey.answers, &locale);
+    survey_consent::check(
+        &form,
+        page_index,
+        survey.consent_at,
+        &locale,
+        &mut page_errors,
+    );
+    if action == Some("save") {
+        // Only the consent box stops a save: without it nothing may be kept. Answers that do
+        // not validate yet are left out of what is kept, and asked again on resuming.
+        page_errors.retain(|k, _| k == CONSENT_FIELD);
+        if page_errors.is_empty() {
+            let kept = survey_partial::keep(&state, &form, token, &survey, page_index, &locale);
+            return match kept.await {
+                Ok(Kept::Saved(token)) => resume::saved_page(&state, &form, &token, &locale, None),
+                outcome => flow.not_kept(page_index, &survey, outcome),
+            };
+        }
+    }
     if !page_errors.is_empty() {
-        return page_response(&form, &pages, page_index, &survey, &page_errors, notice);
+        if page_errors.contains_key(CONSENT_FIELD)
+            && let Some(token) = token
+        {
+            survey_partial::withdraw(&state, token).await;
+        }
+        return flow.page(page_index, &survey, &page_errors, notice);
     }
-    if let Some(page) =
-        survey_quota::screened_out(&state, &form, &pages, page_index, &survey.answers).await
-    {
+    let screened =
+        survey_quota::screened_out(&state, &form, &pages, page_index, &survey.answers, &locale);
+    if let Some(page) = screened.await {
+        // Nothing of a screened-out respondent is kept.
+        if let Some(token) = token {
+            survey_partial::withdraw(&state, token).await;
+        }
         return page;
     }
     if let Some(&next) = active.iter().find(|&&p| p > page_index) {
-        return page_response(&form, &pages, next, &survey, &FieldErrors::new(), None);
+        return flow.keep_and_show(&survey, (page_index, next), None).await;
     }
-    submit(&state, &form, &pages, survey, page_index).await
+    flow.submit(survey, page_index).await
+}
+
+/// What every page of one request is drawn with.
+struct Flow<'a> {
+    state: &'a Arc<AppState>,
+    form: &'a Arc<Form>,
+    pages: &'a [Vec<usize>],
+    /// The token the page came with, if it is well formed.
+    token: Option<&'a str>,
+    locale: &'a Locale,
+}
+
+impl Flow<'_> {
+    fn page(
+        &self,
+        page: usize,
+        survey: &SurveyState,
+        errors: &FieldErrors,
+        notice: Option<String>,
+    ) -> Response {
+        let (form, pages, token, locale) = (self.form, self.pages, self.token, self.locale);
+        page_response(form, pages, page, survey, errors, notice, token, locale)
+    }
+
+    /// Keeps the answers as the respondent's partial response, then goes from the page sent
+    /// to the page `target`; a page that cannot be kept is shown again, every answer on it,
+    /// to be sent again.
+    async fn keep_and_show(
+        &self,
+        survey: &SurveyState,
+        (sent, target): (usize, usize),
+        notice: Option<String>,
+    ) -> Response {
+        let (form, pages, locale) = (self.form, self.pages, self.locale);
+        let none = FieldErrors::new();
+        match survey_partial::keep(self.state, form, self.token, survey, target, locale).await {
+            Ok(Kept::Saved(token)) => {
+                let token = Some(token.as_str());
+                page_response(form, pages, target, survey, &none, notice, token, locale)
+            }
+            Ok(Kept::WithoutConsent) => {
+                page_response(form, pages, target, survey, &none, notice, None, locale)
+            }
+            outcome => self.not_kept(sent, survey, outcome),
+        }
+    }
+
+    /// The page for answers already submitted, or that could not be kept.
+    fn not_kept(
+        &self,
+        page_index: usize,
+        survey: &SurveyState,
+        outcome: Result<Kept, StoreError>,
+    ) -> Response {
+        let (status, notice) = match outcome {
+            Ok(Kept::Submitted) => return already_sent(self.locale),
+            // Not reached (the callers show their page for these); asking again is harmless.
+            Ok(Kept::Saved(_) | Kept::WithoutConsent) => (StatusCode::OK, "survey-notice-retry"),
+            Err(StoreError::Full(e)) => {
+                tracing::error!("keeping a partial response failed, the disk is full: {e}");
+                (StatusCode::INSUFFICIENT_STORAGE, "survey-notice-disk-full")
+            }
+            Err(e) => {
+                tracing::error!("keeping a partial response failed: {e}");
+                (StatusCode::SERVICE_UNAVAILABLE, "survey-notice-retry")
+            }
+        };
+        self.retry(page_index, survey, status, notice)
+    }
+
+    fn retry(
+        &self,
+        page_index: usize,
+        survey: &SurveyState,
+        status: StatusCode,
+        notice_id: &str,
+    ) -> Response {
+        let (form, pages, token, locale) = (self.form, self.pages, self.token, self.locale);
+        let notice = locale.t(notice_id);
+        retry_page(
+            form, pages, page_index, survey, token, status, notice, locale,
+        )
+    }
+
+    async fn submit(&self, survey: SurveyState, page_index: usize) -> Response {
+        let (form, locale) = (self.form, self.locale);
+        let hidden: BTreeMap<String, Value> = survey
+            .hidden
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        let (store_state, form_id) = (self.state.clone(), form.id.clone());
+        let answers = survey.answers.clone();
+        let meta = SubmitMeta {
+            consent_at: survey.consent_at,
+            language: form.has_languages().then(|| locale.tag().to_string()),
+            order: shuffle::orders(form, &survey.answers, survey.seed),
+        };
+        let finishing = self.token.map(sha256_hex);
+        let outcome = tokio::task::spawn_blocking(move || match finishing {
+            // Kept as a partial: the response replaces it in the same write.
+            Some(hash) => responses::submit_partial(
+                store_state.partials.as_ref(),
+                &store_state.catalog,
+                &store_state.reports,
+                &form_id,
+                &answers,
+                &hidden,
+                meta,
+                &hash,
+            ),
+            None => responses::submit(
+                store_state.store.as_ref(),
+                &store_state.catalog,
+                &store_state.reports,
+                &form_id,
+                &answers,
+                &hidden,
+                meta,
+            )
+            .map(Finished::Stored),
+        })
+        .await;
+        match outcome {
+            Ok(Ok(Finished::Stored(receipt))) => thanks_page(form, locale, &receipt),
+            Ok(Ok(Finished::AlreadyStored(_))) => already_sent(locale),
+            // The store erased the partial in the write that refused the response.
+            Ok(Err(SubmitError::QuotaFull { name, .. })) => {
+                survey_quota::screened_out_page(form, &name, locale)
+            }
+            Ok(Err(SubmitError::Invalid(errors))) => {
+                let errors = localized(form, &survey.answers, errors, locale);
+                // Consent is asked on the first page, so a refusal for it leads back there.
+                let page = self
+                    .pages
+                    .iter()
+                    .position(|p| {
+                        p.iter()
+                            .any(|&i| errors.contains_key(&form.questions[i].id))
+                    })
+                    .or(errors.contains_key(CONSENT_FIELD).then_some(0))
+                    .unwrap_or(page_index);
+                let notice = errors
+                    .keys()
+                    .any(|k| k.starts_with("hidden."))
+                    .then(|| locale.t("survey-notice-bad-link"));
+                self.page(page, &survey, &errors, notice)
+            }
+            Ok(Err(SubmitError::Closed(_))) => closed(locale),
+            Ok(Err(SubmitError::UnknownForm(_))) => not_found(locale),
+            Ok(Err(SubmitError::Store(StoreError::Full(e)))) => {
+                tracing::error!("saving a survey response failed, the disk is full: {e}");
+                let status = StatusCode::INSUFFICIENT_STORAGE;
+                self.retry(page_index, &survey, status, "survey-notice-disk-full")
+            }
+            Ok(Err(SubmitError::Store(e))) => {
+                tracing::error!("saving a survey response failed: {e}");
+                let status = StatusCode::SERVICE_UNAVAILABLE;
+                self.retry(page_index, &survey, status, "survey-notice-retry")
+            }
+            Err(e) => {
+                tracing::error!("saving a survey response failed: {e}");
+                let status = StatusCode::SERVICE_UNAVAILABLE;
+                self.retry(page_index, &survey, status, "survey-notice-retry")
+            }
+        }
+    }
+}
+
+/// Answers that were submitted already: sent again (a reload, a second tab), they are not
+/// stored twice.
+pub(super) fn already_sent(locale: &Locale) -> Response {
+    message(
+        locale,
+        StatusCode::OK,
+        "page-already-sent-title",
+        "page-already-sent-text",
+    )
+}
+
+/// The answers kept under the page's token, if it has one the store knows.
+async fn kept_state(
+    state: &Arc<AppState>,
+    form: &Form,
+    token: Option<&str>,
+) -> Option<SurveyState> {
+    match survey_partial::open(state, &form.id, token?).await {
+        Ok(Some(PartialState::Open(partial))) => Some(survey_partial::restore(partial)),
+        Ok(_) => None,
+        Err(e) => {
+            tracing::error!("reading a partial response failed: {e}");
+            None
+        }
+    }
 }
 
 fn fits(form: &Form, survey: &SurveyState) -> bool {
     survey.answers.len() <= form.questions.len() && survey.hidden.len() <= form.hidden.len()
-}
-
-/// Validation errors that concern the questions on one page.
-fn errors_on_page(form: &Form, page: &[usize], answers: &Answers) -> FieldErrors {
-    match validate_answers(form, answers) {
-        Ok(_) => FieldErrors::new(),
-        Err(errors) => errors
-            .into_iter()
-            .filter(|(id, _)| page.iter().any(|&i| form.questions[i].id == *id))
-            .collect(),
-    }
-}
-
-async fn submit(
-    state: &Arc<AppState>,
-    form: &Arc<Form>,
-    pages: &[Vec<usize>],
-    survey: SurveyState,
-    page_index: usize,
-) -> Response {
-    let hidden: BTreeMap<String, Value> = survey
-        .hidden
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-        .collect();
-    let (store_state, form_id, answers) = (state.clone(), form.id.clone(), survey.answers.clone());
-    let shown = responses::Shown {
-        consent_at: survey.consent_at,
-        order: shuffle::orders(form, &survey.answers, survey.seed),
-    };
-    let outcome = tokio::task::spawn_blocking(move || {
-        responses::submit_shown(
-            store_state.store.as_ref(),
-            &store_state.catalog,
-            &store_state.reports,
-            &form_id,
-            &answers,
-            &hidden,
-            shown,
-        )
-    })
-    .await;
-    match outcome {
-        Ok(Ok(receipt)) => thanks_page(form, &receipt),
-        Ok(Err(SubmitError::Invalid(errors))) => {
-            // Consent is asked on the first page, so a refusal for it leads back there.
-            let page = pages
-                .iter()
-                .position(|p| {
-                    p.iter()
-                        .any(|&i| errors.contains_key(&form.questions[i].id))
-                })
-                .or(errors.contains_key(CONSENT_FIELD).then_some(0))
-                .unwrap_or(page_index);
-            let notice = errors
-                .keys()
-                .any(|k| k.starts_with("hidden."))
-                .then(|| "The link you followed carries a value we cannot accept. Please ask for a fresh link.".to_string());
-            page_response(form, pages, page, &survey, &errors, notice)
-        }
-        Ok(Err(SubmitError::QuotaFull { message, .. })) => {
-            survey_quota::screened_out_page(&message)
-        }
-        Ok(Err(SubmitError::Closed(_))) => closed(),
-        Ok(Err(SubmitError::UnknownForm(_))) => not_found(),
-        Ok(Err(SubmitError::Store(StoreError::Full(e)))) => {
-            tracing::error!("saving a survey response failed, the disk is full: {e}");
-            let notice = "Our server has run out of room to store answers, so yours were not saved yet. They are all still here: please send them again in a little while.";
-            retry_page(
-                form,
-                pages,
-                page_index,
-                &survey,
-                StatusCode::INSUFFICIENT_STORAGE,
-                notice,
-            )
-        }
-        Ok(Err(SubmitError::Store(e))) => {
-            tracing::error!("saving a survey response failed: {e}");
-            retry_page(
-                form,
-                pages,
-                page_index,
-                &survey,
-                StatusCode::SERVICE_UNAVAILABLE,
-                RETRY,
-            )
-        }
-        Err(e) => {
-            tracing::error!("saving a survey response failed: {e}");
-            retry_page(
-                form,
-                pages,
-                page_index,
-                &survey,
-                StatusCode::SERVICE_UNAVAILABLE,
-                RETRY,
-            )
-        }
-    }
-}
-
-const RETRY: &str =
-    "We could not save your answers just now. They are all still here: please send them again.";
-
-/// Keeps every answer on the page so that sending it again can succeed.
-fn retry_page(
-    form: &Form,
-    pages: &[Vec<usize>],
-    page_index: usize,
-    survey: &SurveyState,
-    status: StatusCode,
-    notice: &str,
-) -> Response {
-    let mut response = page_response(
-        form,
-        pages,
-        page_index,
-        survey,
-        &FieldErrors::new(),
-        Some(notice.to_string()),
-    );
-    response.set_status(status);
-    response
-}
-
-fn page_response(
-    form: &Form,
-    pages: &[Vec<usize>],
-    page_index: usize,
-    survey: &SurveyState,
-    errors: &FieldErrors,
-    notice: Option<String>,
-) -> Response {
-    let progress = progress(form, pages, &survey.answers, page_index);
-    let questions: Vec<_> = pages[page_index]
-        .iter()
-        .map(|&i| &form.questions[i])
-        .filter(|q| is_visible(q, &survey.answers))
-        .map(|q| {
-            let view = piped_question_view(q, &survey.answers, &survey.hidden, errors);
-            shuffled(view, shuffle::permutation(q, survey.seed))
-        })
-        .collect();
-    let consent = survey_consent::view(form, page_index, survey.consent_at, errors);
-    let consent_link = consent
-        .as_ref()
-        .and_then(|c| c.error)
-        .map(|e| (CONSENT_ANCHOR.to_string(), format!("Consent: {e}")));
-    let error_links = consent_link
-        .into_iter()
-        .chain(questions.iter().filter_map(|q| {
-            q.error
-                .as_ref()
-                .map(|e| (q.anchor.clone(), format!("{}: {e}", q.text)))
-        }))
-        .collect();
-    let page = SurveyPage {
-        form_title: form.title.clone(),
-        form_id: form.id.clone(),
-        intro: (progress.number == 1).then(|| form.intro.clone()).flatten(),
-        notice,
-        page_number: progress.number,
-        page_count: progress.count,
-        page_index,
-        consent,
-        questions,
-        errors: error_links,
-        state_json: serde_json::to_string(survey).unwrap_or_default(),
-        can_go_back: progress.number > 1,
-        is_last: progress.is_last,
-    };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    render(status, &page)
 }

@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 
 use crate::form::consent::{CONSENT_FIELD, paragraphs};
+use crate::form::invalid::Invalid;
 use crate::form::{FieldErrors, Form};
+use crate::i18n::Locale;
 
 /// The checkbox's field name; an underscore, like the page's own fields, so that it can never
 /// be taken for a question's answer (`q.<id>`).
@@ -13,14 +15,11 @@ pub const CONSENT_INPUT: &str = "_consent";
 /// The id of the checkbox, where the error summary's link leads.
 pub const CONSENT_ANCHOR: &str = "consent-input";
 
-/// The page's words for a box left unticked (the API has its own, about `"consent": true`).
-const UNTICKED: &str = "tick the box to agree before you start: without it we keep no answers";
-
 /// The first page's consent, as the template sees it.
 pub struct ConsentView {
     pub paragraphs: Vec<String>,
     pub checked: bool,
-    pub error: Option<&'static str>,
+    pub error: Option<String>,
 }
 
 /// Consent belongs to the first page: every survey has one (its first question can have no
@@ -48,28 +47,32 @@ pub fn read(
     }
 }
 
-/// Adds the consent error to a page's errors when its box has to be ticked and is not.
+/// Adds the consent error, in the page's language, to a page's errors when its box has to be
+/// ticked and is not (the API has its own words, about `"consent": true`).
 pub fn check(
     form: &Form,
     page_index: usize,
     consent_at: Option<DateTime<Utc>>,
+    locale: &Locale,
     errors: &mut FieldErrors,
 ) {
     if on_consent_page(form, page_index) && consent_at.is_none() {
-        errors.insert(CONSENT_FIELD.into(), UNTICKED.into());
+        errors.insert(CONSENT_FIELD.into(), Invalid::ConsentUnticked.text(locale));
     }
 }
 
+/// The box as the page shows it; `text` is the consent in the page's language, `errors` are
+/// already in that language.
 pub fn view(
-    form: &Form,
+    text: Option<&str>,
     page_index: usize,
     consent_at: Option<DateTime<Utc>>,
     errors: &FieldErrors,
 ) -> Option<ConsentView> {
-    let text = form.consent.as_deref().filter(|_| page_index == 0)?;
+    let text = text.filter(|_| page_index == 0)?;
     Some(ConsentView {
         paragraphs: paragraphs(text),
         checked: consent_at.is_some(),
-        error: errors.contains_key(CONSENT_FIELD).then_some(UNTICKED),
+        error: errors.get(CONSENT_FIELD).cloned(),
     })
 }

@@ -11,6 +11,7 @@ use serde_json::{Number, Value};
 
 use super::survey_view::ChoiceView;
 use crate::form::Question;
+use crate::form::translations::Texts;
 
 /// One row of a matrix: a group of radios, labelled by the row.
 pub struct MatrixRowView {
@@ -30,8 +31,12 @@ pub struct RankView {
 }
 
 /// The column headings of a matrix and its rows.
-pub fn matrix_view(q: &Question, answer: Option<&Value>) -> (Vec<String>, Vec<MatrixRowView>) {
-    let points = matrix_points(q);
+pub fn matrix_view(
+    q: &Question,
+    texts: &Texts,
+    answer: Option<&Value>,
+) -> (Vec<String>, Vec<MatrixRowView>) {
+    let points = matrix_points(q, texts);
     let headers = points.iter().map(|(_, label)| label.clone()).collect();
     let rows = q
         .rows
@@ -40,7 +45,7 @@ pub fn matrix_view(q: &Question, answer: Option<&Value>) -> (Vec<String>, Vec<Ma
         .map(|(r, row)| {
             let picked = answer.and_then(|a| a.get(row));
             MatrixRowView {
-                label: row.clone(),
+                label: texts.row(q, r).to_string(),
                 label_id: format!("q-{}-row-{r}", q.id),
                 name: format!("q.{}.{r}", q.id),
                 choices: points
@@ -60,9 +65,11 @@ pub fn matrix_view(q: &Question, answer: Option<&Value>) -> (Vec<String>, Vec<Ma
 }
 
 /// (value, label) of each column: the options, or the scale's points with their labels.
-fn matrix_points(q: &Question) -> Vec<(String, String)> {
+fn matrix_points(q: &Question, texts: &Texts) -> Vec<(String, String)> {
     if !q.is_scale_matrix() {
-        return q.options.iter().map(|o| (o.clone(), o.clone())).collect();
+        return (q.options.iter().enumerate())
+            .map(|(i, o)| (o.clone(), texts.option(q, i).to_string()))
+            .collect();
     }
     let (min, max) = (q.min.unwrap_or(0.0) as i64, q.max.unwrap_or(0.0) as i64);
     let named = q.labels.len() as i64 == max - min + 1;
@@ -71,11 +78,11 @@ fn matrix_points(q: &Question) -> Vec<(String, String)> {
         .enumerate()
         .map(|(i, point)| {
             let label = if named {
-                format!("{point} — {}", q.labels[i])
+                format!("{point} — {}", texts.label(q, i))
             } else if ends && point == min {
-                format!("{point} — {}", q.labels[0])
+                format!("{point} — {}", texts.label(q, 0))
             } else if ends && point == max {
-                format!("{point} — {}", q.labels[1])
+                format!("{point} — {}", texts.label(q, 1))
             } else {
                 point.to_string()
             };
@@ -94,7 +101,7 @@ fn cell_text(value: &Value) -> String {
 
 /// Each option with its rank: from a list (best first), or from the ranks the page sent
 /// that could not be put in order.
-pub fn ranking_view(q: &Question, answer: Option<&Value>) -> Vec<RankView> {
+pub fn ranking_view(q: &Question, texts: &Texts, answer: Option<&Value>) -> Vec<RankView> {
     q.options
         .iter()
         .enumerate()
@@ -110,7 +117,7 @@ pub fn ranking_view(q: &Question, answer: Option<&Value>) -> Vec<RankView> {
                 _ => 0,
             };
             RankView {
-                label: option.clone(),
+                label: texts.option(q, i).to_string(),
                 name: format!("q.{}.{i}", q.id),
                 dom_id: format!("q-{}-rank-{i}", q.id),
                 rank,
@@ -219,7 +226,9 @@ mod tests {
         let shared = fields(&[("q.drivers.0", "1"), ("q.drivers.1", "1")]);
         let answer = read_ranking(&q, &shared);
         assert_eq!(answer, Some(json!({"Price": 1, "Speed": 1})));
-        let view = ranking_view(&q, answer.as_ref());
+        let form: crate::form::Form =
+            serde_json::from_value(json!({"id": "f", "kind": "survey", "title": "F"})).unwrap();
+        let view = ranking_view(&q, &form.texts("en"), answer.as_ref());
         assert_eq!(view.iter().map(|r| r.rank).collect::<Vec<_>>(), [1, 1, 0]);
         assert_eq!(read_ranking(&q, &fields(&[("q.drivers.0", "9")])), None);
     }

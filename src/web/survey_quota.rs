@@ -7,15 +7,30 @@ use std::sync::Arc;
 use poem::Response;
 use poem::http::StatusCode;
 
-use super::message_page;
+use super::message_page_in;
 use crate::app::AppState;
+use crate::form::quota::Quota;
 use crate::form::{Answers, Form};
+use crate::i18n::Locale;
 
-const TITLE: &str = "Thank you for your interest";
+/// The page a respondent screened out by `quota` sees, its message in the page's language.
+fn quota_page(form: &Form, quota: &Quota, locale: &Locale) -> Response {
+    let message = form.texts(locale.tag()).quota_message(quota);
+    message_page_in(
+        locale,
+        StatusCode::OK,
+        &locale.t("quota-full-title"),
+        message,
+    )
+}
 
-/// The page a screened-out respondent sees.
-pub fn screened_out_page(message: &str) -> Response {
-    message_page(StatusCode::OK, TITLE, message)
+/// The page for the quota named `name` (as the store refused it).
+pub fn screened_out_page(form: &Form, name: &str, locale: &Locale) -> Response {
+    match form.quotas.iter().find(|q| q.name == name) {
+        Some(quota) => quota_page(form, quota, locale),
+        // The form changed between the answers and the refusal: its title alone.
+        None => message_page_in(locale, StatusCode::OK, &locale.t("quota-full-title"), ""),
+    }
 }
 
 /// The screen-out page, if the answers up to page `current` already decide that they fall
@@ -27,6 +42,7 @@ pub async fn screened_out(
     pages: &[Vec<usize>],
     current: usize,
     answers: &Answers,
+    locale: &Locale,
 ) -> Option<Response> {
     let open: HashSet<&str> = pages
         .iter()
@@ -59,5 +75,5 @@ pub async fn screened_out(
     decided
         .into_iter()
         .find(|q| counts.get(&q.name).copied().unwrap_or(0) >= q.limit)
-        .map(|q| screened_out_page(&q.message))
+        .map(|q| quota_page(form, q, locale))
 }

@@ -1,11 +1,19 @@
 //! The hosted survey page as a template sees it: questions turned into inputs.
 
 use askama::Template;
+use poem::Response;
+use poem::http::StatusCode;
 use serde_json::Value;
 
-use super::survey_consent::ConsentView;
+use super::paging::{is_visible, progress};
+use super::render;
+use super::survey::SurveyState;
+use super::survey_consent::{self, CONSENT_ANCHOR, ConsentView};
+use super::survey_lang::language_choices;
 use super::survey_matrix::{self, MatrixRowView, RankView};
+use crate::form::translations::Texts;
 use crate::form::{Answers, FieldErrors, Form, Question, QuestionType};
+use crate::i18n::Locale;
 
 pub const OTHER_VALUE: &str = "__other__";
 
@@ -47,9 +55,27 @@ pub struct QuestionView {
     pub rank_count: usize,
 }
 
+/// One language of the switch: named in itself, marked with its own `lang`.
+pub struct LanguageChoice {
+    pub tag: String,
+    pub name: String,
+    pub current: bool,
+}
+
+/// The words around the questions, in the page's language.
+pub struct PageWords {
+    pub page_title: String,
+    pub progress: String,
+    pub summary: String,
+}
+
 #[derive(Template)]
 #[template(path = "survey.html")]
 pub struct SurveyPage {
+    pub locale: Locale,
+    pub words: PageWords,
+    /// The form's languages for the switch; empty for a form in one language.
+    pub languages: Vec<LanguageChoice>,
     pub form_title: String,
     pub form_id: String,
     pub intro: Option<String>,
@@ -63,8 +89,131 @@ pub struct SurveyPage {
     /// (anchor, message) pairs for the error summary.
     pub errors: Vec<(String, String)>,
     pub state_json: String,
+    /// The respondent's token, once a page of theirs is kept (see `survey_partial`).
+    pub token: Option<String>,
     pub can_go_back: bool,
     pub is_last: bool,
+}
+
+/// Keeps every answer on the page so that sending it again can succeed.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn retry_page(
+    form: &Form,
+    pages: &[Vec<usize>],
+    page_index: usize,
+    survey: &SurveyState,
+    token: Option<&str>,
+    status: StatusCode,
+    notice: String,
+    locale: &Locale,
+) -> Response {
+    let mut response = page_response(
+        form,
+        pages,
+        page_index,
+        survey,
+        &FieldErrors::new(),
+        Some(notice),
+        token,
+        locale,
+    );
+    response.set_status(status);
+    response
+}
+
+/// "Question: what is wrong", as the language punctuates it.
+fn error_link(locale: &Locale, question: &str, message: &str) -> String {
+    locale.t_args(
+        "survey-error-link",
+        &[("question", question.into()), ("message", message.into())],
+    )
+}
+
+/// Draws one page of the survey in `locale`; `errors` are already in its language. `token`
+/// is the respondent's, once a page of theirs is kept.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn page_response(
+    form: &Form,
+    pages: &[Vec<usize>],
+    page_index: usize,
+    survey: &SurveyState,
+    errors: &FieldErrors,
+    notice: Option<String>,
+    token: Option<&str>,
+    locale: &Locale,
+) -> Response {
+    let texts = form.texts(locale.tag());
+    let progress = progress(form, pages, &survey.answers, page_index);
+    let questions: Vec<_> = pages[page_index]
+        .iter()
+        .map(|&i| &form.questions[i])
+        .filter(|q| is_visible(q, &survey.answers))
+        .map(|q| {
+            let (answers, hidden) = (&survey.answers, &survey.hidden);
+            let view = piped_question_view(q, form, &texts, locale, answers, hidden, errors);
+            shuffled(view, crate::form::shuffle::permutation(q, survey.seed))
+        })
+        .collect();
+    let consent = survey_consent::view(texts.consent(), page_index, survey.consent_at, errors);
+    let consent_label = locale.t("survey-consent-label");
+    let consent_link = consent.as_ref().and_then(|c| c.error.as_ref()).map(|e| {
+        (
+            CONSENT_ANCHOR.to_string(),
+            error_link(locale, &consent_label, e),
+        )
+    });
+    let error_links: Vec<(String, String)> = consent_link
+        .into_iter()
+        .chain(questions.iter().filter_map(|q| {
+            q.error
+                .as_ref()
+                .map(|e| (q.anchor.clone(), error_link(locale, &q.text, e)))
+        }))
+        .collect();
+    let place = [
+        ("title", texts.title().into()),
+        ("number", progress.number.into()),
+        ("count", progress.count.into()),
+    ];
+    let words = PageWords {
+        page_title: if error_links.is_empty() {
+            locale.t_args("survey-page-title", &place)
+        } else {
+            locale.t_args("survey-page-title-error", &place)
+        },
+        progress: locale.t_args("survey-progress", &place[1..]),
+        summary: locale.t_args(
+            "survey-error-summary",
+            &[("count", error_links.len().into())],
+        ),
+    };
+    let page = SurveyPage {
+        languages: language_choices(form, locale),
+        locale: locale.clone(),
+        words,
+        form_title: texts.title().to_string(),
+        form_id: form.id.clone(),
+        intro: (progress.number == 1)
+            .then(|| texts.intro().map(str::to_string))
+            .flatten(),
+        notice,
+        page_number: progress.number,
+        page_count: progress.count,
+        page_index,
+        consent,
+        questions,
+        errors: error_links,
+        state_json: serde_json::to_string(survey).unwrap_or_default(),
+        token: token.map(str::to_string),
+        can_go_back: progress.number > 1,
+        is_last: progress.is_last,
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(status, &page)
 }
 
 fn number_text(value: Option<&Value>) -> String {
@@ -87,7 +236,13 @@ fn chosen(answer: Option<&Value>) -> Vec<&str> {
     }
 }
 
-fn option_choices(q: &Question, answer: Option<&Value>) -> (Vec<ChoiceView>, Option<String>) {
+/// Values stay the default language's options, whatever the page's language: what is posted
+/// and stored is the same in every language, and switching keeps every choice.
+fn option_choices(
+    q: &Question,
+    texts: &Texts,
+    answer: Option<&Value>,
+) -> (Vec<ChoiceView>, Option<String>) {
     let picked = chosen(answer);
     let choices = q
         .options
@@ -95,7 +250,7 @@ fn option_choices(q: &Question, answer: Option<&Value>) -> (Vec<ChoiceView>, Opt
         .enumerate()
         .map(|(i, option)| ChoiceView {
             value: option.clone(),
-            label: option.clone(),
+            label: texts.option(q, i).to_string(),
             checked: picked.contains(&option.as_str()),
             dom_id: format!("q-{}-{i}", q.id),
         })
@@ -107,7 +262,12 @@ fn option_choices(q: &Question, answer: Option<&Value>) -> (Vec<ChoiceView>, Opt
     (choices, other_text)
 }
 
-fn point_choices(q: &Question, answer: Option<&Value>) -> (Vec<ChoiceView>, String, String) {
+fn point_choices(
+    q: &Question,
+    texts: &Texts,
+    locale: &Locale,
+    answer: Option<&Value>,
+) -> (Vec<ChoiceView>, String, String) {
     let (min, max) = q.bounds();
     let (min, max) = (min.unwrap_or(0.0) as i64, max.unwrap_or(10.0) as i64);
     let picked = answer.and_then(Value::as_f64).map(|v| v as i64);
@@ -117,7 +277,7 @@ fn point_choices(q: &Question, answer: Option<&Value>) -> (Vec<ChoiceView>, Stri
         .map(|(i, point)| ChoiceView {
             value: point.to_string(),
             label: if every_point_named {
-                format!("{point} — {}", q.labels[i])
+                format!("{point} — {}", texts.label(q, i))
             } else {
                 point.to_string()
             },
@@ -125,15 +285,23 @@ fn point_choices(q: &Question, answer: Option<&Value>) -> (Vec<ChoiceView>, Stri
             dom_id: format!("q-{}-{point}", q.id),
         })
         .collect();
-    let (low, high) = match (q.kind, q.labels.as_slice()) {
-        (QuestionType::Nps, _) => ("Not at all likely".into(), "Extremely likely".into()),
-        (_, [low, high]) => (low.clone(), high.clone()),
+    let (low, high) = match (q.kind, q.labels.len()) {
+        (QuestionType::Nps, _) => (locale.t("survey-nps-low"), locale.t("survey-nps-high")),
+        (_, 2) => (texts.label(q, 0).to_string(), texts.label(q, 1).to_string()),
         _ => (String::new(), String::new()),
     };
     (choices, low, high)
 }
 
-pub fn question_view(q: &Question, answers: &Answers, errors: &FieldErrors) -> QuestionView {
+/// A question as its inputs, in the language of `texts` and `locale`; `errors` are already in
+/// that language.
+pub fn question_view(
+    q: &Question,
+    texts: &Texts,
+    locale: &Locale,
+    answers: &Answers,
+    errors: &FieldErrors,
+) -> QuestionView {
     let answer = answers.get(&q.id);
     let grouped = matches!(
         q.kind,
@@ -155,8 +323,8 @@ pub fn question_view(q: &Question, answers: &Answers, errors: &FieldErrors) -> Q
         kind: q.kind.as_str(),
         grouped,
         input_type: "text",
-        text: q.text.clone(),
-        help: q.help.clone(),
+        text: texts.text(q).to_string(),
+        help: texts.help(q).map(str::to_string),
         required: q.required,
         error: errors.get(&q.id).cloned(),
         choices: Vec::new(),
@@ -180,14 +348,14 @@ pub fn question_view(q: &Question, answers: &Answers, errors: &FieldErrors) -> Q
             } else {
                 "checkbox"
             };
-            let (choices, other_text) = option_choices(q, answer);
+            let (choices, other_text) = option_choices(q, texts, answer);
             view.choices = choices;
             view.other_checked = other_text.is_some();
             view.value = other_text.unwrap_or_default();
         }
         QuestionType::Scale | QuestionType::Nps => {
             view.input_type = "radio";
-            let (choices, low, high) = point_choices(q, answer);
+            let (choices, low, high) = point_choices(q, texts, locale, answer);
             view.choices = choices;
             view.low_label = low;
             view.high_label = high;
@@ -213,29 +381,37 @@ pub fn question_view(q: &Question, answers: &Answers, errors: &FieldErrors) -> Q
                 .to_string();
         }
         QuestionType::Matrix => {
-            (view.headers, view.rows) = survey_matrix::matrix_view(q, answer);
+            (view.headers, view.rows) = survey_matrix::matrix_view(q, texts, answer);
         }
         QuestionType::Ranking => {
-            view.ranks = survey_matrix::ranking_view(q, answer);
+            view.ranks = survey_matrix::ranking_view(q, texts, answer);
             view.rank_count = crate::form::ranking::ranked_bounds(q).1;
         }
     }
     view
 }
 
-/// A question's view with its text and help piped from the answers and hidden fields so far.
+/// A question's view with its text and help, in the page's language, piped from the answers
+/// and hidden fields so far (a choice piped as its option's text in that language).
 pub fn piped_question_view(
     q: &Question,
+    form: &Form,
+    texts: &Texts,
+    locale: &Locale,
     answers: &Answers,
     hidden: &std::collections::BTreeMap<String, String>,
     errors: &FieldErrors,
 ) -> QuestionView {
-    let mut view = question_view(q, answers, errors);
-    view.text = crate::form::piping::render(&q.text, answers, hidden);
-    view.help = q
-        .help
-        .as_deref()
-        .map(|help| crate::form::piping::render(help, answers, hidden));
+    let mut view = question_view(q, texts, locale, answers, errors);
+    let label = |id: &str, answer: &str| {
+        form.question(id).map_or(answer.to_string(), |source| {
+            texts.option_of(source, answer).to_string()
+        })
+    };
+    view.text = crate::form::piping::render(texts.text(q), answers, hidden, &label);
+    view.help = texts
+        .help(q)
+        .map(|help| crate::form::piping::render(help, answers, hidden, &label));
     view
 }
 

@@ -195,6 +195,7 @@ mod tests {
             consent: None,
             quotas: Vec::new(),
             order: Default::default(),
+            language: None,
         };
         let created = response_created(&form, &response);
         assert_eq!(created.len(), 1);

@@ -68,3 +68,9 @@ pub fn page_count(html: &str) -> (usize, usize) {
     let (n, m) = line.split_once(" of ").expect("n of m");
     (n.parse().expect("n"), m.parse().expect("m"))
 }
+
+/// The respondent's token (`t`), once the server keeps their answers; `None` before.
+pub fn token_of(html: &str) -> Option<String> {
+    html.contains("name=\"t\" value=\"")
+        .then(|| hidden_input(html, "t"))
+}

@@ -126,6 +126,10 @@ fn value_labels(column: &ColumnInfo, coding: &Coding) -> Vec<(f64, String)> {
             .enumerate()
             .map(|(i, o)| ((i + 1) as f64, o.clone()))
             .collect(),
+        // The one flag that is no option of a question: a row's being submitted.
+        (ColumnKind::Flag, _) if column.question.is_none() => {
+            vec![(0.0, "unfinished".into()), (1.0, "completed".into())]
+        }
         (ColumnKind::Flag, _) => vec![(0.0, "not selected".into()), (1.0, "selected".into())],
         (ColumnKind::Scale { min, max, labels }, Coding::Number) => {
             let points = usize::try_from(max - min + 1).unwrap_or(0);

@@ -1,0 +1,164 @@
+//! Partial responses in sled. Trees and keys:
+//! - `partials`: SHA-256 (hex) of the resume token -> `PartialState` as JSON
+//! - `partials_by_form`: form id, 0xFF, partial uuid (v7) -> the token's hash (open ones only)
+//!
+//! A page kept is one small insert in one transaction and one shared flush (the flusher's
+//! group commit): every page a respondent sends costs a durable write, so it must stay cheap.
+
+use std::collections::BTreeMap;
+
+use sled::Transactional;
+use sled::transaction::ConflictableTransactionError;
+
+use super::partials::{Completion, PartialIter, PartialResponse, PartialState, PartialStore};
+use super::sled_store::{
+    SledStore, backend, decode, encode, form_key, form_prefix, transaction_error,
+};
+use super::{Contribution, StoreError, StoredResponse, WebhookMessage};
+use crate::form::Form;
+
+impl PartialStore for SledStore {
+    fn save_partial(
+        &self,
+        token_sha256: &str,
+        partial: &PartialResponse,
+    ) -> Result<bool, StoreError> {
+        let record = encode(&PartialState::Open(partial.clone()))?;
+        let index_key = form_key(&partial.form, partial.id.as_bytes());
+        let guard = self.lock()?;
+        let saved = (&self.partials, &self.partials_by_form)
+            .transaction(|(partials, by_form)| {
+                match partials.get(token_sha256.as_bytes())?.map(|b| decode(&b)) {
+                    Some(Ok(PartialState::Completed { .. })) => return Ok(false),
+                    // The same token always names the same partial, but a form renamed under
+                    // it would leave its old index entry behind.
+                    Some(Ok(PartialState::Open(old))) if old.form != partial.form => {
+                        by_form.remove(form_key(&old.form, old.id.as_bytes()))?;
+                    }
+                    _ => {}
+                }
+                partials.insert(token_sha256.as_bytes(), record.as_slice())?;
+                by_form.insert(index_key.as_slice(), token_sha256.as_bytes())?;
+                Ok::<_, ConflictableTransactionError<String>>(true)
+            })
+            .map_err(transaction_error)?;
+        drop(guard);
+        if saved {
+            self.flusher.wait_durable()?;
+        }
+        Ok(saved)
+    }
+
+    fn partial(&self, token_sha256: &str) -> Result<Option<PartialState>, StoreError> {
+        match self
+            .partials
+            .get(token_sha256.as_bytes())
+            .map_err(backend)?
+        {
+            Some(bytes) => decode(&bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn delete_partial(&self, token_sha256: &str) -> Result<(), StoreError> {
+        let guard = self.lock()?;
+        let removed = (&self.partials, &self.partials_by_form)
+            .transaction(|(partials, by_form)| {
+                let Some(bytes) = partials.get(token_sha256.as_bytes())? else {
+                    return Ok(false);
+                };
+                let state: PartialState = serde_json::from_slice(&bytes)
+                    .map_err(|e| ConflictableTransactionError::Abort(e.to_string()))?;
+                let PartialState::Open(partial) = state else {
+                    return Ok(false);
+                };
+                partials.remove(token_sha256.as_bytes())?;
+                by_form.remove(form_key(&partial.form, partial.id.as_bytes()))?;
+                Ok(true)
+            })
+            .map_err(transaction_error)?;
+        drop(guard);
+        if removed {
+            self.flusher.wait_durable()?;
+        }
+        Ok(())
+    }
+
+    fn partials(&self, form_id: &str) -> PartialIter {
+        let partials = self.partials.clone();
+        let keys = self.partials_by_form.scan_prefix(form_prefix(form_id));
+        Box::new(keys.filter_map(move |entry| {
+            let token = match entry {
+                Ok((_, token)) => token,
+                Err(e) => return Some(Err(backend(e))),
+            };
+            // Completed or erased meanwhile: no longer a partial.
+            match partials.get(&token) {
+                Ok(Some(bytes)) => match decode(&bytes) {
+                    Ok(PartialState::Open(partial)) => Some(Ok(partial)),
+                    Ok(PartialState::Completed { .. }) => None,
+                    Err(e) => Some(Err(e)),
+                },
+                Ok(None) => None,
+                Err(e) => Some(Err(backend(e))),
+            }
+        }))
+    }
+
+    fn complete_partial(
+        &self,
+        token_sha256: &str,
+        response: &StoredResponse,
+        form: &Form,
+        contributions: &[Contribution],
+        webhooks: &[WebhookMessage],
+    ) -> Result<Completion, StoreError> {
+        self.write_response(response, form, contributions, webhooks, Some(token_sha256))
+    }
+
+    fn erase_stale_partials(
+        &self,
+        stale: &dyn Fn(&str, &str) -> bool,
+    ) -> Result<BTreeMap<String, u64>, StoreError> {
+        let mut erased = BTreeMap::new();
+        for entry in self.partials.iter() {
+            let (token, bytes) = entry.map_err(backend)?;
+            let state: PartialState = match decode(&bytes) {
+                Ok(state) => state,
+                Err(e) => {
+                    tracing::error!("an unreadable partial response is left as it is: {e}");
+                    continue;
+                }
+            };
+            if !stale(state.form(), state.saved_at()) {
+                continue;
+            }
+            let guard = self.lock()?;
+            // Erased only if untouched since it was read: a page kept meanwhile wins.
+            let removed = (&self.partials, &self.partials_by_form)
+                .transaction(|(partials, by_form)| {
+                    if partials.get(&token)?.as_deref() != Some(bytes.as_ref()) {
+                        return Ok(false);
+                    }
+                    partials.remove(&token)?;
+                    if let PartialState::Open(partial) = &state {
+                        by_form.remove(form_key(&partial.form, partial.id.as_bytes()))?;
+                    }
+                    Ok::<_, ConflictableTransactionError<String>>(true)
+                })
+                .map_err(transaction_error)?;
+            drop(guard);
+            if removed {
+                *erased.entry(state.form().to_string()).or_insert(0) += 1;
+            }
+        }
+        if !erased.is_empty() {
+            self.flusher.wait_durable()?;
+        }
+        Ok(erased)
+    }
+}
+
+#[cfg(test)]
+#[path = "sled_partials_tests.rs"]
+mod tests;
