@@ -202,11 +202,27 @@ min = 1
 max = 5
 labels = ["Bad", "Good"]
 
+[[questions]]
+id = "grid"
+type = "matrix"
+text = "Rate these"
+rows = ["Speed", "Price"]
+options = ["Low", "High"]
+
+[[quotas]]
+name = "most"
+when = "tool = 'A'"
+limit = 5
+message = "We have enough."
+
 [translations.de]
 title = "Halb übersetzt"
 [translations.de.questions.tool]
 text = "Welches Werkzeug?"
 options = ["A", "B"]
+[translations.de.questions.grid]
+text = "Bewerten Sie"
+options = ["Niedrig", "Hoch"]
 [translations.de.questions.gone]
 text = "Weg"
 [translations.de.quotas.founders]
@@ -238,6 +254,10 @@ title = "Mezzo"
         "translations.de: questions.score.labels is missing",
         "translations.de: questions.gone: the form has no question 'gone'",
         "translations.de: quotas.founders: the form has no quota 'founders'",
+        "translations.de: questions.grid.rows is missing",
+        "translations.de: quotas.most.message is missing",
+        "translations.fr: questions.grid.rows is missing",
+        "translations.fr: quotas.most.message is missing",
         "translations.fr: title is missing",
         "translations.fr: intro is missing",
         "translations.fr: questions.tool.text is missing",

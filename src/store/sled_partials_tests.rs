@@ -4,7 +4,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::super::{Completion, PartialResponse, PartialState, PartialStore, SledStore, Store};
-use crate::store::StoredResponse;
+use crate::store::{StoreError, StoredResponse};
 
 fn partial(form: &str, saved_at: &str) -> PartialResponse {
     PartialResponse {
@@ -103,6 +103,38 @@ fn completing_stores_one_response_and_leaves_only_its_mark() {
     // And a page kept after it is refused.
     let late = partial("resume", "2026-01-01T00:00:00.000Z");
     assert!(!store.save_partial("hash-a", &late).unwrap());
+}
+
+#[test]
+fn a_full_quota_refuses_the_last_page_and_erases_its_partial() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    let form = form();
+    let place = || crate::store::QuotaPlace {
+        name: "solo".into(),
+        limit: 1,
+    };
+    let mut first = response();
+    first.quotas = vec![place()];
+    store.insert_response(&first, &form, &[], &[]).unwrap();
+    store
+        .save_partial("hash-a", &partial("resume", "2026-01-01T00:00:00.000Z"))
+        .unwrap();
+    let mut second = response();
+    second.quotas = vec![place()];
+    let refused = store.complete_partial("hash-a", &second, &form, &[], &[]);
+    assert!(
+        matches!(refused, Err(StoreError::QuotaFull(ref q)) if q == "solo"),
+        "{refused:?}"
+    );
+    assert_eq!(store.count_responses("resume").unwrap(), 1);
+    assert_eq!(
+        store.partial("hash-a").unwrap(),
+        None,
+        "the partial is erased"
+    );
+    assert!(ids(&store, "resume").is_empty());
+    assert_eq!(store.quota_counts("resume").unwrap().get("solo"), Some(&1));
 }
 
 #[test]
