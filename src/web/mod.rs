@@ -15,7 +15,9 @@ mod survey_lang;
 mod survey_matrix;
 mod survey_partial;
 mod survey_quota;
+mod survey_render;
 mod survey_seed;
+mod survey_steps;
 mod survey_view;
 mod theme_page;
 

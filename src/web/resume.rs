@@ -13,7 +13,7 @@ use super::paging::{active_pages, pages};
 use super::survey::{already_sent, survey_or_page};
 use super::survey_lang::locale_for;
 use super::survey_partial::{self, restore};
-use super::survey_view::page_response;
+use super::survey_render::page_response;
 use super::{internal_error_page, message_page_in, render};
 use crate::app::AppState;
 use crate::form::{FieldErrors, Form};

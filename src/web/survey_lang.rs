@@ -5,7 +5,7 @@ use poem::http::StatusCode;
 use poem::{Request, Response};
 
 use super::message_page_in;
-use super::survey_view::LanguageChoice;
+use super::survey_render::LanguageChoice;
 use crate::form::consent::CONSENT_FIELD;
 use crate::form::invalid::Invalid;
 use crate::form::{Answers, FieldErrors, Form, refuse_answers};
