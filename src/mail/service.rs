@@ -13,7 +13,7 @@ use super::transport::{Delivered, MailError, Transport};
 use crate::analysis::figures::ReportFigures;
 use crate::config::MailConfig;
 use crate::report::{Cadence, EmailSettings, ReportDef};
-use crate::store::{MailState, MailStore, StoreError};
+use crate::store::{MailState, MailStore, StoreError, blocking};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
@@ -69,14 +69,6 @@ pub struct Summaries {
     pub(super) from: Mailbox,
     pub(super) public_url: String,
     store: Arc<dyn MailStore>,
-}
-
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| StoreError::Backend(format!("a store task failed: {e}")))?
 }
 
 impl Summaries {

@@ -69,6 +69,16 @@ pub enum StoreError {
     QuotaFull(String),
 }
 
+/// Runs a store call on tokio's blocking threads (every method here may wait on the disk),
+/// from async code; a task that panicked is a backend error.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| StoreError::Backend(format!("a store task failed: {e}")))?
+}
+
 /// Whether an I/O error is the filesystem saying it is full: ENOSPC, or EDQUOT when a quota
 /// is. std maps the raw codes to these kinds, and sled's copies of its errors keep the kind.
 pub fn is_full(e: &std::io::Error) -> bool {

@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::auth::sha256_hex;
 use crate::form::{Form, valid_answers};
 use crate::i18n::Locale;
-use crate::store::{PartialResponse, PartialState, StoreError};
+use crate::store::{PartialResponse, PartialState, StoreError, blocking};
 
 /// The page's field that carries the token; SPEC reserves `t` (no hidden field may take it).
 pub const TOKEN_FIELD: &str = "t";
@@ -134,12 +134,4 @@ pub fn restore(partial: PartialResponse) -> SurveyState {
             .map(|at| at.with_timezone(&Utc)),
         seed: partial.seed,
     }
-}
-
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| StoreError::Backend(format!("a store task failed: {e}")))?
 }

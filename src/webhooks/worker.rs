@@ -17,7 +17,7 @@ use tokio::task::JoinSet;
 use super::deliver::accepted;
 use super::retry::AfterFailure;
 use super::{Endpoint, LOG_KEEP, Webhooks};
-use crate::store::{FinishedWebhook, QueuedWebhook, StoreError};
+use crate::store::{FinishedWebhook, QueuedWebhook, StoreError, blocking};
 
 /// How often an empty queue is looked at again. The queue lives in the store, not in
 /// memory, so a poll is what notices new messages; it costs one key lookup.
@@ -74,14 +74,6 @@ async fn run(webhooks: Arc<Webhooks>, endpoint: Arc<Endpoint>, mut stopped: watc
             _ = stopped.changed() => return,
         }
     }
-}
-
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| StoreError::Backend(format!("a store task failed: {e}")))?
 }
 
 /// Delivers the head of the endpoint's queue once, or says how long to wait for it.
