@@ -9,7 +9,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::chrome::{ChromeDriver, log_in};
+use common::chrome::{ChromeDriver, click_and_wait, log_in, press};
 use common::{RESEARCHER, TestServer, repo_path};
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
@@ -203,37 +203,6 @@ async fn hint_contrast(browser: &Client) -> Vec<String> {
         .filter(|h| h["ratio"].as_f64().unwrap_or(0.0) < 7.0 || h["opacity"].as_f64() != Some(1.0))
         .map(|h| format!("console: the hint in {} is {h} (under 7:1)", h["button"]))
         .collect()
-}
-
-/// Clicks a survey button and waits until the browser has replaced the page.
-async fn press(browser: &Client, action: &str) {
-    click_and_wait(browser, &format!("button[value='{action}']")).await;
-}
-
-/// Clicks what `css` finds and waits until the browser has replaced the page.
-async fn click_and_wait(browser: &Client, css: &str) {
-    let old_page = browser.find(Locator::Css("main")).await.expect("main");
-    browser
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("{css}"))
-        .click()
-        .await
-        .expect("click");
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while old_page.text().await.is_ok() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no new page after clicking {css}"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    browser
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css("main"))
-        .await
-        .expect("the next page");
 }
 
 async fn audit(browser: &Client, axe: &str, state: &str, failures: &mut Vec<String>) {

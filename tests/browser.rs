@@ -6,9 +6,8 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
 
-use common::chrome::{ChromeDriver, log_in};
+use common::chrome::{ChromeDriver, log_in, main_text, press};
 use common::{RESEARCHER, TestServer, shipped_forms};
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
@@ -122,43 +121,6 @@ async fn answer_page(client: &Client) -> BTreeMap<String, String> {
     expected
 }
 
-/// Clicks a form button and waits until the browser has replaced the page.
-async fn press(client: &Client, action: &str) {
-    let old_page = client.find(Locator::Css("main")).await.expect("main");
-    client
-        .find(Locator::Css(&format!(
-            "button[name='_action'][value='{action}']"
-        )))
-        .await
-        .unwrap_or_else(|_| panic!("a {action} button"))
-        .click()
-        .await
-        .expect("click");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while old_page.text().await.is_ok() {
-        assert!(
-            Instant::now() < deadline,
-            "the page did not change after {action}"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    client
-        .wait()
-        .for_element(Locator::Css("main"))
-        .await
-        .expect("the next page");
-}
-
-async fn page_text(client: &Client) -> String {
-    client
-        .find(Locator::Css("main"))
-        .await
-        .expect("main")
-        .text()
-        .await
-        .expect("text")
-}
-
 #[tokio::test]
 async fn a_respondent_answers_the_shipped_survey_in_chromium() {
     let server = TestServer::start(&shipped_forms()).await;
@@ -168,7 +130,7 @@ async fn a_respondent_answers_the_shipped_survey_in_chromium() {
         .goto(&server.url("/s/customer-profile?source=test&customer_id=cust-9"))
         .await
         .expect("open the survey");
-    let text = page_text(&client).await;
+    let text = main_text(&client).await;
     assert!(text.contains("Help us understand how you work"));
     assert!(text.contains("Page 1 of"));
 
@@ -196,7 +158,7 @@ async fn a_respondent_answers_the_shipped_survey_in_chromium() {
 
     let mut expected = answer_page(&client).await;
     press(&client, "next").await;
-    assert!(page_text(&client).await.contains("Page 2 of"));
+    assert!(main_text(&client).await.contains("Page 2 of"));
 
     // Back keeps what was chosen on page 1.
     press(&client, "back").await;
@@ -212,7 +174,7 @@ async fn a_respondent_answers_the_shipped_survey_in_chromium() {
 
     let mut pages = 1;
     loop {
-        if page_text(&client).await.contains("Thank you!") {
+        if main_text(&client).await.contains("Thank you!") {
             break;
         }
         pages += 1;
@@ -313,7 +275,7 @@ async fn the_report_page_draws_a_cross_tab_and_one_bar_group_per_unsuppressed_se
             .path()
             .ends_with("/r/customer-profile")
     );
-    let text = page_text(&client).await;
+    let text = main_text(&client).await;
     assert!(text.contains("Customer profile — segments and themes"));
     assert!(text.contains("13 responses"));
     let suppressed = client

@@ -7,51 +7,13 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
-use common::chrome::ChromeDriver;
+use common::chrome::{ChromeDriver, main_text, press};
 use common::{RESEARCHER, TestServer, parse_csv, repo_path};
 use fantoccini::{Client, Locator};
 
 async fn server() -> TestServer {
     let dir = repo_path("tests/fixtures/engine");
     TestServer::start_with(&dir.join("forms"), &dir.join("reports"), Default::default()).await
-}
-
-async fn press(client: &Client, action: &str) {
-    let old_page = client.find(Locator::Css("main")).await.expect("main");
-    client
-        .find(Locator::Css(&format!(
-            "button[name='_action'][value='{action}']"
-        )))
-        .await
-        .unwrap_or_else(|_| panic!("a {action} button"))
-        .click()
-        .await
-        .expect("click");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while old_page.text().await.is_ok() {
-        assert!(
-            Instant::now() < deadline,
-            "the page did not change after {action}"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    client
-        .wait()
-        .for_element(Locator::Css("main"))
-        .await
-        .expect("the next page");
-}
-
-async fn page_text(client: &Client) -> String {
-    client
-        .find(Locator::Css("main"))
-        .await
-        .expect("main")
-        .text()
-        .await
-        .expect("text")
 }
 
 /// Picks a radio by its id: by its label where labels show (phones), else the radio itself.
@@ -111,7 +73,7 @@ async fn answer_the_survey(server: &TestServer, client: &Client, by_label: bool)
     assert_eq!(row_label.text().await.expect("text"), "Speed");
     press(client, "next").await;
     assert!(
-        page_text(client)
+        main_text(client)
             .await
             .contains("this question is required"),
         "the required matrix says so"
@@ -128,11 +90,11 @@ async fn answer_the_survey(server: &TestServer, client: &Client, by_label: bool)
     rank(client, "q-drivers-rank-1", "1").await;
     press(client, "next").await;
     assert!(
-        page_text(client)
+        main_text(client)
             .await
             .contains("give each rank to one option only"),
         "{}",
-        page_text(client).await
+        main_text(client).await
     );
     assert_eq!(rank_of(client, "q-drivers-rank-0").await, "1");
     assert_eq!(rank_of(client, "q-drivers-rank-1").await, "1");
@@ -164,7 +126,7 @@ async fn answer_the_survey(server: &TestServer, client: &Client, by_label: bool)
     press(client, "next").await;
     rank(client, "q-top2-rank-1", "1").await;
     press(client, "next").await;
-    assert!(page_text(client).await.contains("Thank you!"));
+    assert!(main_text(client).await.contains("Thank you!"));
 }
 
 async fn check_csv(server: &TestServer) {

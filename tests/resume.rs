@@ -6,9 +6,9 @@
 mod common;
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::chrome::ChromeDriver;
+use common::chrome::{ChromeDriver, press};
 use common::smtp::SmtpSink;
 use common::survey::{page_of, state_of, token_of, unescape};
 use common::{RESEARCHER, TestServer, parse_csv, repo_path};
@@ -141,8 +141,6 @@ fn resume_path(html: &str) -> String {
     unescape(&html[start..end])
 }
 
-const WAIT: Duration = Duration::from_secs(30);
-
 async fn click(client: &Client, css: &str) {
     client
         .find(Locator::Css(css))
@@ -151,23 +149,6 @@ async fn click(client: &Client, css: &str) {
         .click()
         .await
         .unwrap_or_else(|_| panic!("click {css}"));
-}
-
-/// Clicks a survey button and waits until the browser has replaced the page.
-async fn press(client: &Client, action: &str) {
-    let old_page = client.find(Locator::Css("main")).await.expect("main");
-    click(client, &format!("button[name='_action'][value='{action}']")).await;
-    let deadline = Instant::now() + WAIT;
-    while old_page.text().await.is_ok() {
-        assert!(Instant::now() < deadline, "no new page after {action}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("main"))
-        .await
-        .expect("the next page");
 }
 
 async fn typed(client: &Client, id: &str, text: &str) {

@@ -137,3 +137,49 @@ pub async fn log_in(browser: &Client, base: &str, token: &str, next: &str) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// How long a page may take to replace the one before it.
+const NEW_PAGE_WAIT: Duration = Duration::from_secs(30);
+
+/// Clicks what `css` finds and waits until the browser has replaced the page.
+pub async fn click_and_wait(browser: &Client, css: &str) {
+    let old_page = browser.find(Locator::Css("main")).await.expect("main");
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css}"))
+        .click()
+        .await
+        .expect("click");
+    let deadline = Instant::now() + NEW_PAGE_WAIT;
+    while old_page.text().await.is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "no new page after clicking {css}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    browser
+        .wait()
+        .at_most(NEW_PAGE_WAIT)
+        .for_element(Locator::Css("main"))
+        .await
+        .expect("the next page");
+}
+
+/// Presses the survey button whose value is `action` (`next`, `back`, `save`, or a language
+/// of the switch) and waits for the page it leads to.
+pub async fn press(browser: &Client, action: &str) {
+    click_and_wait(browser, &format!("button[value='{action}']")).await;
+}
+
+/// The text of the page's `main` element.
+pub async fn main_text(browser: &Client) -> String {
+    browser
+        .find(Locator::Css("main"))
+        .await
+        .expect("main")
+        .text()
+        .await
+        .expect("text")
+}
