@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::chrome::{ChromeDriver, press};
 use common::smtp::SmtpSink;
-use common::survey::{page_of, state_of, token_of, unescape};
+use common::survey::{get, send_page, token_of, unescape};
 use common::{RESEARCHER, TestServer, parse_csv, repo_path};
 use fantoccini::{Client, Locator};
 use fieldnotes::config::{MailConfig, SmtpConfig};
@@ -45,16 +45,7 @@ const PAGE_3: &[(&str, &str)] = &[
     ("q.remote", "Sometimes"),
 ];
 
-async fn get(http: &reqwest::Client, url: &str) -> (u16, String) {
-    let response = http.get(url).send().await.expect("GET");
-    (
-        response.status().as_u16(),
-        response.text().await.expect("body"),
-    )
-}
-
-/// Sends a page of the `resume` survey as a browser with JavaScript off would: the page's own
-/// hidden fields (its token once it has one), the action and the answers.
+/// Sends a page of the `resume` survey.
 async fn send(
     http: &reqwest::Client,
     base: &str,
@@ -62,25 +53,9 @@ async fn send(
     action: &str,
     answers: &[(&str, &str)],
 ) -> (u16, String) {
-    let mut fields = vec![
-        ("_state".to_string(), state_of(html)),
-        ("_page".to_string(), page_of(html)),
-        ("_action".to_string(), action.to_string()),
-    ];
-    if let Some(token) = token_of(html) {
-        fields.push(("t".to_string(), token));
-    }
-    fields.extend(answers.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let response = http
-        .post(format!("{base}/s/resume"))
-        .form(&fields)
-        .send()
+    send_page(http, base, "resume", html, action, answers)
         .await
-        .expect("POST");
-    (
-        response.status().as_u16(),
-        response.text().await.expect("body"),
-    )
+        .expect("POST")
 }
 
 /// The whole survey in one go, from the link with `?source=newsletter`.

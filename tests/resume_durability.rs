@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
-use common::survey::{page_of, state_of, token_of};
+use common::survey::{get, send_page, state_of, token_of};
 use common::{RESEARCHER, ServerProcess, free_port, parse_csv, repo_path};
 use fieldnotes::auth::sha256_hex;
 use fieldnotes::store::{PartialResponse, PartialStore, SledStore, StoredResponse};
@@ -38,14 +38,6 @@ const PAGE_1: &[(&str, &str)] = &[
 const PAGE_2: &[(&str, &str)] = &[("q.story", "Slow, too many hours."), ("q.hours", "9")];
 const PAGE_3: &[(&str, &str)] = &[("q.region", "Asia")];
 
-async fn get(http: &reqwest::Client, url: &str) -> (u16, String) {
-    let response = http.get(url).send().await.expect("GET");
-    (
-        response.status().as_u16(),
-        response.text().await.expect("body"),
-    )
-}
-
 async fn send(
     http: &reqwest::Client,
     base: &str,
@@ -53,21 +45,7 @@ async fn send(
     action: &str,
     answers: &[(&str, &str)],
 ) -> reqwest::Result<(u16, String)> {
-    let mut fields = vec![
-        ("_state".to_string(), state_of(html)),
-        ("_page".to_string(), page_of(html)),
-        ("_action".to_string(), action.to_string()),
-    ];
-    if let Some(token) = token_of(html) {
-        fields.push(("t".to_string(), token));
-    }
-    fields.extend(answers.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let response = http
-        .post(format!("{base}/s/resume"))
-        .form(&fields)
-        .send()
-        .await?;
-    Ok((response.status().as_u16(), response.text().await?))
+    send_page(http, base, "resume", html, action, answers).await
 }
 
 /// Pages 1 and 2 answered: the third page, with its token.

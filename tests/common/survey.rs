@@ -74,3 +74,39 @@ pub fn token_of(html: &str) -> Option<String> {
     html.contains("name=\"t\" value=\"")
         .then(|| hidden_input(html, "t"))
 }
+
+/// A GET's status and body.
+pub async fn get(http: &reqwest::Client, url: &str) -> (u16, String) {
+    let response = http.get(url).send().await.expect("GET");
+    (
+        response.status().as_u16(),
+        response.text().await.expect("body"),
+    )
+}
+
+/// Sends a page of survey `form` as a browser with JavaScript off would: the page's own
+/// hidden fields (its token once it has one), the action and the answers.
+pub async fn send_page(
+    http: &reqwest::Client,
+    base: &str,
+    form: &str,
+    html: &str,
+    action: &str,
+    answers: &[(&str, &str)],
+) -> reqwest::Result<(u16, String)> {
+    let mut fields = vec![
+        ("_state".to_string(), state_of(html)),
+        ("_page".to_string(), page_of(html)),
+        ("_action".to_string(), action.to_string()),
+    ];
+    if let Some(token) = token_of(html) {
+        fields.push(("t".to_string(), token));
+    }
+    fields.extend(answers.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let response = http
+        .post(format!("{base}/s/{form}"))
+        .form(&fields)
+        .send()
+        .await?;
+    Ok((response.status().as_u16(), response.text().await?))
+}
