@@ -165,7 +165,7 @@ struct Ready {
     form: std::sync::Arc<Form>,
     response: StoredResponse,
     receipt: Receipt,
-    contributions: Vec<crate::store::Contribution>,
+    contributions: Vec<crate::tally::Contribution>,
     events: Vec<crate::store::WebhookMessage>,
 }
 

@@ -1,51 +1,24 @@
-//! Per-segment sufficient statistics, kept up to date as responses arrive and are erased.
-//!
-//! Sums are fixed-point integers (micro-units; squares in pico-units) so that adding and then
-//! subtracting a response restores exactly the same state, and incremental updates equal a
-//! rebuild from scratch bit for bit, whatever the order.
+//! What each response adds to its report's per-segment sufficient statistics (the tally
+//! types themselves are in `crate::tally`), and their moments.
 
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::evidence::{DayTally, JobStatement, day_of, day_tally, job_statements};
+use super::evidence::{day_of, day_tally, job_statements};
 use super::stats::Moments;
 use crate::form::{Form, QuestionType};
 use crate::report::ReportDef;
 use crate::store::StoredResponse;
-
-const SCALE: i128 = 1_000_000;
+use crate::tally::{
+    JobStatement, QuestionTally, SCALE, SURVEY, SegmentStats, Sums, Tally, ThemeText,
+    ThemeTextRecord,
+};
 
 /// The segment for responses whose segment question is unanswered.
 pub const NO_ANSWER: &str = "No answer";
 /// The segment (and choice bucket) for free-text "other" answers.
 pub const OTHER: &str = "Other";
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Sums {
-    pub n: i64,
-    pub sum: i128,
-    pub sum_sq: i128,
-}
-
 impl Sums {
-    pub(crate) fn of(value: f64) -> Sums {
-        let fixed = (value * SCALE as f64).round() as i128;
-        Sums {
-            n: 1,
-            sum: fixed,
-            sum_sq: fixed.saturating_mul(fixed),
-        }
-    }
-
-    fn add(&mut self, other: &Sums, sign: i64) {
-        let s = sign as i128;
-        self.n += sign * other.n;
-        self.sum += s * other.sum;
-        self.sum_sq = self.sum_sq.saturating_add(s.saturating_mul(other.sum_sq));
-    }
-
     pub fn moments(&self) -> Moments {
         let n = self.n as f64;
         if self.n <= 0 {
@@ -74,87 +47,6 @@ impl Sums {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QuestionTally {
-    /// Responses in the segment that answered the question.
-    pub answered: i64,
-    /// Choice counts (single, multi) or value counts (scale, nps).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub counts: BTreeMap<String, i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sums: Option<Sums>,
-}
-
-impl QuestionTally {
-    fn is_empty(&self) -> bool {
-        self.answered == 0 && self.counts.is_empty() && self.sums.is_none()
-    }
-}
-
-/// Texts that mention a theme, and how often they do.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ThemeTally {
-    pub texts: i64,
-    pub mentions: i64,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SegmentStats {
-    pub responses: i64,
-    #[serde(default)]
-    pub questions: BTreeMap<String, QuestionTally>,
-    /// Theme, then source (`survey` or `interview`).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub themes: BTreeMap<String, BTreeMap<String, ThemeTally>>,
-}
-
-impl SegmentStats {
-    /// Adds (`sign` = 1) or removes (`sign` = -1) another tally. Entries that fall to zero
-    /// are dropped, so the result is the same as if the removed response had never come.
-    pub fn add(&mut self, other: &SegmentStats, sign: i64) {
-        self.responses += sign * other.responses;
-        for (id, tally) in &other.questions {
-            let mine = self.questions.entry(id.clone()).or_default();
-            mine.answered += sign * tally.answered;
-            for (key, count) in &tally.counts {
-                let entry = mine.counts.entry(key.clone()).or_default();
-                *entry += sign * count;
-                if *entry == 0 {
-                    mine.counts.remove(key);
-                }
-            }
-            if let Some(sums) = &tally.sums {
-                let merged = mine.sums.get_or_insert_with(Sums::default);
-                merged.add(sums, sign);
-                if *merged == Sums::default() {
-                    mine.sums = None;
-                }
-            }
-            if mine.is_empty() {
-                self.questions.remove(id);
-            }
-        }
-        for (theme, sources) in &other.themes {
-            let mine = self.themes.entry(theme.clone()).or_default();
-            for (source, tally) in sources {
-                let entry = mine.entry(source.clone()).or_default();
-                entry.texts += sign * tally.texts;
-                entry.mentions += sign * tally.mentions;
-                if *entry == ThemeTally::default() {
-                    mine.remove(source);
-                }
-            }
-            if mine.is_empty() {
-                self.themes.remove(theme);
-            }
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.responses == 0 && self.questions.is_empty() && self.themes.is_empty()
-    }
-}
-
 /// The segment a response belongs to under a report's `segment_by`.
 pub fn segment_of(form: &Form, segment_by: &str, response: &StoredResponse) -> String {
     let options = form
@@ -167,49 +59,6 @@ pub fn segment_of(form: &Form, segment_by: &str, response: &StoredResponse) -> S
         _ => NO_ANSWER.into(),
     }
 }
-
-/// Where a theme was found, kept so a report can quote it and list it in the drill-down.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ThemeTextRecord {
-    pub text: String,
-    /// `survey` or `interview`.
-    pub source: String,
-    /// `quote` or `note` for interview notes, `answer` for survey answers.
-    pub kind: String,
-    pub segment: String,
-    /// Byte ranges of the matched words in `text`.
-    pub spans: Vec<(usize, usize)>,
-    /// The question id, or the interview's participant label and note number.
-    pub origin: String,
-}
-
-/// One text's entry under one theme. `order` sorts entries: interview quotes first, then
-/// notes, then survey answers, each in time order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ThemeText {
-    pub theme: String,
-    pub order: Vec<u8>,
-    pub record: ThemeTextRecord,
-}
-
-/// Everything one response or note adds to one report.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Tally {
-    pub segment: String,
-    pub stats: SegmentStats,
-    pub texts: Vec<ThemeText>,
-    /// Uncoded words and phrases, one per occurrence.
-    pub terms: Vec<String>,
-    /// Loyalty counts by UTC day, for activations' figures before and since a date.
-    pub days: BTreeMap<String, DayTally>,
-    /// When each response came, by its sort key (response ids sort by time): the period.
-    pub submitted: Vec<(Vec<u8>, String)>,
-    /// Job statements in survey answers, by sort key.
-    pub jobs: Vec<(Vec<u8>, JobStatement)>,
-}
-
-pub const SURVEY: &str = "survey";
-pub const INTERVIEW: &str = "interview";
 
 /// Where a text comes from: its source, its kind, its sort key and a label for people.
 pub struct TextOrigin<'a> {
@@ -383,51 +232,6 @@ pub fn interview_segment(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn adding_then_removing_restores_the_same_state() {
-        let mut total = SegmentStats::default();
-        let a = SegmentStats {
-            responses: 1,
-            themes: BTreeMap::from([(
-                "Price".to_string(),
-                BTreeMap::from([(
-                    "survey".to_string(),
-                    ThemeTally {
-                        texts: 1,
-                        mentions: 2,
-                    },
-                )]),
-            )]),
-            questions: BTreeMap::from([(
-                "nps".to_string(),
-                QuestionTally {
-                    answered: 1,
-                    counts: BTreeMap::from([("7".to_string(), 1)]),
-                    sums: Some(Sums::of(7.0)),
-                },
-            )]),
-        };
-        let b = SegmentStats {
-            responses: 1,
-            themes: BTreeMap::new(),
-            questions: BTreeMap::from([(
-                "seats".to_string(),
-                QuestionTally {
-                    answered: 1,
-                    counts: BTreeMap::new(),
-                    sums: Some(Sums::of(0.1)),
-                },
-            )]),
-        };
-        total.add(&a, 1);
-        let only_a = total.clone();
-        total.add(&b, 1);
-        total.add(&b, -1);
-        assert_eq!(total, only_a);
-        total.add(&a, -1);
-        assert_eq!(total, SegmentStats::default());
-    }
 
     #[test]
     fn moments_from_fixed_point_sums() {

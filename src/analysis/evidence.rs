@@ -8,47 +8,11 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::form::{Form, Question, QuestionType};
 use crate::store::StoredResponse;
-
-/// The loyalty counts of one segment on one day (UTC).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DayTally {
-    pub responses: i64,
-    #[serde(default)]
-    pub promoters: i64,
-    #[serde(default)]
-    pub passives: i64,
-    #[serde(default)]
-    pub detractors: i64,
-    #[serde(default)]
-    pub pmf_answered: i64,
-    /// Answers with the `pmf` question's first option ("Very disappointed").
-    #[serde(default)]
-    pub pmf_success: i64,
-}
-
-impl DayTally {
-    pub fn add(&mut self, other: &DayTally, sign: i64) {
-        self.responses += sign * other.responses;
-        self.promoters += sign * other.promoters;
-        self.passives += sign * other.passives;
-        self.detractors += sign * other.detractors;
-        self.pmf_answered += sign * other.pmf_answered;
-        self.pmf_success += sign * other.pmf_success;
-    }
-
-    pub fn is_empty(&self) -> bool {
-        *self == DayTally::default()
-    }
-
-    pub fn nps_answered(&self) -> i64 {
-        self.promoters + self.passives + self.detractors
-    }
-}
+use crate::tally::DayTally;
 
 /// The question whose answers are the card's NPS: the one with id `nps`, else the first of
 /// type nps.
@@ -93,18 +57,6 @@ pub fn day_of(rfc3339: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(rfc3339)
         .map(|t| t.with_timezone(&chrono::Utc).format("%Y-%m-%d").to_string())
         .unwrap_or_else(|_| rfc3339.chars().take(10).collect())
-}
-
-/// A job statement, split into its three parts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct JobStatement {
-    pub when: String,
-    pub want: String,
-    pub so: String,
-    /// `survey` or `interview`.
-    pub source: String,
-    /// RFC 3339: when the answer or note was given (newest first on cards).
-    pub at: String,
 }
 
 static JOB: LazyLock<Regex> = LazyLock::new(|| {

@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
-use super::aggregate::{NO_ANSWER, OTHER, QuestionTally, SegmentStats};
+use super::aggregate::{NO_ANSWER, OTHER};
 use super::stats::{self, Moments, TestResult};
 use crate::form::{Form, Question, QuestionType};
 use crate::report::ReportDef;
+use crate::tally::{QuestionTally, SegmentStats};
 
 /// A JSON object whose keys keep the order of the form's options.
 #[derive(Debug, Clone, Default, PartialEq)]

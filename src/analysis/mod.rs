@@ -14,7 +14,8 @@ pub mod themes;
 use crate::form::{Catalog, Form};
 use crate::interview::{Interview, Note, NoteKind};
 use crate::report::Reports;
-use crate::store::{Contribution, StoredResponse};
+use crate::store::StoredResponse;
+use crate::tally::{self, Contribution};
 
 /// What a response adds to every report on its form.
 pub fn contributions(
@@ -60,9 +61,9 @@ pub fn note_contributions(
                 &report.segment_by,
                 &interview.attributes,
             );
-            let mut tally = aggregate::Tally {
+            let mut tally = tally::Tally {
                 segment,
-                ..aggregate::Tally::default()
+                ..tally::Tally::default()
             };
             let (priority, kind) = match note.content.kind {
                 NoteKind::Quote => (0, "quote"),
@@ -72,7 +73,7 @@ pub fn note_contributions(
             order.extend_from_slice(interview.id.as_bytes());
             order.extend_from_slice(&note.seq.to_be_bytes());
             let origin = aggregate::TextOrigin {
-                source: aggregate::INTERVIEW,
+                source: tally::INTERVIEW,
                 kind,
                 order,
                 label: format!("{}, note {}", interview.participant, note.seq),

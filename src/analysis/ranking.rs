@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::aggregate::{QuestionTally, SegmentStats, Sums};
 use super::figures::{Figures, Interval, Ordered, QuestionFigures, SegmentFigures};
 use super::stats;
 use crate::form::Question;
 use crate::form::ranking::{option_id, rank_of};
+use crate::tally::{QuestionTally, SegmentStats, Sums};
 
 /// What one ranking answer adds: a first place on the question's own tally, and a rank on
 /// each ranked option's tally.

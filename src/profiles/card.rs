@@ -2,12 +2,12 @@
 
 use std::cmp::Reverse;
 
-use crate::analysis::aggregate::SegmentStats;
 use crate::analysis::evidence::{nps_question, pmf_question};
 use crate::analysis::stats;
 use crate::form::{Form, Question, QuestionType};
 use crate::interview::{Interview, Note};
 use crate::report::ReportDef;
+use crate::tally::SegmentStats;
 
 use super::compare::{Shown, answered, comparable, count, moments, option_keys};
 use super::model::{CardTheme, FIELD_TAGS, FieldEntry, Fields, Loyalty, Pmf};

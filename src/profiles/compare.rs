@@ -1,10 +1,11 @@
 //! What sets a segment apart (distinctive options) and which segments no test tells apart
 //! (one profile may serve both), from the per-segment aggregates alone.
 
-use crate::analysis::aggregate::{OTHER, SegmentStats};
+use crate::analysis::aggregate::OTHER;
 use crate::analysis::proportions::{holm, two_proportion_z};
 use crate::analysis::stats::{self, Moments};
 use crate::form::{Form, Question, QuestionType};
+use crate::tally::SegmentStats;
 
 use super::model::{Distinctive, SimilarPair};
 

@@ -1,10 +1,10 @@
 //! Template 2 of the method: which segment fits best by the report's outcome (`[icp]`).
 
-use crate::analysis::aggregate::SegmentStats;
 use crate::analysis::proportions::two_proportion_z;
 use crate::analysis::stats;
 use crate::form::Form;
 use crate::report::{IcpSettings, ReportDef, Success};
+use crate::tally::SegmentStats;
 
 use super::card::entries;
 use super::compare::{Shown, answered, comparable, others};

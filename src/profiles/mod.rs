@@ -16,13 +16,14 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::analysis::aggregate::{NO_ANSWER, SegmentStats, interview_segment};
+use crate::analysis::aggregate::{NO_ANSWER, interview_segment};
 use crate::analysis::evidence::pmf_question;
 use crate::analysis::figures;
 use crate::form::{Catalog, FieldErrors, Form};
 use crate::interview::{Interview, Note};
 use crate::report::ReportDef;
 use crate::store::{AggregateState, CardNotes, InterviewStore, ProfileStore, Store, StoreError};
+use crate::tally::SegmentStats;
 
 use card::SegmentInterview;
 pub use model::*;

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::analysis::evidence::DayTally;
 use crate::analysis::proportions::two_proportion_z;
 use crate::form::FieldErrors;
 use crate::store::{Activation, CardNotes, Review};
+use crate::tally::DayTally;
 
 use super::model::{ActivationView, Contradiction, FIELD_TAGS, ReviewView, Window};
 

@@ -32,11 +32,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::analysis::aggregate::{SegmentStats, Tally, ThemeTextRecord};
-use crate::analysis::evidence::{DayTally, JobStatement};
 use crate::auth::Session;
 use crate::form::Form;
 use crate::interview::{Interview, Note};
+pub use crate::tally::Contribution;
+use crate::tally::{DayTally, JobStatement, SegmentStats, ThemeTextRecord};
 
 pub use backup::{BackupStore, Record};
 pub use guarded::GuardedStore;
@@ -135,13 +135,6 @@ pub struct ConsentGiven {
     pub text_sha256: String,
     /// RFC 3339, UTC.
     pub at: String,
-}
-
-/// What one response or note adds to (or, erased, takes from) one report.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Contribution {
-    pub report: String,
-    pub tally: Tally,
 }
 
 /// Where a report's aggregates stand.

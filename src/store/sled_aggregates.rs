@@ -28,8 +28,8 @@ use super::sled_store::{
     SledStore, backend, decode, encode, form_key, form_prefix, transaction_error,
 };
 use super::{AggregateState, Contribution, Contributors, DatedText, SegmentEvidence, StoreError};
-use crate::analysis::aggregate::{SURVEY, SegmentStats, ThemeTextRecord};
-use crate::analysis::evidence::{DayTally, JobStatement};
+use crate::tally::{DayTally, JobStatement};
+use crate::tally::{SURVEY, SegmentStats, ThemeTextRecord};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct RebuildState {
@@ -166,12 +166,7 @@ impl AggregateTx<'_> {
 }
 
 impl AggregateTx<'_> {
-    fn add_evidence(
-        &self,
-        report: &[u8],
-        tally: &crate::analysis::aggregate::Tally,
-        sign: i64,
-    ) -> TxResult<()> {
+    fn add_evidence(&self, report: &[u8], tally: &crate::tally::Tally, sign: i64) -> TxResult<()> {
         let segment = tally.segment.as_bytes();
         for (day, delta) in &tally.days {
             let day_key = key(&[report, segment, DAY, day.as_bytes()]);
@@ -216,7 +211,7 @@ fn merge_by_segment(contributions: Vec<Contribution>) -> Vec<Contribution> {
             .entry((c.report.clone(), c.tally.segment.clone()))
             .or_insert_with(|| Contribution {
                 report: c.report.clone(),
-                tally: crate::analysis::aggregate::Tally {
+                tally: crate::tally::Tally {
                     segment: c.tally.segment.clone(),
                     ..Default::default()
                 },

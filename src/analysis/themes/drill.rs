@@ -2,10 +2,10 @@
 
 use serde::Serialize;
 
-use crate::analysis::aggregate::ThemeTextRecord;
 use crate::analysis::figures::ReportFigures;
 use crate::report::ReportDef;
 use crate::store::{Store, StoreError};
+use crate::tally::ThemeTextRecord;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ThemeTexts {

@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::analysis::aggregate::{INTERVIEW, SURVEY, SegmentStats};
 use crate::analysis::figures::{Ordered, SegmentInfo, TermCount, ThemeCell, ThemeFigures};
 use crate::report::ReportDef;
 use crate::store::{Store, StoreError};
+use crate::tally::{INTERVIEW, SURVEY, SegmentStats};
 
 pub const QUOTES: usize = 3;
 pub const UNCODED_TERMS: usize = 15;
