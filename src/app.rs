@@ -10,7 +10,7 @@ use poem::{
     Body, Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, handler,
 };
 
-use crate::analysis::rebuild;
+use crate::analysis::{ReportOutcome, rebuild, report_figures};
 use crate::auth::{Tokens, load_or_generate_token};
 use crate::config::Config;
 use crate::form::{Catalog, Problem, load_dir_lenient};
@@ -18,7 +18,7 @@ use crate::interview::Interviews;
 use crate::limits::{self, Limits};
 use crate::mail::{MailError, Summaries, scheduler};
 use crate::profiles::ProfileService;
-use crate::report::{Reports, load_reports};
+use crate::report::{ReportDef, Reports, load_reports};
 use crate::store::{BackupStore, GuardedStore, PartialStore, Store, StoreError};
 use crate::webhooks::{self, SetupError, Webhooks};
 use crate::{allow, api, web};
@@ -328,7 +328,7 @@ pub async fn serve(
     tracing::info!("fieldnotes listening on http://{addr}");
     tracing::info!("report summaries are sent {}", state.mail.describe());
     tracing::info!("{}", state.webhooks.describe());
-    let scheduler = scheduler::start(state.clone());
+    let scheduler = scheduler::start(&state.reports, state.mail.clone(), state.clone());
     let deliveries = webhooks::start(state.webhooks.clone());
     let retention = crate::retention::start(state.clone());
     let forgetting = limits::start_forgetting(state.clone());
@@ -353,4 +353,14 @@ pub async fn bind(addr: &str) -> Result<tokio::net::TcpListener, StartError> {
                 _ => e.to_string(),
             },
         })
+}
+
+impl scheduler::SummarySource for AppState {
+    fn figures(&self, report: &ReportDef) -> Result<ReportOutcome, StoreError> {
+        report_figures(self.store.as_ref(), &self.catalog, report)
+    }
+
+    fn cards(&self, report: &ReportDef) -> Option<crate::profiles::Profiles> {
+        self.profiles.draft_for_summary(&self.catalog, report)
+    }
 }

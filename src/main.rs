@@ -19,7 +19,7 @@ use fieldnotes::export::{ExportFormat, ExportOptions, with_partials, write_respo
 use fieldnotes::form::load_dir;
 use fieldnotes::mail::{Delivered, Occasion, Summaries};
 use fieldnotes::profiles::ProfileService;
-use fieldnotes::store::{ONE_PASS_CACHE_BYTES, PartialStore, SledStore, Store};
+use fieldnotes::store::{ONE_PASS_CACHE_BYTES, PartialStore, ResponseStore, SledStore};
 
 #[derive(Parser)]
 #[command(

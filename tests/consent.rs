@@ -4,13 +4,14 @@
 
 mod common;
 
+use fieldnotes::store::ResponseStore;
 use std::path::PathBuf;
 use std::process::Command;
 
 use chrono::{DateTime, Utc};
 use common::survey::{page_count, state_of};
 use common::{RESEARCHER, ServerProcess, TestServer, free_port, parse_csv, repo_path};
-use fieldnotes::store::{SledStore, Store};
+use fieldnotes::store::SledStore;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 

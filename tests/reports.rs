@@ -520,22 +520,15 @@ async fn incremental_aggregates_equal_a_rebuild_even_after_erasures() {
             .begin_rebuild("panel", "another-key", "panel")
             .unwrap()
     );
-    let response = |r: &fieldnotes::store::StoredResponse| {
-        fieldnotes::analysis::contributions_in(&state.catalog, &state.reports, r)
-    };
-    let note = |i: &fieldnotes::interview::Interview, n: &fieldnotes::interview::Note| {
-        fieldnotes::analysis::note_contributions(&state.catalog, &state.reports, i, n)
-    };
-    let contributors = fieldnotes::store::Contributors {
-        response: &response,
-        note: &note,
-        guides: &[],
-    };
-    while !state
-        .store
-        .rebuild_step("panel", "panel", 7, &contributors)
-        .unwrap()
-    {}
+    let panel = state.reports.get("panel").unwrap();
+    fieldnotes::analysis::rebuild::rebuild_in_batches(
+        state.store.as_ref(),
+        &state.catalog,
+        &state.reports,
+        &panel,
+        7,
+    )
+    .unwrap();
     let fieldnotes::store::AggregateState::Ready(rebuilt) =
         state.store.aggregates("panel", "another-key").unwrap()
     else {

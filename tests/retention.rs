@@ -5,6 +5,7 @@
 
 mod common;
 
+use fieldnotes::store::ResponseStore;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeDelta, Utc};
 use common::backup::{assert_same_answers, reads};
 use common::{RESEARCHER, ServerProcess, free_port, parse_csv, repo_path};
-use fieldnotes::store::{SledStore, Store, StoredResponse};
+use fieldnotes::store::{SledStore, StoredResponse};
 use serde_json::json;
 use uuid::{NoContext, Timestamp, Uuid};
 

@@ -4,6 +4,7 @@
 //!
 //! Needs `python3` with `pyreadstat`, and `pspp` (`.ci/run` installs both when missing).
 
+use fieldnotes::store::ResponseStore;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -11,7 +12,7 @@ use std::sync::Arc;
 
 use fieldnotes::export::{ExportOptions, sav_variable_names, write_responses_sav};
 use fieldnotes::form::{Form, load_dir};
-use fieldnotes::store::{SledStore, Store, StoredResponse};
+use fieldnotes::store::{SledStore, StoredResponse};
 use serde_json::{Value, json};
 use uuid::Uuid;
 

@@ -1,10 +1,13 @@
 //! Rebuilding report aggregates from the stored responses, after a report or its form
-//! changed: once, in batches, while the server keeps taking responses.
+//! changed: once, in batches, while the server keeps taking responses. The policy is here
+//! (which reports are stale, how big a batch is, what each response and note contributes,
+//! which guides' notes count); the store keeps the protocol that makes each batch atomic
+//! with respect to writers (see `store::AggregateStore`).
 
 use crate::form::Catalog;
-use crate::interview::{Interview, Note};
 use crate::report::{ReportDef, Reports};
-use crate::store::{Contributors, Store, StoreError, StoredResponse};
+use crate::store::{Store, StoreError, StoredResponse};
+use crate::tally::Contribution;
 
 /// Responses folded in per write; small enough that writers wait only briefly.
 const BATCH: usize = 2_000;
@@ -30,15 +33,46 @@ pub fn rebuild(
     reports: &Reports,
     report: &ReportDef,
 ) -> Result<(), StoreError> {
-    let response = |r: &StoredResponse| super::contributions_in(catalog, reports, r);
-    let note = |i: &Interview, n: &Note| super::note_contributions(catalog, reports, i, n);
-    let contributors = Contributors {
-        response: &response,
-        note: &note,
-        guides: &report.interviews,
-    };
     let started = std::time::Instant::now();
-    while !store.rebuild_step(&report.id, &report.form, BATCH, &contributors)? {}
+    rebuild_in_batches(store, catalog, reports, report, BATCH)?;
     tracing::info!(report = %report.id, "aggregates rebuilt in {:.1}s", started.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// Runs a marked rebuild to the end, `batch` responses per atomic step.
+pub fn rebuild_in_batches(
+    store: &dyn Store,
+    catalog: &Catalog,
+    reports: &Reports,
+    report: &ReportDef,
+    batch: usize,
+) -> Result<(), StoreError> {
+    let response = |r: &StoredResponse| super::contributions_in(catalog, reports, r);
+    let notes = || note_contributions(store, catalog, reports, report);
+    while !store.rebuild_step(&report.id, &report.form, batch, &response, &notes)? {}
+    Ok(())
+}
+
+/// What every note of the report's interview guides contributes to it.
+fn note_contributions(
+    store: &dyn Store,
+    catalog: &Catalog,
+    reports: &Reports,
+    report: &ReportDef,
+) -> Result<Vec<Contribution>, StoreError> {
+    let mut all = Vec::new();
+    for guide in &report.interviews {
+        for interview in store.interviews(Some(guide)) {
+            let interview = interview?;
+            for note in store.notes(interview.id) {
+                let note = note?;
+                all.extend(
+                    super::note_contributions(catalog, reports, &interview, &note)
+                        .into_iter()
+                        .filter(|c| c.report == report.id),
+                );
+            }
+        }
+    }
+    Ok(all)
 }

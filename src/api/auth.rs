@@ -1,5 +1,5 @@
-//! Who is calling: a bearer token (API clients), or the login cookie of a staff browser,
-//! which holds a session id, never the token itself.
+//! The API's side of who is calling (`crate::auth::request` reads the credentials): the
+//! `Staff` and `MaybeStaff` extractors and the security schemes the OpenAPI document lists.
 
 use poem::{IntoResponse, Request, RequestBody};
 use poem_openapi::registry::{MetaSecurityScheme, Registry};
@@ -7,65 +7,7 @@ use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
 
 use super::error::ApiError;
 use crate::app::AppState;
-use crate::auth::{AuthError, Role, sha256_hex};
-
-/// The HttpOnly, SameSite=Strict cookie the login page sets.
-pub const SESSION_COOKIE: &str = "fieldnotes_session";
-
-fn bearer(req: &Request) -> Option<String> {
-    req.headers()
-        .get(poem::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            let (scheme, token) = v.split_once(' ')?;
-            scheme
-                .eq_ignore_ascii_case("bearer")
-                .then(|| token.trim().to_string())
-        })
-}
-
-pub fn session_cookie(req: &Request) -> Option<String> {
-    req.cookie()
-        .get(SESSION_COOKIE)
-        .map(|c| c.value_str().to_string())
-        .filter(|v| !v.is_empty())
-}
-
-/// The role of a browser login, if it is still good: not expired, not logged out, and
-/// opened with the token its role has now.
-fn session_role(state: &AppState, session_id: &str) -> Option<Role> {
-    let session = match state.store.session(&sha256_hex(session_id)) {
-        Ok(session) => session?,
-        Err(e) => {
-            tracing::error!("reading a login session failed: {e}");
-            return None;
-        }
-    };
-    let now = chrono::Utc::now().timestamp();
-    (session.expires_at > now && state.tokens.still_valid(&session)).then_some(session.role)
-}
-
-/// The caller's role. A bearer token must be valid (a wrong one is 401); a login cookie
-/// that is no longer good counts as no login, so a browser is simply asked to log in again.
-pub fn caller_role(state: &AppState, req: &Request) -> Result<Option<Role>, AuthError> {
-    if let Some(token) = bearer(req) {
-        return state
-            .tokens
-            .role_of(&token)
-            .map(Some)
-            .ok_or(AuthError::Unauthenticated);
-    }
-    Ok(session_cookie(req).and_then(|id| session_role(state, &id)))
-}
-
-/// The caller's role when it is at least `needed`: 401 without a valid login, 403 below it.
-pub fn authorize(state: &AppState, req: &Request, needed: Role) -> Result<Role, AuthError> {
-    match caller_role(state, req)? {
-        Some(role) if role >= needed => Ok(role),
-        Some(_) => Err(AuthError::Forbidden),
-        None => Err(AuthError::Unauthenticated),
-    }
-}
+use crate::auth::{AuthError, Role, SESSION_COOKIE, authorize, caller_role};
 
 /// The names the OpenAPI document gives the two ways staff prove who they are.
 const BEARER_SCHEME: &str = "bearerToken";
@@ -162,7 +104,7 @@ impl<'a, const NEEDED: u8> ApiExtractor<'a> for Staff<NEEDED> {
         _param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> poem::Result<Self> {
         let state = app_state(request)?;
-        authorize(state, request, needed(NEEDED))
+        authorize(&state.tokens, state.store.as_ref(), request, needed(NEEDED))
             .map(|_| Staff)
             .map_err(refused)
     }
@@ -184,7 +126,9 @@ impl<'a> ApiExtractor<'a> for MaybeStaff {
         _param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> poem::Result<Self> {
         let state = app_state(request)?;
-        caller_role(state, request).map(MaybeStaff).map_err(refused)
+        caller_role(&state.tokens, state.store.as_ref(), request)
+            .map(MaybeStaff)
+            .map_err(refused)
     }
 }
 

@@ -4,7 +4,7 @@ use std::io::Write;
 use serde_json::json;
 
 use super::*;
-use crate::store::{SledStore, Store, StoredResponse};
+use crate::store::{ResponseStore, SledStore, StoredResponse};
 
 /// A real store holding two responses of the fixture survey.
 fn store(dir: &std::path::Path) -> SledStore {

@@ -14,9 +14,8 @@ use super::live::{CHANNEL_CAPACITY, Hub, Subscription};
 use super::model::{Change, Interview, InterviewEvent, Note, NoteVersion};
 use super::rules::{self, NoteEdit, NoteInput};
 use crate::form::{Answers, Catalog, FieldErrors, Form, FormKind};
-use crate::store::{
-    Contribution, InterviewStore, InterviewWrite, NoteWrite, StoreError, WebhookMessage,
-};
+use crate::store::{InterviewStore, InterviewWrite, NoteWrite, StoreError, WebhookMessage};
+use crate::tally::Contribution;
 
 /// Locks shared by interviews whose ids hash alike: bounded memory, and contention only
 /// between two interviews that happen to share one, for the length of a flush.

@@ -85,7 +85,10 @@ pub async fn limit_submissions<E: Endpoint>(next: E, req: Request) -> poem::Resu
         && let Some(state) = req.data::<Arc<AppState>>()
         && let Some(rate) = &state.limits.rate
         && let Some(client) = state.limits.client_of(&req)
-        && !matches!(crate::api::caller_role(state, &req), Ok(Some(_)))
+        && !matches!(
+            crate::auth::caller_role(&state.tokens, state.store.as_ref(), &req),
+            Ok(Some(_))
+        )
         && let Err(wait) = rate.check(client)
     {
         return Ok(too_many(req.uri().path(), wait, rate.budget()));

@@ -15,11 +15,11 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::schedule::{add_periods, first_due, next_due_after};
-use super::service::{Occasion, timestamp};
-use crate::analysis::{ReportOutcome, report_figures};
-use crate::app::AppState;
-use crate::report::{Cadence, ReportDef};
-use crate::store::{MailState, Schedule};
+use super::service::{Occasion, Summaries, timestamp};
+use crate::analysis::ReportOutcome;
+use crate::profiles::Profiles;
+use crate::report::{Cadence, ReportDef, Reports};
+use crate::store::{MailState, Schedule, StoreError};
 
 /// The longest sleep between looks, so that a clock change is noticed within a minute.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
@@ -28,15 +28,29 @@ const NOT_READY_WAIT: Duration = Duration::from_secs(5);
 /// How long `stop` lets a send in progress finish.
 const STOP_GRACE: Duration = Duration::from_secs(10);
 
+/// What a scheduled summary is drafted from; blocking calls (they read the store).
+pub trait SummarySource: Send + Sync + 'static {
+    fn figures(&self, report: &ReportDef) -> Result<ReportOutcome, StoreError>;
+    /// The report's profile cards, or `None` while they cannot be drafted.
+    fn cards(&self, report: &ReportDef) -> Option<Profiles>;
+}
+
+/// What the loop works with: the reports, the mail service and the figures' source.
+struct Deps {
+    mail: Arc<Summaries>,
+    source: Arc<dyn SummarySource>,
+}
+
 pub struct Scheduler {
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
 
 /// Starts the scheduler; without any report that has `every`, it ends at once.
-pub fn start(state: Arc<AppState>) -> Scheduler {
+pub fn start(reports: &Reports, mail: Arc<Summaries>, source: Arc<dyn SummarySource>) -> Scheduler {
     let (stop, stopped) = watch::channel(false);
-    let task = tokio::spawn(run(state, stopped));
+    let scheduled = scheduled(reports);
+    let task = tokio::spawn(run(Deps { mail, source }, scheduled, stopped));
     Scheduler { stop, task }
 }
 
@@ -51,9 +65,8 @@ impl Scheduler {
     }
 }
 
-fn scheduled(state: &AppState) -> Vec<(Arc<ReportDef>, Cadence, String)> {
-    state
-        .reports
+fn scheduled(reports: &Reports) -> Vec<(Arc<ReportDef>, Cadence, String)> {
+    reports
         .iter()
         .filter_map(|r| {
             let email = r.email.as_ref()?;
@@ -62,8 +75,11 @@ fn scheduled(state: &AppState) -> Vec<(Arc<ReportDef>, Cadence, String)> {
         .collect()
 }
 
-async fn run(state: Arc<AppState>, mut stopped: watch::Receiver<bool>) {
-    let reports = scheduled(&state);
+async fn run(
+    state: Deps,
+    reports: Vec<(Arc<ReportDef>, Cadence, String)>,
+    mut stopped: watch::Receiver<bool>,
+) {
     if reports.is_empty() {
         return;
     }
@@ -95,7 +111,7 @@ fn later(now: DateTime<Utc>, wait: Duration) -> DateTime<Utc> {
 
 /// Brings one report's schedule up to date and sends when due; returns when to look again.
 async fn serve_report(
-    state: &Arc<AppState>,
+    state: &Deps,
     report: &Arc<ReportDef>,
     cadence: Cadence,
     every: &str,
@@ -191,31 +207,19 @@ fn settle(record: &MailState, cadence: Cadence, every: &str, now: DateTime<Utc>)
     }
 }
 
-async fn send_due(
-    state: &Arc<AppState>,
-    report: &Arc<ReportDef>,
-    schedule: Schedule,
-) -> DateTime<Utc> {
+async fn send_due(state: &Deps, report: &Arc<ReportDef>, schedule: Schedule) -> DateTime<Utc> {
     let now = Utc::now();
     let figures = {
-        let state = state.clone();
-        let definition = report.clone();
-        tokio::task::spawn_blocking(move || {
-            report_figures(state.store.as_ref(), &state.catalog, &definition)
-        })
-        .await
+        let (source, definition) = (state.source.clone(), report.clone());
+        crate::store::blocking(move || source.figures(&definition)).await
     };
     let figures = match figures {
-        Ok(Ok(ReportOutcome::Ready(figures))) => figures,
-        Ok(Ok(ReportOutcome::Building { done, total })) => {
+        Ok(ReportOutcome::Ready(figures)) => figures,
+        Ok(ReportOutcome::Building { done, total }) => {
             tracing::info!(
                 report = %report.id,
                 "summary due, waiting for the report's rebuild ({done} of {total})"
             );
-            return later(now, NOT_READY_WAIT);
-        }
-        Ok(Err(e)) => {
-            tracing::error!(report = %report.id, "summary due, but the report cannot be read: {e}");
             return later(now, NOT_READY_WAIT);
         }
         Err(e) => {
@@ -224,14 +228,10 @@ async fn send_due(
         }
     };
     let profiles = {
-        let (state, definition) = (state.clone(), report.clone());
-        tokio::task::spawn_blocking(move || {
-            state
-                .profiles
-                .draft_for_summary(&state.catalog, &definition)
-        })
-        .await
-        .unwrap_or_default()
+        let (source, definition) = (state.source.clone(), report.clone());
+        tokio::task::spawn_blocking(move || source.cards(&definition))
+            .await
+            .unwrap_or_default()
     };
     let due = schedule.due;
     // The claim: on disk before the message leaves, so that a crash cannot lead to a resend.

@@ -124,7 +124,7 @@ impl GuardedStore {
     /// The newest outcome of a write: sled's latest flush, or a refusal here if that came later.
     pub(super) fn last_outcome(&self) -> Option<(Instant, Result<(), String>)> {
         let flushed = self.db().ok().and_then(|db| {
-            use super::Store;
+            use super::HealthStore;
             db.last_durable_write()
         });
         let refused = self

@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use super::guarded::{GuardedStore, Held, Write};
 use super::partials::{Completion, PartialIter, PartialResponse, PartialState, PartialStore};
-use super::{Contribution, StoreError, StoredResponse, WebhookMessage};
+use super::{StoreError, StoredResponse, WebhookMessage};
 use crate::form::Form;
+use crate::tally::Contribution;
 
 impl PartialStore for GuardedStore {
     fn save_partial(

@@ -8,14 +8,15 @@ use uuid::Uuid;
 
 use super::guarded::{GuardedStore, Held, Write};
 use super::{
-    AggregateState, CardNotes, Contribution, ContributionsOf, Contributors, DatedText,
-    FinishedWebhook, InterviewIter, InterviewStore, InterviewWrite, MailState, MailStore, NoteIter,
-    ProfileStore, QueuedWebhook, ResponseIter, SegmentEvidence, Store, StoreError, StoredResponse,
-    ThemeTextIter, WebhookMessage, WebhookStore,
+    AggregateState, AggregateStore, CardNotes, ContributionsOf, DatedText, FinishedWebhook,
+    HealthStore, InterviewIter, InterviewStore, InterviewWrite, MailState, MailStore, NoteIter,
+    NotesOf, ProfileStore, QueuedWebhook, ResponseIter, ResponseStore, SegmentEvidence,
+    SessionStore, StoreError, StoredResponse, ThemeTextIter, WebhookMessage, WebhookStore,
 };
 use crate::auth::Session;
 use crate::form::Form;
 use crate::interview::{Interview, InterviewEvent};
+use crate::tally::Contribution;
 
 /// An iterator from the current database that keeps it open, or the one error of getting it.
 macro_rules! held {
@@ -30,7 +31,7 @@ macro_rules! held {
     };
 }
 
-impl Store for GuardedStore {
+impl ResponseStore for GuardedStore {
     fn insert_response(
         &self,
         response: &StoredResponse,
@@ -76,7 +77,9 @@ impl Store for GuardedStore {
     fn revisions(&self, form_id: &str) -> Result<Vec<Form>, StoreError> {
         self.db()?.revisions(form_id)
     }
+}
 
+impl HealthStore for GuardedStore {
     fn probe_write(&self) -> Result<(), StoreError> {
         self.write(Write::Adds, |db| db.probe_write())
     }
@@ -84,7 +87,9 @@ impl Store for GuardedStore {
     fn last_durable_write(&self) -> Option<(std::time::Instant, Result<(), String>)> {
         self.last_outcome()
     }
+}
 
+impl SessionStore for GuardedStore {
     fn put_session(&self, id_sha256: &str, session: &Session) -> Result<(), StoreError> {
         self.write(Write::Adds, |db| db.put_session(id_sha256, session))
     }
@@ -96,7 +101,9 @@ impl Store for GuardedStore {
     fn delete_session(&self, id_sha256: &str) -> Result<(), StoreError> {
         self.write(Write::Erases, |db| db.delete_session(id_sha256))
     }
+}
 
+impl AggregateStore for GuardedStore {
     fn aggregates(&self, report: &str, key: &str) -> Result<AggregateState, StoreError> {
         self.db()?.aggregates(report, key)
     }
@@ -110,10 +117,11 @@ impl Store for GuardedStore {
         report: &str,
         form_id: &str,
         batch: usize,
-        contributors: &Contributors,
+        contributions: ContributionsOf,
+        notes: NotesOf,
     ) -> Result<bool, StoreError> {
         self.write(Write::Adds, |db| {
-            db.rebuild_step(report, form_id, batch, contributors)
+            db.rebuild_step(report, form_id, batch, contributions, notes)
         })
     }
 

@@ -6,8 +6,9 @@
 
 use uuid::Uuid;
 
-use super::{Contribution, StoreError, WebhookMessage};
+use super::{StoreError, WebhookMessage};
 use crate::interview::{Interview, InterviewEvent, Note};
+use crate::tally::Contribution;
 
 pub type InterviewIter = Box<dyn Iterator<Item = Result<Interview, StoreError>> + Send>;
 pub type NoteIter = Box<dyn Iterator<Item = Result<Note, StoreError>> + Send>;

@@ -44,9 +44,9 @@ pub trait MailStore: Send + Sync + 'static {
     /// The record of a report, empty when nothing was ever sent or scheduled.
     fn mail_state(&self, report: &str) -> Result<MailState, StoreError>;
 
-    /// Applies `change` to the record atomically (it may run more than once under
-    /// contention, so it must only depend on the state it is given); returns the new record
-    /// once it is on disk.
+    /// Applies `change` to the record atomically and returns the new record once it is on
+    /// disk. `change` must depend only on the record it is given: a backend may apply it
+    /// again to a fresher record rather than lock.
     fn update_mail_state(
         &self,
         report: &str,

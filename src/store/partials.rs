@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Contribution, StoreError, StoredResponse, WebhookMessage};
+use super::{StoreError, StoredResponse, WebhookMessage};
 use crate::form::Form;
+use crate::tally::Contribution;
 
 /// A respondent's answers so far.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

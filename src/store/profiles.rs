@@ -46,8 +46,9 @@ pub trait ProfileStore: Send + Sync + 'static {
     /// The team's record of a card; empty when nothing was ever said.
     fn card_notes(&self, report: &str, segment: &str) -> Result<CardNotes, StoreError>;
 
-    /// Applies `change` atomically (it may run more than once under contention, so it must
-    /// only depend on the record it is given); returns the new record once it is on disk.
+    /// Applies `change` atomically and returns the new record once it is on disk. `change`
+    /// must depend only on the record it is given: a backend may apply it again to a fresher
+    /// record rather than lock.
     fn update_card_notes(
         &self,
         report: &str,

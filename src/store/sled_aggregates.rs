@@ -1,6 +1,6 @@
 //! Report aggregates in sled. Trees and keys:
 //! - `aggregates`: report id, 0xFF, segment -> `SegmentStats` as JSON
-//! - `aggregate_state`: report id -> `RebuildState` as JSON
+//! - `aggregate_state`: report id -> `RebuildProgress` as JSON
 //! - `theme_texts`: report id, 0xFF, theme, 0xFF, order -> `ThemeTextRecord` as JSON
 //!   (the quotes and the drill-down; `order` puts interview quotes first)
 //! - `terms`: report id, 0xFF, segment, 0xFF, term -> count (i64, big-endian)
@@ -10,226 +10,30 @@
 //!   order -> empty (a segment's survey texts of a theme, newest last, pointing into
 //!   `theme_texts`). Cards read these by segment, so their cost does not grow with responses.
 //!
-//! Writers (responses, notes) and rebuild batches take `aggregate_lock`, so a rebuild's cursor
-//! and the writers agree on what it has already folded in: a response at or before the cursor
-//! is updated incrementally, one after it is left for the rebuild to pick up. Notes are folded
-//! in by the rebuild's last step, all at once, so a note only counts incrementally once the
-//! aggregates are ready.
+//! Writers (responses, notes) and rebuild batches take `aggregate_lock`, which is how this
+//! backend keeps the rebuild protocol of `aggregates`: a rebuild batch and the writers agree
+//! on what the cursor has already folded in. The writes themselves are in `sled_aggregate_tx`.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
-use serde::{Deserialize, Serialize};
 use sled::Transactional;
-use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use uuid::Uuid;
 
+use super::sled_aggregate_tx::{
+    AggregateTx, DAY, JOB, SUBMITTED, SURVEY_TEXT, key, merge_by_segment,
+};
 use super::sled_store::{
     SledStore, backend, decode, encode, form_key, form_prefix, transaction_error,
 };
-use super::{AggregateState, Contribution, Contributors, DatedText, SegmentEvidence, StoreError};
+use super::{
+    AggregateState, AggregateStore, ContributionsOf, DatedText, NotesOf, RebuildProgress,
+    ResponseStore, SegmentEvidence, StoreError, ThemeTextIter,
+};
 use crate::tally::{DayTally, JobStatement};
-use crate::tally::{SURVEY, SegmentStats, ThemeTextRecord};
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct RebuildState {
-    key: String,
-    ready: bool,
-    /// The last response folded in by the rebuild, in the form's time order.
-    cursor: Option<Uuid>,
-    done: u64,
-    total: u64,
-}
-
-type TxResult<T> = Result<T, ConflictableTransactionError<String>>;
-
-fn abort(message: impl Into<String>) -> ConflictableTransactionError<String> {
-    ConflictableTransactionError::Abort(message.into())
-}
-
-fn key(parts: &[&[u8]]) -> Vec<u8> {
-    let mut key = Vec::new();
-    for (i, part) in parts.iter().enumerate() {
-        if i > 0 {
-            key.push(0xFF);
-        }
-        key.extend_from_slice(part);
-    }
-    key
-}
-
-/// The five aggregate trees, inside one transaction.
-pub(super) struct AggregateTx<'a> {
-    pub aggregates: &'a TransactionalTree,
-    pub states: &'a TransactionalTree,
-    pub theme_texts: &'a TransactionalTree,
-    pub terms: &'a TransactionalTree,
-    pub evidence: &'a TransactionalTree,
-}
-
-const DAY: &[u8] = b"d";
-const SUBMITTED: &[u8] = b"t";
-const JOB: &[u8] = b"j";
-const SURVEY_TEXT: &[u8] = b"q";
-
-/// Which writes a report's aggregates take in now: a response (by id) or a note (`None`).
-fn counted(state: &RebuildState, response: Option<Uuid>) -> bool {
-    state.ready || response.is_some_and(|id| state.cursor.is_some_and(|cursor| id <= cursor))
-}
-
-impl AggregateTx<'_> {
-    /// Applies contributions (`sign` 1 adds, -1 takes back) to the reports that count them now.
-    pub fn apply(
-        &self,
-        contributions: &[Contribution],
-        response: Option<Uuid>,
-        sign: i64,
-    ) -> TxResult<()> {
-        for contribution in contributions {
-            let Some(bytes) = self.states.get(contribution.report.as_bytes())? else {
-                continue;
-            };
-            let state: RebuildState =
-                serde_json::from_slice(&bytes).map_err(|e| abort(e.to_string()))?;
-            if counted(&state, response) {
-                self.add(contribution, sign)?;
-            }
-        }
-        Ok(())
-    }
-
-    fn add(&self, contribution: &Contribution, sign: i64) -> TxResult<()> {
-        let report = contribution.report.as_bytes();
-        let tally = &contribution.tally;
-        let segment_key = key(&[report, tally.segment.as_bytes()]);
-        let mut stats: SegmentStats = match self.aggregates.get(&segment_key)? {
-            Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| abort(e.to_string()))?,
-            None => SegmentStats::default(),
-        };
-        stats.add(&tally.stats, sign);
-        if stats.is_empty() {
-            self.aggregates.remove(segment_key)?;
-        } else {
-            let bytes = serde_json::to_vec(&stats).map_err(|e| abort(e.to_string()))?;
-            self.aggregates.insert(segment_key, bytes)?;
-        }
-        let segment = tally.segment.as_bytes();
-        for text in &tally.texts {
-            let text_key = key(&[report, text.theme.as_bytes(), &text.order]);
-            let pointer = (text.record.source == SURVEY).then(|| {
-                key(&[
-                    report,
-                    segment,
-                    SURVEY_TEXT,
-                    text.theme.as_bytes(),
-                    &text.order,
-                ])
-            });
-            if sign > 0 {
-                let bytes = serde_json::to_vec(&text.record).map_err(|e| abort(e.to_string()))?;
-                self.theme_texts.insert(text_key, bytes)?;
-                if let Some(pointer) = pointer {
-                    self.evidence.insert(pointer, &[] as &[u8])?;
-                }
-            } else {
-                self.theme_texts.remove(text_key)?;
-                if let Some(pointer) = pointer {
-                    self.evidence.remove(pointer)?;
-                }
-            }
-        }
-        self.add_evidence(report, tally, sign)?;
-        let mut terms: BTreeMap<&str, i64> = BTreeMap::new();
-        for term in &tally.terms {
-            *terms.entry(term).or_default() += sign;
-        }
-        for (term, delta) in terms {
-            let term_key = key(&[report, tally.segment.as_bytes(), term.as_bytes()]);
-            let current = match self.terms.get(&term_key)? {
-                Some(bytes) => i64::from_be_bytes(
-                    bytes
-                        .as_ref()
-                        .try_into()
-                        .map_err(|_| abort("bad term count"))?,
-                ),
-                None => 0,
-            };
-            let next = current + delta;
-            if next <= 0 {
-                self.terms.remove(term_key)?;
-            } else {
-                self.terms.insert(term_key, &next.to_be_bytes())?;
-            }
-        }
-        Ok(())
-    }
-}
-
-impl AggregateTx<'_> {
-    fn add_evidence(&self, report: &[u8], tally: &crate::tally::Tally, sign: i64) -> TxResult<()> {
-        let segment = tally.segment.as_bytes();
-        for (day, delta) in &tally.days {
-            let day_key = key(&[report, segment, DAY, day.as_bytes()]);
-            let mut current: DayTally = match self.evidence.get(&day_key)? {
-                Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| abort(e.to_string()))?,
-                None => DayTally::default(),
-            };
-            current.add(delta, sign);
-            if current.is_empty() {
-                self.evidence.remove(day_key)?;
-            } else {
-                let bytes = serde_json::to_vec(&current).map_err(|e| abort(e.to_string()))?;
-                self.evidence.insert(day_key, bytes)?;
-            }
-        }
-        for (order, at) in &tally.submitted {
-            let time_key = key(&[report, segment, SUBMITTED, order]);
-            if sign > 0 {
-                self.evidence.insert(time_key, at.as_bytes())?;
-            } else {
-                self.evidence.remove(time_key)?;
-            }
-        }
-        for (order, job) in &tally.jobs {
-            let job_key = key(&[report, segment, JOB, order]);
-            if sign > 0 {
-                let bytes = serde_json::to_vec(job).map_err(|e| abort(e.to_string()))?;
-                self.evidence.insert(job_key, bytes)?;
-            } else {
-                self.evidence.remove(job_key)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// One contribution per segment, so a batch reads and writes each segment's record once.
-fn merge_by_segment(contributions: Vec<Contribution>) -> Vec<Contribution> {
-    let mut merged: BTreeMap<(String, String), Contribution> = BTreeMap::new();
-    for c in contributions {
-        let entry = merged
-            .entry((c.report.clone(), c.tally.segment.clone()))
-            .or_insert_with(|| Contribution {
-                report: c.report.clone(),
-                tally: crate::tally::Tally {
-                    segment: c.tally.segment.clone(),
-                    ..Default::default()
-                },
-            });
-        entry.tally.stats.add(&c.tally.stats, 1);
-        entry.tally.texts.extend(c.tally.texts);
-        entry.tally.terms.extend(c.tally.terms);
-        for (day, tally) in c.tally.days {
-            entry.tally.days.entry(day).or_default().add(&tally, 1);
-        }
-        entry.tally.submitted.extend(c.tally.submitted);
-        entry.tally.jobs.extend(c.tally.jobs);
-    }
-    merged.into_values().collect()
-}
 
 impl SledStore {
-    fn rebuild_state(&self, report: &str) -> Result<Option<RebuildState>, StoreError> {
+    fn rebuild_progress(&self, report: &str) -> Result<Option<RebuildProgress>, StoreError> {
         match self
             .aggregate_state
             .get(report.as_bytes())
@@ -239,20 +43,15 @@ impl SledStore {
             None => Ok(None),
         }
     }
+}
 
-    pub(super) fn read_aggregates(
-        &self,
-        report: &str,
-        key: &str,
-    ) -> Result<AggregateState, StoreError> {
-        let Some(state) = self.rebuild_state(report)?.filter(|s| s.key == key) else {
+impl AggregateStore for SledStore {
+    fn aggregates(&self, report: &str, key: &str) -> Result<AggregateState, StoreError> {
+        let Some(state) = self.rebuild_progress(report)?.filter(|s| s.key == key) else {
             return Ok(AggregateState::Missing);
         };
         if !state.ready {
-            return Ok(AggregateState::Building {
-                done: state.done,
-                total: state.total,
-            });
+            return Ok(state.state());
         }
         let prefix = form_prefix(report);
         let mut segments = BTreeMap::new();
@@ -265,11 +64,7 @@ impl SledStore {
     }
 
     /// The texts that mention a theme, in order (interview quotes first).
-    pub(super) fn read_theme_texts(
-        &self,
-        report: &str,
-        theme: &str,
-    ) -> Box<dyn Iterator<Item = Result<ThemeTextRecord, StoreError>> + Send> {
+    fn theme_texts(&self, report: &str, theme: &str) -> ThemeTextIter {
         let mut prefix = key(&[report.as_bytes(), theme.as_bytes()]);
         prefix.push(0xFF);
         Box::new(
@@ -280,7 +75,7 @@ impl SledStore {
     }
 
     /// A segment's period, loyalty by day and newest job statements.
-    pub(super) fn read_segment_evidence(
+    fn segment_evidence(
         &self,
         report: &str,
         segment: &str,
@@ -314,7 +109,7 @@ impl SledStore {
     }
 
     /// The newest survey texts of a segment that mention a theme, newest first.
-    pub(super) fn read_segment_theme_texts(
+    fn segment_theme_texts(
         &self,
         report: &str,
         segment: &str,
@@ -357,7 +152,7 @@ impl SledStore {
     }
 
     /// Term counts of a report, summed over the segments `include` accepts.
-    pub(super) fn read_terms(
+    fn terms(
         &self,
         report: &str,
         include: &dyn Fn(&str) -> bool,
@@ -386,14 +181,9 @@ impl SledStore {
         Ok(totals)
     }
 
-    pub(super) fn start_rebuild(
-        &self,
-        report: &str,
-        key: &str,
-        form_id: &str,
-    ) -> Result<bool, StoreError> {
+    fn begin_rebuild(&self, report: &str, key: &str, form_id: &str) -> Result<bool, StoreError> {
         let _guard = self.lock()?;
-        if let Some(state) = self.rebuild_state(report)?.filter(|s| s.key == key) {
+        if let Some(state) = self.rebuild_progress(report)?.filter(|s| s.key == key) {
             // Built already, or a rebuild a restart interrupted: it goes on from its cursor.
             return Ok(!state.ready);
         }
@@ -413,13 +203,7 @@ impl SledStore {
             .responses_by_form
             .scan_prefix(form_prefix(form_id))
             .count() as u64;
-        let state = RebuildState {
-            key: key.to_string(),
-            ready: false,
-            cursor: None,
-            done: 0,
-            total,
-        };
+        let state = RebuildProgress::start(key, total);
         self.aggregate_state
             .insert(report.as_bytes(), encode(&state)?)
             .map_err(backend)?;
@@ -427,39 +211,16 @@ impl SledStore {
         Ok(true)
     }
 
-    /// Every note of the guides, as contributions (the rebuild's last step).
-    fn note_contributions(
-        &self,
-        report: &str,
-        contributors: &Contributors,
-    ) -> Result<Vec<Contribution>, StoreError> {
-        use super::InterviewStore;
-        let mut all = Vec::new();
-        for guide in contributors.guides {
-            for interview in self.interviews(Some(guide)) {
-                let interview = interview?;
-                for note in self.notes(interview.id) {
-                    let note = note?;
-                    all.extend(
-                        (contributors.note)(&interview, &note)
-                            .into_iter()
-                            .filter(|c| c.report == report),
-                    );
-                }
-            }
-        }
-        Ok(all)
-    }
-
-    pub(super) fn rebuild_batch(
+    fn rebuild_step(
         &self,
         report: &str,
         form_id: &str,
         batch: usize,
-        contributors: &Contributors,
+        contributions_of: ContributionsOf,
+        notes: NotesOf,
     ) -> Result<bool, StoreError> {
         let guard = self.lock()?;
-        let Some(mut state) = self.rebuild_state(report)? else {
+        let Some(mut state) = self.rebuild_progress(report)? else {
             return Err(StoreError::Backend(format!(
                 "no rebuild under way for report {report}"
             )));
@@ -474,6 +235,7 @@ impl SledStore {
         };
         let mut contributions = Vec::new();
         let mut seen = 0;
+        let mut last = None;
         for entry in self
             .responses_by_form
             .range::<Vec<u8>, _>((start, Bound::Unbounded))
@@ -485,20 +247,18 @@ impl SledStore {
             seen += 1;
             let id = Uuid::from_slice(&key[prefix.len()..])
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            state.cursor = Some(id);
-            if let Some(response) = self.load_response(id)? {
+            last = Some(id);
+            if let Some(response) = self.response(id)? {
                 contributions.extend(
-                    (contributors.response)(&response)
+                    contributions_of(&response)
                         .into_iter()
                         .filter(|c| c.report == report),
                 );
             }
         }
-        state.done += seen as u64;
-        state.total = state.total.max(state.done);
-        state.ready = seen < batch;
+        state.advance(seen, last, batch);
         if state.ready {
-            contributions.extend(self.note_contributions(report, contributors)?);
+            contributions.extend(notes()?.into_iter().filter(|c| c.report == report));
         }
         let merged = merge_by_segment(contributions);
         let state_bytes = encode(&state)?;

@@ -1,3 +1,4 @@
+use crate::store::{ResponseStore, SessionStore};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -9,7 +10,7 @@ use crate::auth::{Role, Session};
 use crate::interview::{Change, Force, Interview, InterviewEvent, Note, NoteContent, NoteKind};
 use crate::store::{
     AttemptOutcome, FinishedWebhook, InterviewStore, InterviewWrite, MailStore, NoteWrite,
-    ProfileStore, Store, StoredResponse, WebhookMessage, WebhookStore,
+    ProfileStore, StoredResponse, WebhookMessage, WebhookStore,
 };
 
 fn tree<'a>(store: &'a SledStore, name: &str) -> &'a sled::Tree {

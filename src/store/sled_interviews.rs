@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::StoreError;
 use super::interviews::{InterviewIter, InterviewStore, InterviewWrite, NoteIter, NoteWrite};
-use super::sled_aggregates::AggregateTx;
+use super::sled_aggregate_tx::AggregateTx;
 use super::sled_store::{SledStore, backend, decode, encode, form_key, form_prefix};
 use super::sled_webhooks::enqueue;
 use crate::interview::{Interview, InterviewEvent, Note};

@@ -14,8 +14,9 @@ use super::partials::{Completion, PartialIter, PartialResponse, PartialState, Pa
 use super::sled_store::{
     SledStore, backend, decode, encode, form_key, form_prefix, transaction_error,
 };
-use super::{Contribution, StoreError, StoredResponse, WebhookMessage};
+use super::{StoreError, StoredResponse, WebhookMessage};
 use crate::form::Form;
+use crate::tally::Contribution;
 
 impl PartialStore for SledStore {
     fn save_partial(

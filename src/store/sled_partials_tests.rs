@@ -1,9 +1,10 @@
+use crate::store::ResponseStore;
 use std::collections::BTreeMap;
 
 use serde_json::json;
 use uuid::Uuid;
 
-use super::super::{Completion, PartialResponse, PartialState, PartialStore, SledStore, Store};
+use super::super::{Completion, PartialResponse, PartialState, PartialStore, SledStore};
 use crate::store::{StoreError, StoredResponse};
 
 fn partial(form: &str, saved_at: &str) -> PartialResponse {

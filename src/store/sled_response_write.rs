@@ -7,13 +7,14 @@ use sled::Transactional;
 use uuid::Uuid;
 
 use super::partials::{Completion, PartialState};
-use super::sled_aggregates::AggregateTx;
+use super::sled_aggregate_tx::AggregateTx;
 use super::sled_quotas;
 use super::sled_store::{SledStore, backend, decode, encode, form_key, transaction_error};
 use super::sled_webhooks::enqueue;
 use super::webhooks::WebhookMessage;
-use super::{Contribution, StoreError, StoredResponse};
+use super::{StoreError, StoredResponse};
 use crate::form::Form;
+use crate::tally::Contribution;
 
 /// A form as it was when a response first answered this revision.
 #[derive(serde::Serialize)]

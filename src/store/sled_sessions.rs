@@ -1,15 +1,11 @@
 //! Browser logins in sled: tree `sessions`, the SHA-256 of a session id -> `Session` as JSON.
 
-use super::StoreError;
 use super::sled_store::{SledStore, backend, decode, encode};
+use super::{SessionStore, StoreError};
 use crate::auth::Session;
 
-impl SledStore {
-    pub(super) fn write_session(
-        &self,
-        id_sha256: &str,
-        session: &Session,
-    ) -> Result<(), StoreError> {
+impl SessionStore for SledStore {
+    fn put_session(&self, id_sha256: &str, session: &Session) -> Result<(), StoreError> {
         let record = encode(session)?;
         let guard = self.lock()?;
         self.sessions
@@ -19,14 +15,14 @@ impl SledStore {
         self.flusher.wait_durable()
     }
 
-    pub(super) fn read_session(&self, id_sha256: &str) -> Result<Option<Session>, StoreError> {
+    fn session(&self, id_sha256: &str) -> Result<Option<Session>, StoreError> {
         match self.sessions.get(id_sha256.as_bytes()).map_err(backend)? {
             Some(bytes) => decode(&bytes).map(Some),
             None => Ok(None),
         }
     }
 
-    pub(super) fn remove_session(&self, id_sha256: &str) -> Result<(), StoreError> {
+    fn delete_session(&self, id_sha256: &str) -> Result<(), StoreError> {
         let guard = self.lock()?;
         self.sessions
             .remove(id_sha256.as_bytes())

@@ -1,30 +1,17 @@
 //! The sled backend. Trees and keys:
-//! - `responses`: response uuid (16 bytes, v7 so big-endian time order) -> JSON record
-//! - `responses_by_form`: form id, 0xFF, response uuid -> empty (a form's responses in time order)
-//! - `revisions`: form id, 0xFF, revision -> the form as it was answered, with its first response
 //! - `meta`: small markers such as the health probe
-//! - `quota_counts`: places taken in each quota (see `sled_quotas`)
 //!
-//! Interview trees are described in `sled_interviews`, partial responses in `sled_partials`, the summary bookkeeping in `sled_mail`,
-//! the webhook outbox in `sled_webhooks`.
+//! Each concern's trees are described in its own file: responses in `sled_responses`,
+//! aggregates in `sled_aggregates`, interviews in `sled_interviews`, partial responses in
+//! `sled_partials`, the summary bookkeeping in `sled_mail`, the webhook outbox in
+//! `sled_webhooks`, logins in `sled_sessions`, card notes in `sled_profiles`.
 
 use std::path::Path;
 
-use sled::Transactional;
-use sled::transaction::{ConflictableTransactionError, TransactionError};
-use uuid::Uuid;
+use sled::transaction::TransactionError;
 
 use super::flusher::Flusher;
-use super::sled_aggregates::AggregateTx;
-use super::sled_quotas;
-use super::sled_webhooks::enqueue;
-use super::webhooks::WebhookMessage;
-use super::{
-    AggregateState, Contribution, ContributionsOf, Contributors, DatedText, ResponseIter,
-    SegmentEvidence, Store, StoreError, StoredResponse, ThemeTextIter,
-};
-use crate::auth::Session;
-use crate::form::Form;
+use super::{HealthStore, StoreError};
 
 /// sled's page cache for the server; reads past it come from disk. Bounded so that a full
 /// export of a large form cannot pull every page into memory (sled's default is 1 GiB).
@@ -66,13 +53,6 @@ pub struct SledStore {
     pub(super) partials: sled::Tree,
     pub(super) partials_by_form: sled::Tree,
     pub(super) flusher: Flusher,
-}
-
-/// A form as it was when a response first answered this revision.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct RevisionRecord {
-    first_response: Uuid,
-    form: Form,
 }
 
 pub(super) fn backend(e: sled::Error) -> StoreError {
@@ -217,13 +197,6 @@ where
 }
 
 impl SledStore {
-    pub(super) fn load_response(&self, id: Uuid) -> Result<Option<StoredResponse>, StoreError> {
-        match self.responses.get(id.as_bytes()).map_err(backend)? {
-            Some(bytes) => decode(&bytes).map(Some),
-            None => Ok(None),
-        }
-    }
-
     /// The lock guards no data of its own (it only orders writers), and a
     /// writer that panicked inside it left its sled transaction unapplied: so a poisoned lock
     /// is taken over rather than failing every later write.
@@ -235,123 +208,7 @@ impl SledStore {
     }
 }
 
-impl Store for SledStore {
-    fn insert_response(
-        &self,
-        response: &StoredResponse,
-        form: &Form,
-        contributions: &[Contribution],
-        webhooks: &[WebhookMessage],
-    ) -> Result<(), StoreError> {
-        self.write_response(response, form, contributions, webhooks, None)
-            .map(|_| ())
-    }
-
-    fn quota_counts(
-        &self,
-        form_id: &str,
-    ) -> Result<std::collections::BTreeMap<String, u64>, StoreError> {
-        sled_quotas::counts(&self.quota_counts, form_id)
-    }
-
-    fn response(&self, id: Uuid) -> Result<Option<StoredResponse>, StoreError> {
-        self.load_response(id)
-    }
-
-    fn delete_response(
-        &self,
-        id: Uuid,
-        contributions_of: ContributionsOf,
-        webhooks: &[WebhookMessage],
-    ) -> Result<Option<StoredResponse>, StoreError> {
-        let guard = self.lock()?;
-        let removed = (
-            &self.responses,
-            &self.responses_by_form,
-            &self.aggregates,
-            &self.aggregate_state,
-            &self.theme_texts,
-            &self.terms,
-            &self.evidence,
-            &self.webhook_queue,
-            &self.webhook_sequences,
-            &self.quota_counts,
-        )
-            .transaction(
-                |(
-                    responses,
-                    by_form,
-                    aggregates,
-                    states,
-                    theme_texts,
-                    terms,
-                    evidence,
-                    queue,
-                    sequences,
-                    quotas,
-                )| {
-                    let Some(bytes) = responses.get(id.as_bytes())? else {
-                        return Ok(None);
-                    };
-                    let existing: StoredResponse = serde_json::from_slice(&bytes)
-                        .map_err(|e| ConflictableTransactionError::Abort(e.to_string()))?;
-                    responses.remove(id.as_bytes().as_slice())?;
-                    by_form.remove(form_key(&existing.form, id.as_bytes()))?;
-                    let tx = AggregateTx {
-                        aggregates,
-                        states,
-                        theme_texts,
-                        terms,
-                        evidence,
-                    };
-                    tx.apply(&contributions_of(&existing), Some(id), -1)?;
-                    sled_quotas::release(quotas, &existing.form, &existing.quotas)?;
-                    enqueue(queue, sequences, webhooks)?;
-                    Ok(Some(existing))
-                },
-            )
-            .map_err(transaction_error)?;
-        drop(guard);
-        if removed.is_some() {
-            self.flusher.wait_durable()?;
-        }
-        Ok(removed)
-    }
-
-    fn responses(&self, form_id: &str) -> ResponseIter {
-        let prefix_len = form_prefix(form_id).len();
-        let responses = self.responses.clone();
-        let keys = self.responses_by_form.scan_prefix(form_prefix(form_id));
-        Box::new(keys.filter_map(move |entry| {
-            let (key, _) = match entry {
-                Ok(kv) => kv,
-                Err(e) => return Some(Err(backend(e))),
-            };
-            // An index entry whose record was erased in the meantime is skipped.
-            match responses.get(&key[prefix_len..]) {
-                Ok(Some(bytes)) => Some(decode(&bytes)),
-                Ok(None) => None,
-                Err(e) => Some(Err(backend(e))),
-            }
-        }))
-    }
-
-    fn count_responses(&self, form_id: &str) -> Result<u64, StoreError> {
-        // The key scan lives in `sled_count`.
-        self.count_form_responses(form_id)
-    }
-
-    fn revisions(&self, form_id: &str) -> Result<Vec<Form>, StoreError> {
-        let mut records: Vec<RevisionRecord> = Vec::new();
-        for entry in self.revisions.scan_prefix(form_prefix(form_id)) {
-            let (_, bytes) = entry.map_err(backend)?;
-            records.push(decode(&bytes)?);
-        }
-        // Keys sort by revision hash; order by first response so export columns stay stable.
-        records.sort_by_key(|r| r.first_response);
-        Ok(records.into_iter().map(|r| r.form).collect())
-    }
-
+impl HealthStore for SledStore {
     fn probe_write(&self) -> Result<(), StoreError> {
         let now = chrono::Utc::now().to_rfc3339();
         self.meta
@@ -362,66 +219,5 @@ impl Store for SledStore {
 
     fn last_durable_write(&self) -> Option<(std::time::Instant, Result<(), String>)> {
         self.flusher.last_outcome()
-    }
-
-    fn put_session(&self, id_sha256: &str, session: &Session) -> Result<(), StoreError> {
-        self.write_session(id_sha256, session)
-    }
-
-    fn session(&self, id_sha256: &str) -> Result<Option<Session>, StoreError> {
-        self.read_session(id_sha256)
-    }
-
-    fn delete_session(&self, id_sha256: &str) -> Result<(), StoreError> {
-        self.remove_session(id_sha256)
-    }
-
-    fn aggregates(&self, report: &str, key: &str) -> Result<AggregateState, StoreError> {
-        self.read_aggregates(report, key)
-    }
-
-    fn begin_rebuild(&self, report: &str, key: &str, form_id: &str) -> Result<bool, StoreError> {
-        self.start_rebuild(report, key, form_id)
-    }
-
-    fn rebuild_step(
-        &self,
-        report: &str,
-        form_id: &str,
-        batch: usize,
-        contributors: &Contributors,
-    ) -> Result<bool, StoreError> {
-        self.rebuild_batch(report, form_id, batch, contributors)
-    }
-
-    fn theme_texts(&self, report: &str, theme: &str) -> ThemeTextIter {
-        self.read_theme_texts(report, theme)
-    }
-
-    fn terms(
-        &self,
-        report: &str,
-        include: &dyn Fn(&str) -> bool,
-    ) -> Result<std::collections::BTreeMap<String, u64>, StoreError> {
-        self.read_terms(report, include)
-    }
-
-    fn segment_evidence(
-        &self,
-        report: &str,
-        segment: &str,
-        jobs: usize,
-    ) -> Result<SegmentEvidence, StoreError> {
-        self.read_segment_evidence(report, segment, jobs)
-    }
-
-    fn segment_theme_texts(
-        &self,
-        report: &str,
-        segment: &str,
-        theme: &str,
-        limit: usize,
-    ) -> Result<Vec<DatedText>, StoreError> {
-        self.read_segment_theme_texts(report, segment, theme, limit)
     }
 }

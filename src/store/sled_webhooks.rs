@@ -170,6 +170,7 @@ impl WebhookStore for SledStore {
 
 #[cfg(test)]
 mod tests {
+    use crate::store::ResponseStore;
     use std::collections::BTreeMap;
     use std::path::Path;
 
@@ -178,7 +179,7 @@ mod tests {
 
     use super::*;
     use crate::form::load_dir;
-    use crate::store::{AttemptOutcome, Store, StoredResponse};
+    use crate::store::{AttemptOutcome, StoredResponse};
 
     fn message(endpoint: &str, id: &str) -> WebhookMessage {
         WebhookMessage {

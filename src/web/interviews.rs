@@ -12,6 +12,7 @@ use poem::{Body, IntoResponse, Request, Response, handler};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::PageError;
 use super::survey_view::{QuestionView, question_view, read_page_answers};
 use super::{CONSOLE_POLICY, message_page, render, render_with_policy};
 use crate::app::AppState;
@@ -26,7 +27,10 @@ const RECENT_INTERVIEWS: usize = 20;
 
 /// The caller's staff role, or the redirect to the login page that comes back here.
 fn staff(state: &AppState, req: &Request) -> Result<Role, Box<Response>> {
-    match crate::api::caller_role(state, req).ok().flatten() {
+    match crate::auth::caller_role(&state.tokens, state.store.as_ref(), req)
+        .ok()
+        .flatten()
+    {
         Some(role) => Ok(role),
         None => {
             let here = req
@@ -96,18 +100,13 @@ pub async fn index(state: Data<&Arc<AppState>>, req: &Request) -> Response {
         Err(redirect) => return *redirect,
     };
     let service = state.interviews.clone();
-    let recent =
-        match tokio::task::spawn_blocking(move || service.list(None, RECENT_INTERVIEWS)).await {
-            Ok(Ok(recent)) => recent,
-            Ok(Err(e)) => {
-                tracing::error!("listing interviews failed: {e}");
-                return unavailable();
-            }
-            Err(e) => {
-                tracing::error!("listing interviews failed: {e}");
-                return unavailable();
-            }
-        };
+    let recent = match super::blocking(move || service.list(None, RECENT_INTERVIEWS)).await {
+        Ok(recent) => recent,
+        Err(e) => {
+            tracing::error!("listing interviews failed: {e}");
+            return unavailable();
+        }
+    };
     let guides = state
         .catalog
         .iter()
@@ -261,20 +260,15 @@ pub async fn start(
     prune_hidden_answers(&form, &mut attributes);
     let (service, catalog_state) = (state.interviews.clone(), state.clone());
     let (label, answers) = (participant.clone(), attributes.clone());
-    let started = tokio::task::spawn_blocking(move || {
-        service.start(&catalog_state.catalog, &guide, &label, &answers)
-    })
-    .await;
+    let started =
+        super::blocking(move || service.start(&catalog_state.catalog, &guide, &label, &answers))
+            .await;
     match started {
-        Ok(Ok(interview)) => Redirect::see_other(format!("/i/{}", interview.id)).into_response(),
-        Ok(Err(InterviewError::Invalid(errors))) => {
+        Ok(interview) => Redirect::see_other(format!("/i/{}", interview.id)).into_response(),
+        Err(PageError::Failed(InterviewError::Invalid(errors))) => {
             start_page(&form, &participant, &attributes, &errors)
         }
-        Ok(Err(InterviewError::GuideClosed(_))) => guide_closed(),
-        Ok(Err(e)) => {
-            tracing::error!("starting an interview failed: {e}");
-            unavailable()
-        }
+        Err(PageError::Failed(InterviewError::GuideClosed(_))) => guide_closed(),
         Err(e) => {
             tracing::error!("starting an interview failed: {e}");
             unavailable()
@@ -409,20 +403,16 @@ pub async fn console(
         Err(redirect) => return *redirect,
     };
     let service = state.interviews.clone();
-    match tokio::task::spawn_blocking(move || service.interview(&id)).await {
-        Ok(Ok(interview)) => {
+    match super::blocking(move || service.interview(&id)).await {
+        Ok(interview) => {
             let observe = matches!(params.observe.as_deref(), Some("1" | "true" | "yes"));
             console_page(&state, &interview, observe, role, params.lang.as_deref())
         }
-        Ok(Err(InterviewError::NotFound)) => message_page(
+        Err(PageError::Failed(InterviewError::NotFound)) => message_page(
             StatusCode::NOT_FOUND,
             "Interview not found",
             "There is no interview at this address. Pick one from the interviews page.",
         ),
-        Ok(Err(e)) => {
-            tracing::error!("opening the console failed: {e}");
-            unavailable()
-        }
         Err(e) => {
             tracing::error!("opening the console failed: {e}");
             unavailable()

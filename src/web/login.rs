@@ -10,8 +10,8 @@ use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
 
 use super::{message_page, render};
-use crate::api::SESSION_COOKIE;
 use crate::app::AppState;
+use crate::auth::SESSION_COOKIE;
 use crate::auth::{SESSION_DAYS, Session, new_session_id, sha256_hex};
 
 #[derive(Template)]
@@ -89,16 +89,9 @@ pub async fn submit(
     let id = new_session_id();
     let session = Session::open(role, &token, chrono::Utc::now().timestamp());
     let (store, key) = (state.store.clone(), sha256_hex(&id));
-    match tokio::task::spawn_blocking(move || store.put_session(&key, &session)).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => {
-            tracing::error!("saving a login session failed: {e}");
-            return try_again_later();
-        }
-        Err(e) => {
-            tracing::error!("saving a login session failed: {e}");
-            return try_again_later();
-        }
+    if let Err(e) = super::blocking(move || store.put_session(&key, &session)).await {
+        tracing::error!("saving a login session failed: {e}");
+        return try_again_later();
     }
     let days = u64::try_from(SESSION_DAYS).unwrap_or(30);
     jar.add(session_cookie(
@@ -111,12 +104,10 @@ pub async fn submit(
 #[handler]
 pub async fn logout(state: Data<&Arc<AppState>>, req: &Request, jar: &CookieJar) -> Response {
     // The session ends on the server too, so a copy of the cookie stops working.
-    if let Some(id) = crate::api::session_cookie(req) {
+    if let Some(id) = crate::auth::session_cookie(req) {
         let (store, key) = (state.store.clone(), sha256_hex(&id));
-        match tokio::task::spawn_blocking(move || store.delete_session(&key)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::error!("ending a login session failed: {e}"),
-            Err(e) => tracing::error!("ending a login session failed: {e}"),
+        if let Err(e) = super::blocking(move || store.delete_session(&key)).await {
+            tracing::error!("ending a login session failed: {e}");
         }
     }
     jar.add(session_cookie("", std::time::Duration::ZERO));

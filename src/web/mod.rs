@@ -2,6 +2,7 @@
 //! interview pages.
 //! Templates (askama, in `templates/`) escape everything they print.
 
+mod blocking;
 mod honeypot;
 mod interviews;
 mod login;
@@ -33,6 +34,7 @@ use crate::auth::{AuthError, Role};
 use crate::form::Form;
 use crate::i18n::Locale;
 use crate::responses::Receipt;
+use blocking::{PageError, blocking};
 
 /// Every page path and the methods it takes, for the `Allow` of a 405. It must say what
 /// `routes` says; `tests/access.rs` tries each method of each path against the server.
@@ -108,7 +110,7 @@ pub fn render_with_policy(
 /// Staff pages: a browser without a valid login is sent to the login page (and back after),
 /// a login whose role is too low gets a 403 page. `None` lets the request through.
 pub fn deny_unless_staff(state: &AppState, req: &Request, role: Role) -> Option<Response> {
-    match crate::api::authorize(state, req, role) {
+    match crate::auth::authorize(&state.tokens, state.store.as_ref(), req, role) {
         Ok(_) => None,
         Err(AuthError::Unauthenticated) => {
             let next: String =
@@ -208,7 +210,9 @@ fn index(state: Data<&Arc<AppState>>, req: &Request) -> Response {
             .map(|f| (f.id.clone(), f.title.clone()))
             .collect()
     };
-    let role = crate::api::caller_role(&state, req).ok().flatten();
+    let role = crate::auth::caller_role(&state.tokens, state.store.as_ref(), req)
+        .ok()
+        .flatten();
     let page = IndexPage {
         surveys: pairs(true),
         all_surveys: pairs(false),

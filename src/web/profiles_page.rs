@@ -8,6 +8,7 @@ use poem::http::StatusCode;
 use poem::web::{Data, Path};
 use poem::{Request, Response, handler};
 
+use super::PageError;
 use super::{deny_unless_staff, message_page, render};
 use crate::app::AppState;
 use crate::auth::Role;
@@ -289,20 +290,19 @@ pub async fn show(state: Data<&Arc<AppState>>, req: &Request, Path(id): Path<Str
         );
     };
     let state = state.0.clone();
-    let drafted = tokio::task::spawn_blocking(move || {
+    let drafted = super::blocking(move || {
         state
             .profiles
             .draft(&state.catalog, &report, chrono::Utc::now())
     })
     .await;
     match drafted {
-        Ok(Ok(profiles)) => render(StatusCode::OK, &page(&profiles)),
-        Ok(Err(ProfileError::Rebuilding { .. })) => message_page(
+        Ok(profiles) => render(StatusCode::OK, &page(&profiles)),
+        Err(PageError::Failed(ProfileError::Rebuilding { .. })) => message_page(
             StatusCode::SERVICE_UNAVAILABLE,
             "The cards are being redrafted",
             "The report's figures are being rebuilt after a change to its files. Reload in a moment.",
         ),
-        Ok(Err(e)) => super::internal_error_page(&format!("profile cards of {id}"), &e),
         Err(e) => super::internal_error_page(&format!("profile cards of {id}"), &e),
     }
 }

@@ -588,13 +588,12 @@ pub async fn show(state: Data<&Arc<AppState>>, req: &Request, Path(id): Path<Str
         );
     };
     let state = state.0.clone();
-    let outcome = tokio::task::spawn_blocking(move || {
-        report_figures(state.store.as_ref(), &state.catalog, &report)
-    })
-    .await;
+    let outcome =
+        super::blocking(move || report_figures(state.store.as_ref(), &state.catalog, &report))
+            .await;
     match outcome {
-        Ok(Ok(ReportOutcome::Ready(figures))) => render(StatusCode::OK, &page(*figures)),
-        Ok(Ok(ReportOutcome::Building { done, total })) => render(
+        Ok(ReportOutcome::Ready(figures)) => render(StatusCode::OK, &page(*figures)),
+        Ok(ReportOutcome::Building { done, total }) => render(
             StatusCode::SERVICE_UNAVAILABLE,
             &RebuildingPage {
                 title: id,
@@ -602,14 +601,6 @@ pub async fn show(state: Data<&Arc<AppState>>, req: &Request, Path(id): Path<Str
                 total,
             },
         ),
-        Ok(Err(e)) => {
-            tracing::error!("report {id} failed: {e}");
-            message_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "The report could not be read; the error has been logged.",
-            )
-        }
         Err(e) => {
             tracing::error!("report {id} failed: {e}");
             message_page(

@@ -60,13 +60,9 @@ pub async fn screened_out(
         return None;
     }
     let (store, form_id) = (state.store.clone(), form.id.clone());
-    let counts = match tokio::task::spawn_blocking(move || store.quota_counts(&form_id)).await {
-        Ok(Ok(counts)) => counts,
+    let counts = match super::blocking(move || store.quota_counts(&form_id)).await {
+        Ok(counts) => counts,
         // Unknown counts screen nobody out here; the submission's own check still holds.
-        Ok(Err(e)) => {
-            tracing::warn!("reading quota counts failed: {e}");
-            return None;
-        }
         Err(e) => {
             tracing::warn!("reading quota counts failed: {e}");
             return None;

@@ -9,6 +9,7 @@ use poem::Response;
 use poem::http::StatusCode;
 use serde_json::Value;
 
+use super::PageError;
 use super::survey::{SurveyState, already_sent};
 use super::survey_lang::{closed, localized, not_found};
 use super::survey_partial::{self, Kept};
@@ -120,7 +121,7 @@ impl Flow<'_> {
             order: shuffle::orders(form, &survey.answers, survey.seed),
         };
         let finishing = self.token.map(sha256_hex);
-        let outcome = tokio::task::spawn_blocking(move || match finishing {
+        let outcome = super::blocking(move || match finishing {
             // Kept as a partial: the response replaces it in the same write.
             Some(hash) => responses::submit_partial(
                 store_state.partials.as_ref(),
@@ -145,13 +146,13 @@ impl Flow<'_> {
         })
         .await;
         match outcome {
-            Ok(Ok(Finished::Stored(receipt))) => thanks_page(form, locale, &receipt),
-            Ok(Ok(Finished::AlreadyStored(_))) => already_sent(locale),
+            Ok(Finished::Stored(receipt)) => thanks_page(form, locale, &receipt),
+            Ok(Finished::AlreadyStored(_)) => already_sent(locale),
             // The store erased the partial in the write that refused the response.
-            Ok(Err(SubmitError::QuotaFull { name, .. })) => {
+            Err(PageError::Failed(SubmitError::QuotaFull { name, .. })) => {
                 survey_quota::screened_out_page(form, &name, locale)
             }
-            Ok(Err(SubmitError::Invalid(errors))) => {
+            Err(PageError::Failed(SubmitError::Invalid(errors))) => {
                 let errors = localized(form, &survey.answers, errors, locale);
                 // Consent is asked on the first page, so a refusal for it leads back there.
                 let page = self
@@ -169,17 +170,12 @@ impl Flow<'_> {
                     .then(|| locale.t("survey-notice-bad-link"));
                 self.page(page, &survey, &errors, notice)
             }
-            Ok(Err(SubmitError::Closed(_))) => closed(locale),
-            Ok(Err(SubmitError::UnknownForm(_))) => not_found(locale),
-            Ok(Err(SubmitError::Store(StoreError::Full(e)))) => {
+            Err(PageError::Failed(SubmitError::Closed(_))) => closed(locale),
+            Err(PageError::Failed(SubmitError::UnknownForm(_))) => not_found(locale),
+            Err(PageError::Failed(SubmitError::Store(StoreError::Full(e)))) => {
                 tracing::error!("saving a survey response failed, the disk is full: {e}");
                 let status = StatusCode::INSUFFICIENT_STORAGE;
                 self.retry(page_index, &survey, status, "survey-notice-disk-full")
-            }
-            Ok(Err(SubmitError::Store(e))) => {
-                tracing::error!("saving a survey response failed: {e}");
-                let status = StatusCode::SERVICE_UNAVAILABLE;
-                self.retry(page_index, &survey, status, "survey-notice-retry")
             }
             Err(e) => {
                 tracing::error!("saving a survey response failed: {e}");

@@ -124,7 +124,7 @@ pub async fn show(
         );
     };
     let state = state.0.clone();
-    let outcome = tokio::task::spawn_blocking(move || {
+    let outcome = super::blocking(move || {
         let figures = match report_figures(state.store.as_ref(), &state.catalog, &report)? {
             ReportOutcome::Ready(figures) => figures,
             ReportOutcome::Building { .. } => return Ok(None),
@@ -134,7 +134,7 @@ pub async fn show(
     })
     .await;
     match outcome {
-        Ok(Ok(Some((drill, report_title)))) => {
+        Ok(Some((drill, report_title))) => {
             let page = ThemePage {
                 report_id: drill.report,
                 report_title,
@@ -155,19 +155,11 @@ pub async fn show(
             };
             render(StatusCode::OK, &page)
         }
-        Ok(Ok(None)) => message_page(
+        Ok(None) => message_page(
             StatusCode::SERVICE_UNAVAILABLE,
             "Rebuilding the report",
             "The report is being recomputed; try again in a moment.",
         ),
-        Ok(Err(e)) => {
-            tracing::error!("theme drill-down failed: {e}");
-            message_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "The texts could not be read; the error has been logged.",
-            )
-        }
         Err(e) => {
             tracing::error!("theme drill-down failed: {e}");
             message_page(

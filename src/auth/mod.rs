@@ -1,4 +1,7 @@
-//! Who may do what: staff roles and their bearer tokens.
+//! Who may do what: staff roles, their bearer tokens and browser logins, and (in `request`)
+//! reading them off a request.
+
+mod request;
 
 use std::io::Write;
 use std::path::Path;
@@ -7,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::config::Secret;
+pub use request::{SESSION_COOKIE, authorize, caller_role, session_cookie};
 
 /// How long a browser login lasts.
 pub const SESSION_DAYS: i64 = 30;
