@@ -5,6 +5,13 @@
 //!
 //! Run: `cargo bench --bench themes` (figures go in BENCHMARKS.md).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 use std::path::Path;
 use std::time::Instant;
 

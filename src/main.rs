@@ -1,7 +1,6 @@
 //! The `fieldnotes` command line: serve, check, report, export, backup, restore.
 
 #![forbid(unsafe_code)]
-#![deny(clippy::unwrap_used)]
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -24,6 +24,10 @@ pub struct Sums {
 }
 
 impl Sums {
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "answers are bounded by the form (numbers by NUMBER_LIMIT), far inside i128"
+    )]
     pub(crate) fn of(value: f64) -> Sums {
         let fixed = (value * SCALE as f64).round() as i128;
         Sums {

@@ -5,6 +5,13 @@
 //! The table below is the statement of who may do what. A test also checks it names every
 //! operation of the served OpenAPI document, so a new route cannot go in without its row.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::collections::BTreeSet;

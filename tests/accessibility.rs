@@ -5,6 +5,13 @@
 //! interview pages and console. axe-core comes from npm (`tests/a11y`, installed by
 //! `scripts/test`); the test fails, never skips, when it is missing, and prints every violation.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::time::Duration;

@@ -2,6 +2,13 @@
 //! guide, notes of each kind, edits with history, deletes, the end, validation, auth, the list,
 //! and the notes CSV parsed back field by field.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::time::Duration;

@@ -1,6 +1,13 @@
 //! The response API over a real loopback server: validation of every question type,
 //! required and show_if, hidden fields, status codes, erasure and auth.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use common::{INTERVIEWER, RESEARCHER, TestServer, fixture_forms};

@@ -6,6 +6,13 @@
 //! it answers every read as the original did. A restore into a directory in use is refused
 //! and changes nothing.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::collections::BTreeMap;

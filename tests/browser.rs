@@ -3,6 +3,13 @@
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (see `common::chrome`).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::collections::BTreeMap;

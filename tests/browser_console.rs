@@ -2,6 +2,13 @@
 //! keyboard while an observer, in a browser of their own, watches them arrive; and notes typed
 //! while the server is down are saved, in order, once it is back.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::time::{Duration, Instant};

@@ -5,6 +5,13 @@
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (see `common::chrome`).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use common::chrome::{ChromeDriver, main_text, press};

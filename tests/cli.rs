@@ -1,5 +1,12 @@
 //! The real `fieldnotes` binary: check, export, durability across SIGKILL, start-up errors.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::path::Path;
@@ -67,6 +74,10 @@ fn check_reports_every_problem_as_file_colon_problem() {
         ),
         format!(
             "{}: question 'rate': min (5) must be less than max (1)",
+            file("bad-questions.toml")
+        ),
+        format!(
+            "{}: question 'huge': scale min and max must be between -1000000000 and 1000000000",
             file("bad-questions.toml")
         ),
         format!(

@@ -2,6 +2,13 @@
 //! the box before the first question, the API needs `"consent": true`, and every response
 //! keeps a hash of what was agreed to and when, which the exports show as `consent_at`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use fieldnotes::store::ResponseStore;

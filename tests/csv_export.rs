@@ -1,5 +1,12 @@
 //! The responses CSV over HTTP, parsed back with the csv crate and compared field by field.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use common::{RESEARCHER, TestServer, fixture_forms, parse_csv};

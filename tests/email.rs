@@ -3,6 +3,13 @@
 //! and on a cadence across restarts of the real binary. Messages are parsed with mail-parser
 //! and checked against the report JSON and CSV the API serves for the same data.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::collections::HashSet;

@@ -3,6 +3,13 @@
 //! the shuffled order, and a respondent screened out by a full quota told so in German and
 //! left with no partial response.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::path::PathBuf;

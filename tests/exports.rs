@@ -2,6 +2,13 @@
 //! (calamine and the zip's XML for XLSX, serde_json line by line for JSON Lines) and compared
 //! with the CSV of the same responses and with what was submitted.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::path::Path;

@@ -9,6 +9,13 @@
 //!
 //! Needs root, to mount the tmpfs; it fails, never skips, without it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::collections::BTreeMap;

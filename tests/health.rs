@@ -1,6 +1,13 @@
 //! `GET /healthz` and `GET /api/health` never write on the request path (SPEC "Health"): a
 //! flood of checks costs at most one small probe write a second.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use common::{TestServer, fixture_forms};

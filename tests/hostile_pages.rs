@@ -3,6 +3,13 @@
 //! every export, runs nowhere, and is isolated wherever a staff page shows it, so it cannot
 //! visually reorder the text around it. Checked in headless Chromium, and in the email.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::time::Duration;

@@ -4,6 +4,13 @@
 //!
 //! `PROPTEST_CASES` raises the number of cases (256 here by default) for a longer run.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::collections::BTreeMap;

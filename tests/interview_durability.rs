@@ -1,6 +1,13 @@
 //! The real `fieldnotes` binary killed with SIGKILL right after a 201 or 200: after a restart
 //! the note, its edit, the end of the interview and the event log are all still there.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::time::Duration;

@@ -1,6 +1,13 @@
 //! The interview events stream (SSE), read raw over reqwest: observers get every change in
 //! order, and a reconnect with Last-Event-ID gets exactly what it missed, nothing twice.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::time::{Duration, Instant};

@@ -5,6 +5,13 @@
 //! read (what has focus, what the page says) with WebDriver's own scripts; nothing is clicked or
 //! changed by script.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::time::{Duration, Instant};

@@ -4,6 +4,13 @@
 //! in the default language with a `language` column; a translated guide in the console.
 //! The message files and `check` are tested in `tests/translations.rs`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::path::PathBuf;

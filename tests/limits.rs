@@ -2,6 +2,13 @@
 //! exempt, `X-Forwarded-For` believed only from a trusted proxy), the time limits on slow
 //! connections, and the cap on answer keys per submission.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::num::NonZeroU32;

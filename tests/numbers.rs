@@ -2,6 +2,13 @@
 //! ±1,000,000,000 with at most 6 decimals, where the fixed-point sums are exact; anything
 //! else is a 422 naming the question; the CSV writes plain decimals.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use common::{RESEARCHER, TestServer, parse_csv, repo_path};

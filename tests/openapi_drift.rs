@@ -1,6 +1,13 @@
 //! Fails when the API's OpenAPI spec changes without `docs/openapi.json` changing with it,
 //! so every API change is visible in review. Refresh with `UPDATE_OPENAPI=1 cargo test --test openapi_drift`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use common::{TestServer, fixture_forms, repo_path};

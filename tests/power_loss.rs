@@ -17,6 +17,13 @@
 //! Needs FUSE: /dev/fuse, and root or Debian's fuse3 (fusermount3), which scripts/test and
 //! .ci/run install.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 mod lazyfs;
 
@@ -103,7 +110,9 @@ fn the_filesystem_loses_whatever_was_not_synced() {
     let flags = libc::SYNC_FILE_RANGE_WAIT_BEFORE
         | libc::SYNC_FILE_RANGE_WRITE
         | libc::SYNC_FILE_RANGE_WAIT_AFTER;
-    // SAFETY: a valid open descriptor; offset 0 and length 0 mean the whole file.
+    // SAFETY: a valid open descriptor; offset 0 and length 0 mean the whole file. No safe
+    // wrapper of sync_file_range exists (neither nix nor rustix has one).
+    #[allow(unsafe_code)]
     let synced = unsafe { libc::sync_file_range(ranged.as_raw_fd(), 0, 0, flags) };
     assert_eq!(synced, 0, "{}", std::io::Error::last_os_error());
     sync_dir(m);

@@ -9,6 +9,13 @@
 //! the ninth digit, hence the 1e-6 tolerance on intervals). Shares, means, NPS, quotes, job
 //! statements and warnings are worked out by hand in the comments next to them.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use common::interviews::{add_note, call};

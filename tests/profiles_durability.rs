@@ -2,6 +2,13 @@
 //! response leaves the cards as if it had never been: the real `fieldnotes` binary, killed with
 //! SIGKILL right after each acknowledgement, restarted on the same data directory.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::collections::BTreeMap;

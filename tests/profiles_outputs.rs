@@ -5,6 +5,13 @@
 //! headless Chromium printed to PDF, one card a page; labels, reviews and contradictions;
 //! activations with their figures before and since; and every kind of bad input.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use chrono::{Duration as Days, Utc};

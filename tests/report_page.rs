@@ -9,6 +9,13 @@
 //! for `channel` on the 4×3 table options × segments, for each `tools` option on the 2×3
 //! table [chose, answered − chose] (its first row).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use common::{RESEARCHER, ServerProcess, free_port, login_cookie, repo_path};

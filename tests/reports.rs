@@ -5,6 +5,13 @@
 //! to 1e-8; NPS by SPEC's formula). Also: suppression, missing answers, and incremental
 //! aggregates equal to a rebuild from scratch, including after erasures.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::path::Path;

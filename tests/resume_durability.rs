@@ -3,6 +3,13 @@
 //! (never both, never neither), the last page sent twice stores one response, and partials
 //! untouched for their survey's `partial_days` are erased when the server starts.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::collections::BTreeMap;

@@ -3,6 +3,13 @@
 //! profile cards exactly as a server on a store that never had them. The old responses are
 //! written through the store API with their old times (a submission is always "now").
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use fieldnotes::store::ResponseStore;

@@ -4,6 +4,13 @@
 //!
 //! Needs `python3` with `pyreadstat`, and `pspp` (`.ci/run` installs both when missing).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 use fieldnotes::store::ResponseStore;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

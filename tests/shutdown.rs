@@ -2,6 +2,13 @@
 //! under load: it stops accepting, lets requests under way finish, exits 0, and every write it
 //! acknowledged is there after a restart.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::collections::HashSet;

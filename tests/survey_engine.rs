@@ -2,6 +2,13 @@
 //! exported in every format and read back field by field, reported against SciPy and
 //! statsmodels, and read by the profile cards. The form is `tests/fixtures/engine`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::process::Command;

@@ -1,6 +1,13 @@
 //! The hosted survey's honeypot, piping and quotas, over a loopback server. Forms are in
 //! `tests/fixtures/extras/forms`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use common::survey::{page_of, state_of};

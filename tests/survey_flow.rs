@@ -3,6 +3,13 @@
 //! Chromium with JavaScript off: a failed page puts focus on its error summary, Tab meets
 //! Back before Next as they are drawn, Enter in a field goes on, and consent is asked first.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::path::PathBuf;

@@ -1,5 +1,12 @@
 //! The hosted survey over plain HTTP, as a browser with JavaScript off would use it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use common::survey::state_of;

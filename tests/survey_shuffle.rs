@@ -2,6 +2,13 @@
 //! stay put for one respondent across pages, Back and a reload (the same page posted again),
 //! and the order shown is exported as `question_id[order]`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::collections::HashSet;

@@ -3,6 +3,13 @@
 //! the CSV, the drill-down, and incremental counts equal to a rebuild after edits of the
 //! codebook, erasures, and note edits and deletions.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::path::{Path, PathBuf};

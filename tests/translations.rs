@@ -2,6 +2,13 @@
 //! its own language, every validation code has a message in every shipped language, and
 //! `check` names each missing translation of a form.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::collections::BTreeSet;

@@ -1,6 +1,13 @@
 //! Webhooks end to end: the real `fieldnotes` binary posts to a real receiver on loopback.
 //! Retries run on a 50 ms base (FIELDNOTES_WEBHOOK_RETRY_MS) so that each test takes seconds.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use std::path::Path;

@@ -159,10 +159,11 @@ pub fn contribution(report: &ReportDef, form: &Form, response: &StoredResponse) 
                     sums: None,
                 },
             );
-            for (i, (when, want, so)) in job_statements(text).into_iter().enumerate() {
+            // A place is one byte of the key: a text's first 256 statements are kept.
+            for (place, (when, want, so)) in (0..=u8::MAX).zip(job_statements(text)) {
                 // The response id (time order), the question, then the statement's place.
                 let mut key = order[1..].to_vec();
-                key.push(i as u8);
+                key.push(place);
                 tally.jobs.push((
                     key,
                     JobStatement {
@@ -198,7 +199,10 @@ pub fn contribution(report: &ReportDef, form: &Form, response: &StoredResponse) 
             }
             (QuestionType::Scale | QuestionType::Nps, Value::Number(n)) => {
                 let value = n.as_f64().unwrap_or_default();
-                question.counts.insert(format!("{}", value as i64), 1);
+                // Validated whole numbers, so the key is always the integer's digits.
+                let key =
+                    crate::form::whole_number(value).map_or(value.to_string(), |w| w.to_string());
+                question.counts.insert(key, 1);
                 question.sums = Some(Sums::of(value));
             }
             (QuestionType::Number, Value::Number(n)) => {

@@ -377,8 +377,8 @@ fn test_between(
     };
     // Whole degrees of freedom print as integers (chi-square, ANOVA); Welch's are fractional.
     let number = |v: f64| {
-        if v.fract() == 0.0 && v.abs() < 1e15 {
-            serde_json::json!(v as i64)
+        if let Some(whole) = crate::form::whole_number(v) {
+            serde_json::json!(whole)
         } else {
             serde_json::json!(v)
         }

@@ -40,6 +40,15 @@ pub struct MeanSummary {
     pub ci95: Option<(f64, f64)>,
 }
 
+/// A count that moments carry as a float, back as an integer.
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "n is a count of answers: whole, non-negative, far below 2^53"
+)]
+fn count(n: f64) -> u64 {
+    n as u64
+}
+
 pub fn summarize(m: &Moments) -> Option<MeanSummary> {
     if m.n < 1.0 {
         return None;
@@ -51,7 +60,7 @@ pub fn summarize(m: &Moments) -> Option<MeanSummary> {
         Some((m.mean - half, m.mean + half))
     });
     Some(MeanSummary {
-        n: m.n as u64,
+        n: count(m.n),
         mean: m.mean,
         sd,
         ci95,

@@ -122,10 +122,10 @@ fn answer_kind(q: &Question, options: &[String]) -> ColumnKind {
             options: options.to_vec(),
         },
         QuestionType::Scale | QuestionType::Nps => {
-            let (lo, hi) = q.bounds();
+            let (min, max) = q.whole_bounds((0, 10));
             ColumnKind::Scale {
-                min: lo.unwrap_or(0.0) as i64,
-                max: hi.unwrap_or(10.0) as i64,
+                min,
+                max,
                 labels: q.labels.clone(),
             }
         }

@@ -10,7 +10,9 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::consent::check_consent;
-use super::model::{Form, FormKind, FormStatus, Question, QuestionType, Section};
+use super::model::{
+    Form, FormKind, FormStatus, NUMBER_LIMIT as SCALE_LIMIT, Question, QuestionType, Section,
+};
 use super::retention::{check_partial_days, check_retain_days};
 use super::show_if::{self, Expr, Literal};
 use super::translations::{self, BankTranslations, QuestionTranslation, Translation};
@@ -628,7 +630,17 @@ pub(super) fn check_scale(q: &Question, label: &str, report: &mut ProblemLog) {
         report.add(format!("{label}: a scale may have at most 21 points"));
         return;
     }
-    let points = (max - min) as usize + 1;
+    // Far inside the whole numbers an f64 and an i64 both hold exactly, so the pages, the
+    // validation and the tallies may treat the points as integers.
+    if min.abs() > SCALE_LIMIT || max.abs() > SCALE_LIMIT {
+        report.add(format!(
+            "{label}: scale min and max must be between -{SCALE_LIMIT} and {SCALE_LIMIT}"
+        ));
+        return;
+    }
+    let points = (1..=21)
+        .take_while(|k| min + f64::from(*k - 1) <= max)
+        .count();
     if !q.labels.is_empty() && q.labels.len() != 2 && q.labels.len() != points {
         report.add(format!(
             "{label}: labels must name the two ends or all {points} points, not {}",

@@ -115,11 +115,10 @@ fn check_cell(q: &Question, answer: &Value) -> Result<Value, Invalid> {
         };
     }
     let (min, max) = (q.min.unwrap_or(0.0), q.max.unwrap_or(0.0));
-    match answer.as_f64() {
-        Some(n) if n.fract() == 0.0 && n >= min && n <= max => {
-            Ok(Value::Number(serde_json::Number::from(n as i64)))
-        }
-        _ => Err(Invalid::WholeFromTo { min, max }),
+    let within = answer.as_f64().filter(|n| *n >= min && *n <= max);
+    match within.and_then(super::whole_number) {
+        Some(n) => Ok(Value::Number(serde_json::Number::from(n))),
+        None => Err(Invalid::WholeFromTo { min, max }),
     }
 }
 

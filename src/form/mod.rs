@@ -18,7 +18,7 @@ mod webhooks;
 
 pub use load::{Catalog, Problem, is_slug, load_dir, load_dir_lenient};
 pub(crate) use load::{ProblemLog, display_name, list_toml_files, read_toml};
-pub use model::{Form, FormKind, FormStatus, Question, QuestionType, Section};
+pub use model::{Form, FormKind, FormStatus, Question, QuestionType, Section, whole_number};
 pub use retention::{DEFAULT_PARTIAL_DAYS, MAX_RETAIN_DAYS};
 pub use validate::{
     Accepted, Answers, FieldErrors, MAX_FORM_FIELDS, MAX_TEXT_CHARS, Refusals, is_given,

@@ -127,6 +127,17 @@ pub struct Question {
 pub const NUMBER_LIMIT: f64 = 1e9;
 pub const NUMBER_DECIMALS: i32 = 6;
 
+/// `v` as an integer when it is a whole number that an i64 and an f64 both hold exactly
+/// (below 2^53 in magnitude); `None` otherwise.
+pub fn whole_number(v: f64) -> Option<i64> {
+    if v.fract() != 0.0 || v.abs() >= 9.0e15 {
+        return None;
+    }
+    #[allow(clippy::cast_possible_truncation, reason = "checked just above")]
+    let whole = v as i64;
+    Some(whole)
+}
+
 impl Question {
     /// Inclusive bounds of the answer, where the type has any; a number question without its
     /// own bounds takes ±`NUMBER_LIMIT`.
@@ -139,6 +150,17 @@ impl Question {
             ),
             _ => (self.min, self.max),
         }
+    }
+
+    /// The ends of a scale or NPS question (or a scale matrix) as integers, `default` for an
+    /// end the form leaves out. `check` keeps a scale's ends whole and within
+    /// ±`NUMBER_LIMIT`, so they convert exactly.
+    pub fn whole_bounds(&self, default: (i64, i64)) -> (i64, i64) {
+        let (min, max) = self.bounds();
+        (
+            min.and_then(whole_number).unwrap_or(default.0),
+            max.and_then(whole_number).unwrap_or(default.1),
+        )
     }
 
     pub fn wants_integer(&self) -> bool {

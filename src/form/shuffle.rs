@@ -102,7 +102,8 @@ pub fn permutation(q: &Question, seed: u64) -> Option<Vec<usize>> {
         .collect();
     // Fisher–Yates; the modulo bias over at most a few hundred options is negligible.
     for i in (1..moving.len()).rev() {
-        let j = (rng.next() % (i as u64 + 1)) as usize;
+        // Below i + 1, so it fits.
+        let j = usize::try_from(rng.next() % (i as u64 + 1)).unwrap_or(i);
         moving.swap(i, j);
     }
     moving.extend(

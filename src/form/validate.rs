@@ -301,8 +301,8 @@ fn check_number(q: &Question, value: &Value) -> Result<Value, Invalid> {
 
 /// Whole numbers are stored as integers so that exports print `7`, not `7.0`.
 fn normalise_number(n: f64) -> Value {
-    if n.fract() == 0.0 && n.abs() < 9.0e15 {
-        Value::Number(Number::from(n as i64))
+    if let Some(whole) = super::whole_number(n) {
+        Value::Number(Number::from(whole))
     } else {
         Number::from_f64(n).map_or(Value::Null, Value::Number)
     }

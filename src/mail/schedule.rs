@@ -67,7 +67,7 @@ pub fn next_due_after(due: DateTime<Utc>, cadence: Cadence, now: DateTime<Utc>) 
     let gap = (now - due).to_std().unwrap_or(Duration::ZERO);
     let period = approximate_period(cadence).max(Duration::from_millis(1));
     // Start just short of the estimate and step: exact for fixed spans, a step or two for months.
-    let estimate = (gap.as_millis() / period.as_millis()) as u64;
+    let estimate = u64::try_from(gap.as_millis() / period.as_millis()).unwrap_or(u64::MAX);
     let mut k = estimate.saturating_sub(1).max(1);
     loop {
         let next = add_periods(due, cadence, k);

@@ -202,7 +202,7 @@ pub fn similar_segments(
             if adjusted.iter().all(|p| *p >= alpha) {
                 pairs.push(SimilarPair {
                     segments: vec![a.to_string(), b.to_string()],
-                    tests: p_values.len() as u32,
+                    tests: u32::try_from(p_values.len()).unwrap_or(u32::MAX),
                     min_p_adjusted: adjusted.iter().copied().fold(1.0, f64::min),
                 });
             }

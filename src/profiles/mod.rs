@@ -226,7 +226,7 @@ impl ProfileService {
             let notes: CardNotes = self.notes.card_notes(&report.id, name)?;
             cards.push(Card {
                 segment: name.clone(),
-                index: *index as u32,
+                index: u32::try_from(*index).unwrap_or(u32::MAX),
                 label: notes.label.clone(),
                 notes: notes.notes.clone(),
                 n,

@@ -308,7 +308,7 @@ fn check_segment_by(name: &str, form: &Form, guides: &[Arc<Form>], log: &mut Pro
 fn check_min_cell(value: Option<i64>, log: &mut ProblemLog) -> u32 {
     match value {
         None => DEFAULT_MIN_CELL,
-        Some(n) if (0..=10_000).contains(&n) => n as u32,
+        Some(n) if (0..=10_000).contains(&n) => u32::try_from(n).unwrap_or(DEFAULT_MIN_CELL),
         Some(n) => {
             log.add(format!(
                 "min_cell must be a whole number from 0 to 10000, not {n}"

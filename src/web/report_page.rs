@@ -78,6 +78,10 @@ const SHADE_FULL: (u8, u8, u8) = (0x6f, 0x9b, 0xe0);
 /// White at 0%, `SHADE_FULL` at 100%, linear in between.
 fn shade(percent: f64) -> String {
     let t = (percent / 100.0).clamp(0.0, 1.0);
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "t is clamped to 0..=1, so the channel stays within full..=255"
+    )]
     let mix = |full: u8| (255.0 - t * (255.0 - f64::from(full))).round() as u8;
     let (r, g, b) = SHADE_FULL;
     format!("#{:02x}{:02x}{:02x}", mix(r), mix(g), mix(b))

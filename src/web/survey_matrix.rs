@@ -71,7 +71,7 @@ fn matrix_points(q: &Question, texts: &Texts) -> Vec<(String, String)> {
             .map(|(i, o)| (o.clone(), texts.option(q, i).to_string()))
             .collect();
     }
-    let (min, max) = (q.min.unwrap_or(0.0) as i64, q.max.unwrap_or(0.0) as i64);
+    let (min, max) = q.whole_bounds((0, 0));
     let named = q.labels.len() as i64 == max - min + 1;
     let ends = q.labels.len() == 2;
     (min..=max)
@@ -113,7 +113,7 @@ pub fn ranking_view(q: &Question, texts: &Texts, answer: Option<&Value>) -> Vec<
                 Some(Value::Object(ranks)) => ranks
                     .get(option)
                     .and_then(Value::as_u64)
-                    .map_or(0, |r| r as usize),
+                    .map_or(0, |r| usize::try_from(r).unwrap_or(usize::MAX)),
                 _ => 0,
             };
             RankView {

@@ -99,9 +99,10 @@ fn point_choices(
     locale: &Locale,
     answer: Option<&Value>,
 ) -> (Vec<ChoiceView>, String, String) {
-    let (min, max) = q.bounds();
-    let (min, max) = (min.unwrap_or(0.0) as i64, max.unwrap_or(10.0) as i64);
-    let picked = answer.and_then(Value::as_f64).map(|v| v as i64);
+    let (min, max) = q.whole_bounds((0, 10));
+    let picked = answer
+        .and_then(Value::as_f64)
+        .and_then(crate::form::whole_number);
     let every_point_named = q.labels.len() as i64 == max - min + 1;
     let choices = (min..=max)
         .enumerate()

@@ -1007,32 +1007,24 @@ impl LazyFs {
     /// holds open is detached instead (the holder keeps getting EIO after a crash), without
     /// waiting for the thread.
     pub fn unmount(mut self) -> io::Result<()> {
-        let path = std::ffi::CString::new(self.mountpoint.as_os_str().as_encoded_bytes())
-            .map_err(io::Error::other)?;
-        // SAFETY: a valid NUL-terminated path.
-        if unsafe { libc::umount(path.as_ptr()) } == 0 {
-            return match self.session.take() {
+        match nix::mount::umount(self.mountpoint.as_path()) {
+            Ok(()) => match self.session.take() {
                 Some(session) => session.join(),
                 None => Ok(()),
-            };
+            },
+            Err(nix::errno::Errno::EBUSY) => {
+                self.detach();
+                Ok(())
+            }
+            Err(e) => Err(io::Error::from(e)),
         }
-        let error = io::Error::last_os_error();
-        if error.raw_os_error() != Some(libc::EBUSY) {
-            return Err(error);
-        }
-        self.detach();
-        Ok(())
     }
 
     fn detach(&mut self) {
         if let Some(session) = self.session.take() {
-            if let Ok(path) = std::ffi::CString::new(self.mountpoint.as_os_str().as_encoded_bytes())
-            {
-                // SAFETY: a valid NUL-terminated path.
-                unsafe {
-                    libc::umount2(path.as_ptr(), libc::MNT_DETACH);
-                }
-            }
+            // Best effort: a mount that cannot even be detached is left to the system.
+            let _ =
+                nix::mount::umount2(self.mountpoint.as_path(), nix::mount::MntFlags::MNT_DETACH);
             drop(session);
         }
     }

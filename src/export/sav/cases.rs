@@ -31,7 +31,12 @@ impl<W: Write> CaseWriter<W> {
         // Whole numbers from -99 to 151 are code + bias; -0.0 stays literal to keep its sign.
         let small = value.fract() == 0.0 && (-99.0..=151.0).contains(&value);
         if small && !(value == 0.0 && value.is_sign_negative()) {
-            return self.code((value + BIAS) as u8, None);
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "a whole number in -99..=151, plus the bias, is in 1..=251"
+            )]
+            let code = (value + BIAS) as u8;
+            return self.code(code, None);
         }
         self.code(253, Some(value.to_le_bytes()))
     }

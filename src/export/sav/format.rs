@@ -198,7 +198,8 @@ impl Dictionary<'_> {
                     let label = truncate_utf8(label, MAX_VALUE_LABEL).as_bytes();
                     // The length byte and the label together fill whole 8-byte units.
                     let padded = (1 + label.len()).next_multiple_of(8) - 1;
-                    out.write_all(&[label.len() as u8])?;
+                    let length = u8::try_from(label.len()).map_err(io::Error::other)?;
+                    out.write_all(&[length])?;
                     put_padded(out, label, padded, b' ')?;
                 }
                 put_i32(out, 4)?;
@@ -274,7 +275,9 @@ fn variable_records<W: Write>(
             Storage::Number { width, decimals } => encode_format(5, width, decimals),
             Storage::DateTime { width, decimals } => encode_format(22, width, decimals),
             // A segment's format is as wide as the segment (at most 255, so it fits a byte).
-            Storage::Text { .. } => encode_format(1, width as u8, 0),
+            Storage::Text { .. } => {
+                encode_format(1, u8::try_from(width).map_err(io::Error::other)?, 0)
+            }
         };
         put_i32(out, 2)?;
         put_i32(out, count(width)?)?; // 0 numeric, else the string width

@@ -96,8 +96,10 @@ impl Seen {
             None => (text, 0),
         };
         let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-        let whole = (whole.len() as i64 + exponent).max(1) as usize;
-        let fraction = (fraction.len() as i64 - exponent).max(0) as usize;
+        let digits = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        let at_least = |n: i64, floor: i64| usize::try_from(n.max(floor)).unwrap_or(usize::MAX);
+        let whole = at_least(digits(whole.len()).saturating_add(exponent), 1);
+        let fraction = at_least(digits(fraction.len()).saturating_sub(exponent), 0);
         self.integer_digits = self.integer_digits.max(whole);
         self.decimals = self.decimals.max(fraction);
     }
@@ -108,15 +110,17 @@ impl Seen {
         let whole = self.integer_digits.max(1) + sign;
         let decimals = self.decimals.min(16).min(40usize.saturating_sub(whole + 1));
         let width = (whole + if decimals > 0 { decimals + 1 } else { 0 }).min(40);
+        // Both are at most 40 by the bounds above.
         Storage::Number {
-            width: width as u8,
-            decimals: decimals as u8,
+            width: u8::try_from(width).unwrap_or(40),
+            decimals: u8::try_from(decimals).unwrap_or(16),
         }
     }
 }
 
 fn digits(n: i64) -> u8 {
-    n.to_string().len() as u8
+    // At most 20 (a sign and 19 digits).
+    u8::try_from(n.to_string().len()).unwrap_or(20)
 }
 
 fn value_labels(column: &ColumnInfo, coding: &Coding) -> Vec<(f64, String)> {
@@ -188,7 +192,7 @@ fn variable(planned: &Planned, column: &ColumnInfo, seen: &Seen) -> Variable {
         (Coding::Number, _) => (seen.number_storage(), Measure::Scale),
     };
     let display_width = match storage {
-        Storage::Text { width } => width.clamp(8, 60) as u32,
+        Storage::Text { width } => u32::try_from(width.clamp(8, 60)).unwrap_or(60),
         Storage::Number { width, .. } | Storage::DateTime { width, .. } => u32::from(width.max(8)),
     };
     let label = match planned.coding {
@@ -262,7 +266,8 @@ fn write_spooled<W: Write>(
                     let text = truncate_utf8(&text, MAX_STRING_WIDTH).as_bytes();
                     seen.bytes = seen.bytes.max(text.len());
                     // The length fits: MAX_STRING_WIDTH is far below u32::MAX.
-                    spool.write_all(&(text.len() as u32).to_le_bytes())?;
+                    let length = u32::try_from(text.len()).map_err(io::Error::other)?;
+                    spool.write_all(&length.to_le_bytes())?;
                     spool.write_all(text)?;
                 }
             }
