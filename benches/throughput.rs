@@ -122,7 +122,8 @@ fn fill_store(data: &Path, forms: &Path, rows: usize) {
     let (catalog, reports) = (Arc::new(catalog), Arc::new(reports));
     let store: Arc<dyn Store> = Arc::new(SledStore::open(&config.db_dir()).expect("store"));
     for stale in rebuild::stale_reports(store.as_ref(), &reports).expect("stale") {
-        rebuild::rebuild(store.as_ref(), &catalog, &reports, stale).expect("rebuild");
+        rebuild::rebuild(store.as_ref(), store.as_ref(), &catalog, &reports, stale)
+            .expect("rebuild");
     }
     let writers = 64;
     std::thread::scope(|scope| {

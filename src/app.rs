@@ -128,6 +128,7 @@ pub fn start_rebuilds(state: &Arc<AppState>) -> Result<(), StoreError> {
             tracing::info!(report = %id, "rebuilding aggregates from stored responses");
             if let Err(e) = rebuild::rebuild(
                 state.store.as_ref(),
+                state.store.as_ref(),
                 &state.catalog,
                 &state.reports,
                 &report,

@@ -298,7 +298,7 @@ fn report_summary(id: &str, email: bool, dirs: Dirs) -> Result<(), String> {
     for stale in
         rebuild::stale_reports(store.as_ref(), &reports).map_err(|e| format!("error: {e}"))?
     {
-        rebuild::rebuild(store.as_ref(), &catalog, &reports, stale)
+        rebuild::rebuild(store.as_ref(), store.as_ref(), &catalog, &reports, stale)
             .map_err(|e| format!("error: {e}"))?;
     }
     let figures = match report_figures(store.as_ref(), &catalog, &report)

@@ -12,7 +12,7 @@ use crate::form::consent::CONSENT_FIELD;
 use crate::form::{Answers, Catalog, FieldErrors, Form, validate_submission};
 use crate::report::Reports;
 use crate::store::{
-    Completion, ConsentGiven, PartialStore, QuotaPlace, Store, StoreError, StoredResponse,
+    Completion, ConsentGiven, PartialStore, QuotaPlace, ResponseStore, StoreError, StoredResponse,
 };
 use crate::webhooks;
 
@@ -86,7 +86,7 @@ fn rfc3339(at: DateTime<Utc>) -> String {
 /// among the other bad fields, and a form without ignores it; a language the form does not
 /// offer is refused the same way.
 pub fn submit(
-    store: &dyn Store,
+    store: &dyn ResponseStore,
     catalog: &Catalog,
     reports: &Reports,
     form_id: &str,
@@ -271,7 +271,7 @@ fn language_of(form: &Form, given: Option<String>) -> Result<Option<String>, Str
 
 /// Erases a response. `receipt` is `None` when a researcher asks, who needs none.
 pub fn erase(
-    store: &dyn Store,
+    store: &dyn ResponseStore,
     catalog: &Catalog,
     reports: &Reports,
     id: &str,

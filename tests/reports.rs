@@ -530,6 +530,7 @@ async fn incremental_aggregates_equal_a_rebuild_even_after_erasures() {
     let panel = state.reports.get("panel").unwrap();
     fieldnotes::analysis::rebuild::rebuild_in_batches(
         state.store.as_ref(),
+        state.store.as_ref(),
         &state.catalog,
         &state.reports,
         &panel,

@@ -96,7 +96,7 @@ pub enum ReportOutcome {
 }
 
 pub fn report_figures(
-    store: &dyn crate::store::Store,
+    store: &dyn crate::store::AggregateStore,
     catalog: &Catalog,
     report: &crate::report::ReportDef,
 ) -> Result<ReportOutcome, crate::store::StoreError> {

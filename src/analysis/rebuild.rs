@@ -6,7 +6,7 @@
 
 use crate::form::Catalog;
 use crate::report::{ReportDef, Reports};
-use crate::store::{Store, StoreError, StoredResponse};
+use crate::store::{AggregateStore, InterviewStore, StoreError, StoredResponse};
 use crate::tally::Contribution;
 
 /// Responses folded in per write; small enough that writers wait only briefly.
@@ -14,7 +14,7 @@ const BATCH: usize = 2_000;
 
 /// Marks the reports whose aggregates do not match their definition; returns them.
 pub fn stale_reports<'a>(
-    store: &dyn Store,
+    store: &dyn AggregateStore,
     reports: &'a Reports,
 ) -> Result<Vec<&'a ReportDef>, StoreError> {
     let mut stale = Vec::new();
@@ -26,36 +26,39 @@ pub fn stale_reports<'a>(
     Ok(stale)
 }
 
-/// Runs a marked rebuild to the end.
+/// Runs a marked rebuild to the end; the notes of the report's guides come from `interviews`
+/// (the same store, in the server).
 pub fn rebuild(
-    store: &dyn Store,
+    store: &dyn AggregateStore,
+    interviews: &dyn InterviewStore,
     catalog: &Catalog,
     reports: &Reports,
     report: &ReportDef,
 ) -> Result<(), StoreError> {
     let started = std::time::Instant::now();
-    rebuild_in_batches(store, catalog, reports, report, BATCH)?;
+    rebuild_in_batches(store, interviews, catalog, reports, report, BATCH)?;
     tracing::info!(report = %report.id, "aggregates rebuilt in {:.1}s", started.elapsed().as_secs_f64());
     Ok(())
 }
 
 /// Runs a marked rebuild to the end, `batch` responses per atomic step.
 pub fn rebuild_in_batches(
-    store: &dyn Store,
+    store: &dyn AggregateStore,
+    interviews: &dyn InterviewStore,
     catalog: &Catalog,
     reports: &Reports,
     report: &ReportDef,
     batch: usize,
 ) -> Result<(), StoreError> {
     let response = |r: &StoredResponse| super::contributions_in(catalog, reports, r);
-    let notes = || note_contributions(store, catalog, reports, report);
+    let notes = || note_contributions(interviews, catalog, reports, report);
     while !store.rebuild_step(&report.id, &report.form, batch, &response, &notes)? {}
     Ok(())
 }
 
 /// What every note of the report's interview guides contributes to it.
 fn note_contributions(
-    store: &dyn Store,
+    store: &dyn InterviewStore,
     catalog: &Catalog,
     reports: &Reports,
     report: &ReportDef,

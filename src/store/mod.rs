@@ -15,6 +15,7 @@ mod guarded_traits;
 mod interviews;
 mod mail;
 mod partials;
+pub mod pg;
 mod probe;
 mod profiles;
 mod responses;

@@ -166,28 +166,3 @@ impl AggregateTx<'_> {
         Ok(())
     }
 }
-
-/// One contribution per segment, so a batch reads and writes each segment's record once.
-pub(super) fn merge_by_segment(contributions: Vec<Contribution>) -> Vec<Contribution> {
-    let mut merged: BTreeMap<(String, String), Contribution> = BTreeMap::new();
-    for c in contributions {
-        let entry = merged
-            .entry((c.report.clone(), c.tally.segment.clone()))
-            .or_insert_with(|| Contribution {
-                report: c.report.clone(),
-                tally: Tally {
-                    segment: c.tally.segment.clone(),
-                    ..Default::default()
-                },
-            });
-        entry.tally.stats.add(&c.tally.stats, 1);
-        entry.tally.texts.extend(c.tally.texts);
-        entry.tally.terms.extend(c.tally.terms);
-        for (day, tally) in c.tally.days {
-            entry.tally.days.entry(day).or_default().add(&tally, 1);
-        }
-        entry.tally.submitted.extend(c.tally.submitted);
-        entry.tally.jobs.extend(c.tally.jobs);
-    }
-    merged.into_values().collect()
-}

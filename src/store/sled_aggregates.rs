@@ -20,9 +20,7 @@ use std::ops::Bound;
 use sled::Transactional;
 use uuid::Uuid;
 
-use super::sled_aggregate_tx::{
-    AggregateTx, DAY, JOB, SUBMITTED, SURVEY_TEXT, key, merge_by_segment,
-};
+use super::sled_aggregate_tx::{AggregateTx, DAY, JOB, SUBMITTED, SURVEY_TEXT, key};
 use super::sled_store::{
     SledStore, backend, decode, encode, form_key, form_prefix, transaction_error,
 };
@@ -30,7 +28,7 @@ use super::{
     AggregateState, AggregateStore, ContributionsOf, DatedText, NotesOf, RebuildProgress,
     ResponseStore, SegmentEvidence, StoreError, ThemeTextIter,
 };
-use crate::tally::{DayTally, JobStatement};
+use crate::tally::{DayTally, JobStatement, merge_by_segment};
 
 impl SledStore {
     fn rebuild_progress(&self, report: &str) -> Result<Option<RebuildProgress>, StoreError> {

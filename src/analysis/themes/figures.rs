@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::analysis::figures::{Ordered, SegmentInfo, TermCount, ThemeCell, ThemeFigures};
 use crate::report::ReportDef;
-use crate::store::{Store, StoreError};
+use crate::store::{AggregateStore, StoreError};
 use crate::tally::{INTERVIEW, SURVEY, SegmentStats};
 
 pub const QUOTES: usize = 3;
@@ -12,7 +12,7 @@ pub const UNCODED_TERMS: usize = 15;
 
 /// The quotes of a theme: texts from unsuppressed segments, interview quotes first.
 fn quotes(
-    store: &dyn Store,
+    store: &dyn AggregateStore,
     report: &ReportDef,
     theme: &str,
     shown: &[&str],
@@ -31,7 +31,7 @@ fn quotes(
 }
 
 pub fn theme_figures(
-    store: &dyn Store,
+    store: &dyn AggregateStore,
     report: &ReportDef,
     segments: &[SegmentInfo],
     aggregates: &BTreeMap<String, SegmentStats>,

@@ -6,9 +6,13 @@
 //! subtracting a response restores exactly the same state, and incremental updates equal a
 //! rebuild from scratch bit for bit, whatever the order.
 
+mod counters;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+pub use counters::Counter;
 
 /// Fixed-point units per 1.0 in `Sums`.
 pub const SCALE: i128 = 1_000_000;
@@ -219,6 +223,32 @@ pub struct JobStatement {
 pub struct Contribution {
     pub report: String,
     pub tally: Tally,
+}
+
+/// One contribution per report and segment, so that a batch reads and writes each segment's
+/// records once.
+pub fn merge_by_segment(contributions: Vec<Contribution>) -> Vec<Contribution> {
+    let mut merged: BTreeMap<(String, String), Contribution> = BTreeMap::new();
+    for c in contributions {
+        let entry = merged
+            .entry((c.report.clone(), c.tally.segment.clone()))
+            .or_insert_with(|| Contribution {
+                report: c.report.clone(),
+                tally: Tally {
+                    segment: c.tally.segment.clone(),
+                    ..Default::default()
+                },
+            });
+        entry.tally.stats.add(&c.tally.stats, 1);
+        entry.tally.texts.extend(c.tally.texts);
+        entry.tally.terms.extend(c.tally.terms);
+        for (day, tally) in c.tally.days {
+            entry.tally.days.entry(day).or_default().add(&tally, 1);
+        }
+        entry.tally.submitted.extend(c.tally.submitted);
+        entry.tally.jobs.extend(c.tally.jobs);
+    }
+    merged.into_values().collect()
 }
 
 #[cfg(test)]

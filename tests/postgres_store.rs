@@ -1,0 +1,362 @@
+//! The PostgreSQL backend against a real PostgreSQL (`scripts/test` starts a throwaway one and
+//! sets `FIELDNOTES_TEST_POSTGRES`; without it these tests fail rather than pass unseen). The
+//! reference is the sled backend: the same responses and erasures, given to both, must give
+//! the same report figures, texts, evidence, counts and exports, incrementally and after a
+//! rebuild; concurrent writers to one segment must all count.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
+use std::path::PathBuf;
+
+use fieldnotes::analysis::{ReportOutcome, rebuild, report_figures};
+use fieldnotes::app;
+use fieldnotes::auth::{Role, Session};
+use fieldnotes::config::Config;
+use fieldnotes::form::{Answers, Catalog};
+use fieldnotes::report::Reports;
+use fieldnotes::responses;
+use fieldnotes::store::pg::PgStore;
+use fieldnotes::store::{
+    AggregateState, AggregateStore, HealthStore, ResponseStore, SessionStore, SledStore, StoreError,
+};
+use serde_json::json;
+
+const FORM: &str = "customer-profile";
+const REPORT: &str = "customer-profile";
+
+/// A database of its own for one test, on the throwaway server.
+fn fresh_database() -> String {
+    let admin = std::env::var("FIELDNOTES_TEST_POSTGRES").expect(
+        "FIELDNOTES_TEST_POSTGRES names the PostgreSQL to test against (scripts/test starts one)",
+    );
+    let name = format!("fieldnotes_{}", uuid::Uuid::new_v4().simple());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let mut connection = sqlx::PgConnection::connect(&admin).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut connection)
+            .await
+            .unwrap();
+    });
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    format!("{base}/{name}")
+}
+
+fn files() -> (Catalog, Reports) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let config = Config {
+        forms_dir: root.join("forms"),
+        reports_dir: root.join("reports"),
+        ..Config::default()
+    };
+    app::load_files(&config).unwrap()
+}
+
+fn answers(i: usize) -> Answers {
+    let sizes = [
+        "Just me",
+        "2–10",
+        "11–50",
+        "51–200",
+        "201–1,000",
+        "More than 1,000",
+    ];
+    let reasons = [
+        "The price was fair and setup took no time.",
+        "Integration with our CRM saved hours every week.",
+        "When a customer calls, I want to see their history, so I can answer at once.",
+        "Too expensive for what it does.",
+    ];
+    let mut body = json!({
+        "company_size": sizes[i % sizes.len()],
+        "role": "Founder or owner",
+        "decision_drivers": ["Price", "Trust in the company"],
+        "nps": (i * 7 % 11) as i64,
+        "biggest_challenge": reasons[i % reasons.len()],
+        "pmf": "Very disappointed",
+    });
+    // Asked only of detractors and passives (show_if nps <= 6).
+    if i * 7 % 11 <= 6 && i.is_multiple_of(3) {
+        body["nps_reason"] = json!(reasons[(i + 1) % reasons.len()]);
+    }
+    serde_json::from_value(body).unwrap()
+}
+
+/// Everything a report shows from its aggregates, as JSON, for comparing two stores.
+fn everything(
+    store: &(impl AggregateStore + ResponseStore),
+    catalog: &Catalog,
+    reports: &Reports,
+) -> serde_json::Value {
+    let report = reports.get(REPORT).unwrap();
+    let ReportOutcome::Ready(figures) = report_figures(store, catalog, &report).unwrap() else {
+        panic!("the report's aggregates are ready");
+    };
+    let AggregateState::Ready(segments) = store.aggregates(REPORT, &report.aggregate_key).unwrap()
+    else {
+        panic!("ready");
+    };
+    let mut evidence = serde_json::Map::new();
+    for segment in segments.keys() {
+        let e = store.segment_evidence(REPORT, segment, 10).unwrap();
+        let texts = store
+            .segment_theme_texts(REPORT, segment, "Price", 10)
+            .unwrap();
+        evidence.insert(
+            segment.clone(),
+            json!({
+                "first": e.first_at, "last": e.last_at,
+                "days": format!("{:?}", e.days), "jobs": format!("{:?}", e.jobs),
+                "texts": texts.iter().map(|t| format!("{} {:?}", t.at, t.record)).collect::<Vec<_>>(),
+            }),
+        );
+    }
+    let drill: Vec<String> = store
+        .theme_texts(REPORT, "Price")
+        .map(|t| format!("{:?}", t.unwrap()))
+        .collect();
+    let responses: Vec<String> = store
+        .responses(FORM)
+        .map(|r| serde_json::to_string(&r.unwrap()).unwrap())
+        .collect();
+    json!({
+        "figures": serde_json::to_value(&*figures).unwrap(),
+        "segments": format!("{segments:?}"),
+        "evidence": evidence,
+        "drill": drill,
+        "terms": store.terms(REPORT, &|_| true).unwrap(),
+        "count": store.count_responses(FORM).unwrap(),
+        "revisions": store.revisions(FORM).unwrap().len(),
+        "responses": responses,
+    })
+}
+
+/// The same history for any backend: 60 responses, every fourth erased, then a rebuild of
+/// the aggregates from the stored responses in batches of 7.
+fn history<S: AggregateStore + ResponseStore>(
+    store: &S,
+    interviews: &SledStore,
+    catalog: &Catalog,
+    reports: &Reports,
+    ids: &mut Vec<fieldnotes::responses::Receipt>,
+) -> (serde_json::Value, serde_json::Value) {
+    for stale in rebuild::stale_reports(store, reports).unwrap() {
+        rebuild::rebuild(store, interviews, catalog, reports, stale).unwrap();
+    }
+    for i in 0..60 {
+        let receipt = responses::submit(
+            store,
+            catalog,
+            reports,
+            FORM,
+            &answers(i),
+            &Default::default(),
+            Default::default(),
+        )
+        .unwrap();
+        ids.push(receipt);
+    }
+    for receipt in ids.iter().step_by(4) {
+        responses::erase(
+            store,
+            catalog,
+            reports,
+            &receipt.id.to_string(),
+            Some(&receipt.receipt),
+        )
+        .unwrap();
+    }
+    let incremental = everything(store, catalog, reports);
+    let report = reports.get(REPORT).unwrap();
+    assert!(
+        store
+            .begin_rebuild(REPORT, "another definition", FORM)
+            .unwrap()
+    );
+    let mut renamed = (*report).clone();
+    renamed.aggregate_key = "another definition".into();
+    rebuild::rebuild_in_batches(store, interviews, catalog, reports, &renamed, 7).unwrap();
+    assert!(
+        store
+            .begin_rebuild(REPORT, &report.aggregate_key, FORM)
+            .unwrap()
+    );
+    rebuild::rebuild_in_batches(store, interviews, catalog, reports, &report, 7).unwrap();
+    (incremental, everything(store, catalog, reports))
+}
+
+#[test]
+fn the_same_history_gives_the_same_report_on_postgres_as_on_sled() {
+    let (catalog, reports) = files();
+    let dir = tempfile::tempdir().unwrap();
+    let sled = SledStore::open(&dir.path().join("sled")).unwrap();
+    let no_interviews = SledStore::open(&dir.path().join("no-interviews")).unwrap();
+    let pg = PgStore::connect(&fresh_database()).unwrap();
+
+    let (mut sled_ids, mut pg_ids) = (Vec::new(), Vec::new());
+    let (sled_incremental, sled_rebuilt) =
+        history(&sled, &no_interviews, &catalog, &reports, &mut sled_ids);
+    let (pg_incremental, pg_rebuilt) =
+        history(&pg, &no_interviews, &catalog, &reports, &mut pg_ids);
+
+    // Response ids and times differ between the two runs: compare what does not carry them.
+    let strip = |mut v: serde_json::Value| {
+        v["responses"] = json!(v["responses"].as_array().unwrap().len());
+        v["evidence"] = json!(
+            v["evidence"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .collect::<Vec<_>>()
+        );
+        v["drill"] = json!(v["drill"].as_array().unwrap().len());
+        v
+    };
+    assert_eq!(
+        strip(pg_incremental.clone()),
+        strip(sled_incremental.clone())
+    );
+    assert_eq!(
+        pg_rebuilt, pg_incremental,
+        "a rebuild on PostgreSQL changes nothing"
+    );
+    assert_eq!(sled_rebuilt, sled_incremental);
+    assert_eq!(pg_incremental["count"], json!(45));
+    assert_eq!(pg_incremental["responses"].as_array().unwrap().len(), 45);
+}
+
+#[test]
+fn an_erased_response_leaves_postgres_as_if_it_had_never_come() {
+    let (catalog, reports) = files();
+    let dir = tempfile::tempdir().unwrap();
+    let no_interviews = SledStore::open(&dir.path().join("none")).unwrap();
+    let pg = PgStore::connect(&fresh_database()).unwrap();
+    for stale in rebuild::stale_reports(&pg, &reports).unwrap() {
+        rebuild::rebuild(&pg, &no_interviews, &catalog, &reports, stale).unwrap();
+    }
+    let submit = |i| {
+        responses::submit(
+            &pg,
+            &catalog,
+            &reports,
+            FORM,
+            &answers(i),
+            &Default::default(),
+            Default::default(),
+        )
+        .unwrap()
+    };
+    for i in 0..6 {
+        submit(i);
+    }
+    let before = everything(&pg, &catalog, &reports);
+    let extra = submit(6);
+    assert_ne!(
+        everything(&pg, &catalog, &reports)["figures"],
+        before["figures"]
+    );
+    responses::erase(
+        &pg,
+        &catalog,
+        &reports,
+        &extra.id.to_string(),
+        Some(&extra.receipt),
+    )
+    .unwrap();
+    assert_eq!(everything(&pg, &catalog, &reports), before);
+    // Erased already: nothing to erase.
+    assert!(matches!(
+        responses::erase(&pg, &catalog, &reports, &extra.id.to_string(), None),
+        Err(fieldnotes::responses::EraseError::NotFound)
+    ));
+}
+
+#[test]
+fn concurrent_writers_to_one_segment_all_count() {
+    let (catalog, reports) = files();
+    let dir = tempfile::tempdir().unwrap();
+    let no_interviews = SledStore::open(&dir.path().join("none")).unwrap();
+    let pg = PgStore::connect(&fresh_database()).unwrap();
+    for stale in rebuild::stale_reports(&pg, &reports).unwrap() {
+        rebuild::rebuild(&pg, &no_interviews, &catalog, &reports, stale).unwrap();
+    }
+    let (writers, each) = (16, 20);
+    std::thread::scope(|scope| {
+        for w in 0..writers {
+            let (pg, catalog, reports) = (&pg, &catalog, &reports);
+            scope.spawn(move || {
+                for i in 0..each {
+                    // One segment for all: every writer adds to the same counters.
+                    let mut a = answers(w * each + i);
+                    a.insert("company_size".into(), json!("11–50"));
+                    responses::submit(
+                        pg,
+                        catalog,
+                        reports,
+                        FORM,
+                        &a,
+                        &Default::default(),
+                        Default::default(),
+                    )
+                    .unwrap();
+                }
+            });
+        }
+    });
+    let report = reports.get(REPORT).unwrap();
+    let AggregateState::Ready(segments) = pg.aggregates(REPORT, &report.aggregate_key).unwrap()
+    else {
+        panic!("ready");
+    };
+    assert_eq!(segments.keys().collect::<Vec<_>>(), ["11–50"]);
+    assert_eq!(segments["11–50"].responses, (writers * each) as i64);
+    // The shards sum to what one rebuild from the stored responses counts.
+    assert!(pg.begin_rebuild(REPORT, "recount", FORM).unwrap());
+    let mut recount = (*report).clone();
+    recount.aggregate_key = "recount".into();
+    rebuild::rebuild_in_batches(&pg, &no_interviews, &catalog, &reports, &recount, 50).unwrap();
+    let AggregateState::Ready(rebuilt) = pg.aggregates(REPORT, "recount").unwrap() else {
+        panic!("ready");
+    };
+    assert_eq!(rebuilt, segments);
+}
+
+#[test]
+fn logins_and_the_health_probe_are_durable_writes() {
+    let pg = PgStore::connect(&fresh_database()).unwrap();
+    assert!(pg.last_durable_write().is_none());
+    pg.probe_write().unwrap();
+    let (_, outcome) = pg.last_durable_write().unwrap();
+    assert_eq!(outcome, Ok(()));
+    let session = Session::open(Role::Researcher, "token", 1_700_000_000);
+    pg.put_session("ab", &session).unwrap();
+    assert_eq!(pg.session("ab").unwrap(), Some(session));
+    pg.delete_session("ab").unwrap();
+    assert_eq!(pg.session("ab").unwrap(), None);
+    // A second connection sees what the first committed: it is in the database, not a cache.
+    pg.put_session("cd", &Session::open(Role::Interviewer, "t", 1))
+        .unwrap();
+    assert!(pg.session("cd").unwrap().is_some());
+}
+
+#[test]
+fn an_unreachable_database_is_a_clear_error() {
+    let error = PgStore::connect("postgres://nobody:secret@127.0.0.1:1/none")
+        .err()
+        .unwrap();
+    let text = error.to_string();
+    assert!(matches!(error, StoreError::Open { .. }), "{text}");
+    assert!(
+        !text.contains("secret"),
+        "the password stays out of messages: {text}"
+    );
+}
