@@ -22,7 +22,8 @@ use fieldnotes::report::Reports;
 use fieldnotes::responses;
 use fieldnotes::store::pg::PgStore;
 use fieldnotes::store::{
-    AggregateState, AggregateStore, HealthStore, ResponseStore, SessionStore, SledStore, StoreError,
+    AggregateState, AggregateStore, HealthStore, MailStore, ProfileStore, ResponseStore,
+    SessionStore, SledStore, StoreError,
 };
 use serde_json::json;
 
@@ -359,4 +360,43 @@ fn an_unreachable_database_is_a_clear_error() {
         !text.contains("secret"),
         "the password stays out of messages: {text}"
     );
+}
+
+#[test]
+fn changes_to_card_notes_and_mail_state_are_never_lost_under_contention() {
+    let pg = PgStore::connect(&fresh_database()).unwrap();
+    assert_eq!(pg.card_notes(REPORT, "11–50").unwrap(), Default::default());
+    assert_eq!(pg.mail_state(REPORT).unwrap(), Default::default());
+    let (writers, each) = (12, 10);
+    std::thread::scope(|scope| {
+        for w in 0..writers {
+            let pg = &pg;
+            scope.spawn(move || {
+                for i in 0..each {
+                    pg.update_card_notes(REPORT, "11–50", &mut |notes| {
+                        notes.notes.push_str(&format!("{w}.{i};"));
+                    })
+                    .unwrap();
+                    pg.update_mail_state(REPORT, &mut |state| {
+                        *state.responses_at_last_send.get_or_insert(0) += 1;
+                    })
+                    .unwrap();
+                }
+            });
+        }
+    });
+    let notes = pg.card_notes(REPORT, "11–50").unwrap();
+    assert_eq!(notes.notes.matches(';').count(), writers * each);
+    for w in 0..writers {
+        for i in 0..each {
+            assert!(notes.notes.contains(&format!("{w}.{i};")));
+        }
+    }
+    assert_eq!(
+        pg.mail_state(REPORT).unwrap().responses_at_last_send,
+        Some((writers * each) as u64)
+    );
+    // Another segment and another report are other records.
+    assert_eq!(pg.card_notes(REPORT, "2–10").unwrap(), Default::default());
+    assert_eq!(pg.mail_state("other").unwrap(), Default::default());
 }
