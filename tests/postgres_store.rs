@@ -22,8 +22,9 @@ use fieldnotes::report::Reports;
 use fieldnotes::responses;
 use fieldnotes::store::pg::PgStore;
 use fieldnotes::store::{
-    AggregateState, AggregateStore, HealthStore, MailStore, ProfileStore, ResponseStore,
-    SessionStore, SledStore, StoreError,
+    AggregateState, AggregateStore, AttemptOutcome, FinishedWebhook, HealthStore, MailStore,
+    ProfileStore, ResponseStore, SessionStore, SledStore, StoreError, StoredResponse,
+    WebhookMessage, WebhookStore,
 };
 use serde_json::json;
 
@@ -399,4 +400,117 @@ fn changes_to_card_notes_and_mail_state_are_never_lost_under_contention() {
     // Another segment and another report are other records.
     assert_eq!(pg.card_notes(REPORT, "2–10").unwrap(), Default::default());
     assert_eq!(pg.mail_state("other").unwrap(), Default::default());
+}
+
+fn message(endpoint: &str, id: &str) -> WebhookMessage {
+    WebhookMessage {
+        endpoint: endpoint.into(),
+        id: id.into(),
+        event: "response.created".into(),
+        body: format!("{{\"id\":\"{id}\"}}"),
+        created_at: chrono::Utc::now(),
+    }
+}
+
+fn bare_response() -> StoredResponse {
+    StoredResponse {
+        id: uuid::Uuid::now_v7(),
+        form: "all-types".into(),
+        form_revision: "r".into(),
+        submitted_at: chrono::Utc::now().to_rfc3339(),
+        hidden: Default::default(),
+        answers: Default::default(),
+        receipt_sha256: String::new(),
+        consent: None,
+        quotas: Vec::new(),
+        order: Default::default(),
+        language: None,
+    }
+}
+
+/// The outbox's whole life on one backend; returns what each step showed.
+fn outbox_story(store: &(impl ResponseStore + WebhookStore)) -> Vec<String> {
+    let forms = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/forms");
+    let form = fieldnotes::form::load_dir(&forms)
+        .unwrap()
+        .get("all-types")
+        .unwrap();
+    let first = bare_response();
+    let (m1, x) = (message("aa", "m1"), message("bb", "x"));
+    store.insert_response(&first, &form, &[], &[m1, x]).unwrap();
+    store
+        .insert_response(&bare_response(), &form, &[], &[message("aa", "m2")])
+        .unwrap();
+    // An erasure of nothing queues nothing.
+    let none = |_: &StoredResponse| Vec::new();
+    let never = [message("aa", "never")];
+    assert!(
+        store
+            .delete_response(uuid::Uuid::now_v7(), &none, &never)
+            .unwrap()
+            .is_none()
+    );
+    store
+        .delete_response(first.id, &none, &[message("aa", "m3")])
+        .unwrap();
+    let mut story = vec![format!(
+        "queued {} and {}",
+        store.webhook_queue_len("aa").unwrap(),
+        store.webhook_queue_len("bb").unwrap()
+    )];
+    while let Some(mut head) = store.webhook_head("aa").unwrap() {
+        head.attempts = 1;
+        store.update_webhook(&head).unwrap();
+        assert_eq!(store.webhook_head("aa").unwrap().unwrap().attempts, 1);
+        let delivered = head.message.id != "m2";
+        let finished = FinishedWebhook {
+            seq: head.seq,
+            id: head.message.id.clone(),
+            event: head.message.event.clone(),
+            created_at: head.message.created_at,
+            attempts: 1,
+            first_attempt_at: None,
+            last_attempt_at: None,
+            outcome: Some(AttemptOutcome::Status(if delivered { 200 } else { 500 })),
+            delivered,
+        };
+        store.finish_webhook("aa", &finished, 2).unwrap();
+        story.push(format!("sent {} {}", head.seq, head.message.id));
+    }
+    let ids = |list: Vec<FinishedWebhook>| list.into_iter().map(|f| f.id).collect::<Vec<_>>();
+    story.push(format!(
+        "log {:?}",
+        ids(store.finished_webhooks("aa", 10).unwrap())
+    ));
+    story.push(format!(
+        "failed {:?}",
+        ids(store.failed_webhooks("aa", 10).unwrap())
+    ));
+    // An emptied queue goes on counting, so no seq names two messages.
+    store
+        .insert_response(&bare_response(), &form, &[], &[message("aa", "m4")])
+        .unwrap();
+    story.push(format!(
+        "next {}",
+        store.webhook_head("aa").unwrap().unwrap().seq
+    ));
+    story
+}
+
+#[test]
+fn the_webhook_outbox_behaves_on_postgres_as_on_sled() {
+    let dir = tempfile::tempdir().unwrap();
+    let sled = SledStore::open(dir.path()).unwrap();
+    let pg = PgStore::connect(&fresh_database()).unwrap();
+    let expected = [
+        "queued 3 and 1",
+        "sent 1 m1",
+        "sent 2 m2",
+        "sent 3 m3",
+        "log [\"m3\", \"m2\"]",
+        "failed [\"m2\"]",
+        "next 4",
+    ];
+    assert_eq!(outbox_story(&sled), expected);
+    assert_eq!(outbox_story(&pg), expected);
 }

@@ -6,14 +6,15 @@
 //! small runtime of its own that drives the connection pool, and each method blocks on it.
 //! The schema is in `migrations/postgres`, applied at connect.
 //!
-//! Built so far: responses, aggregates, logins, the health probe, card notes and the email
-//! bookkeeping. The other concerns (interviews, partial responses, the webhook deliveries,
+//! Built so far: responses, aggregates, logins, the health probe, card notes, the email
+//! bookkeeping and the webhook outbox. The other concerns (interviews, partial responses,
 //! backups) are not yet, so `--store postgres://` is not offered yet.
 
 mod aggregate_writes;
 mod aggregates;
 mod records;
 mod responses;
+mod webhooks;
 
 use std::future::Future;
 use std::sync::Mutex;
