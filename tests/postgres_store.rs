@@ -22,9 +22,10 @@ use fieldnotes::report::Reports;
 use fieldnotes::responses;
 use fieldnotes::store::pg::PgStore;
 use fieldnotes::store::{
-    AggregateState, AggregateStore, AttemptOutcome, FinishedWebhook, HealthStore, MailStore,
-    ProfileStore, ResponseStore, SessionStore, SledStore, StoreError, StoredResponse,
-    WebhookMessage, WebhookStore,
+    AggregateState, AggregateStore, AttemptOutcome, Completion, FinishedWebhook, HealthStore,
+    MailStore, PartialResponse, PartialState, PartialStore, ProfileStore, QuotaPlace,
+    ResponseStore, SessionStore, SledStore, StoreError, StoredResponse, WebhookMessage,
+    WebhookStore,
 };
 use serde_json::json;
 
@@ -513,4 +514,114 @@ fn the_webhook_outbox_behaves_on_postgres_as_on_sled() {
     ];
     assert_eq!(outbox_story(&sled), expected);
     assert_eq!(outbox_story(&pg), expected);
+}
+
+fn partial(saved_at: &str) -> PartialResponse {
+    PartialResponse {
+        id: uuid::Uuid::now_v7(),
+        form: "resume".into(),
+        form_revision: "r1".into(),
+        saved_at: saved_at.into(),
+        page: 1,
+        hidden: [("source".to_string(), "mail".to_string())].into(),
+        answers: [("size".to_string(), json!("Small"))].into(),
+        consent_at: None,
+        language: None,
+        seed: 7,
+    }
+}
+
+/// Partial responses' whole life on one backend; returns what each step showed.
+fn partials_story(store: &(impl ResponseStore + PartialStore)) -> Vec<String> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/resume/forms");
+    let form = fieldnotes::form::load_dir(&dir)
+        .unwrap()
+        .get("resume")
+        .unwrap();
+    let listed = |store: &dyn PartialStore| -> Vec<usize> {
+        store.partials("resume").map(|p| p.unwrap().page).collect()
+    };
+    let mut story = Vec::new();
+    let first = partial("2026-01-01T00:00:00Z");
+    assert!(store.save_partial("a", &first).unwrap());
+    let mut later = first.clone();
+    later.page = 2;
+    assert!(store.save_partial("a", &later).unwrap());
+    assert_eq!(store.partial("a").unwrap(), Some(PartialState::Open(later)));
+    store
+        .save_partial("b", &partial("2026-01-01T00:00:00Z"))
+        .unwrap();
+    store
+        .save_partial("c", &partial("2026-03-01T00:00:00Z"))
+        .unwrap();
+    story.push(format!("open pages {:?}", listed(store)));
+    store.delete_partial("b").unwrap();
+    story.push(format!("after a withdrawal {:?}", listed(store)));
+
+    let mut response = bare_response();
+    response.form = "resume".into();
+    response.quotas = vec![QuotaPlace {
+        name: "solo".into(),
+        limit: 1,
+    }];
+    let done = store
+        .complete_partial("a", &response, &form, &[], &[])
+        .unwrap();
+    story.push(format!("completed: {done:?}"));
+    let again = store
+        .complete_partial("a", &bare_response(), &form, &[], &[])
+        .unwrap();
+    assert_eq!(again, Completion::AlreadyStored(response.id));
+    assert!(
+        !store.save_partial("a", &first).unwrap(),
+        "a completed token keeps no page"
+    );
+    story.push(format!(
+        "responses {}",
+        store.count_responses("resume").unwrap()
+    ));
+
+    // The quota's one place is taken: the next completion stores nothing and leaves nothing.
+    let mut screened = bare_response();
+    screened.form = "resume".into();
+    screened.quotas = response.quotas.clone();
+    let refused = store.complete_partial("c", &screened, &form, &[], &[]);
+    story.push(format!(
+        "screened out: {:?}",
+        refused.map_err(|e| e.to_string())
+    ));
+    story.push(format!("c is {:?}", store.partial("c").unwrap()));
+    story.push(format!(
+        "responses {}, quota {:?}",
+        store.count_responses("resume").unwrap(),
+        store.quota_counts("resume").unwrap()
+    ));
+
+    store
+        .save_partial("d", &partial("2026-01-05T00:00:00Z"))
+        .unwrap();
+    store
+        .save_partial("e", &partial("2026-06-01T00:00:00Z"))
+        .unwrap();
+    let erased = store
+        .erase_stale_partials(&|_, saved_at| saved_at < "2026-02-01")
+        .unwrap();
+    story.push(format!("erased {erased:?}, left {:?}", listed(store)));
+    story.push(format!(
+        "mark of a: {}",
+        store.partial("a").unwrap().is_some()
+    ));
+    story
+}
+
+#[test]
+fn partial_responses_behave_on_postgres_as_on_sled() {
+    let dir = tempfile::tempdir().unwrap();
+    let sled = SledStore::open(dir.path()).unwrap();
+    let pg = PgStore::connect(&fresh_database()).unwrap();
+    let on_sled = partials_story(&sled);
+    assert_eq!(on_sled[0], "open pages [2, 1, 1]");
+    assert!(on_sled.contains(&"screened out: Err(\"the quota 'solo' is full\")".to_string()));
+    assert!(on_sled.contains(&"c is None".to_string()));
+    assert_eq!(partials_story(&pg), on_sled);
 }

@@ -7,11 +7,12 @@
 //! The schema is in `migrations/postgres`, applied at connect.
 //!
 //! Built so far: responses, aggregates, logins, the health probe, card notes, the email
-//! bookkeeping and the webhook outbox. The other concerns (interviews, partial responses,
-//! backups) are not yet, so `--store postgres://` is not offered yet.
+//! bookkeeping, the webhook outbox and partial responses. Interviews and backups are not
+//! yet, so `--store postgres://` is not offered yet.
 
 mod aggregate_writes;
 mod aggregates;
+mod partials;
 mod records;
 mod responses;
 mod webhooks;
