@@ -18,13 +18,14 @@ use fieldnotes::app;
 use fieldnotes::auth::{Role, Session};
 use fieldnotes::config::Config;
 use fieldnotes::form::{Answers, Catalog};
+use fieldnotes::interview::{Interviews, NoteEdit, NoteInput};
 use fieldnotes::report::Reports;
 use fieldnotes::responses;
 use fieldnotes::store::pg::PgStore;
 use fieldnotes::store::{
     AggregateState, AggregateStore, AttemptOutcome, Completion, FinishedWebhook, HealthStore,
-    MailStore, PartialResponse, PartialState, PartialStore, ProfileStore, QuotaPlace,
-    ResponseStore, SessionStore, SledStore, StoreError, StoredResponse, WebhookMessage,
+    InterviewStore, MailStore, PartialResponse, PartialState, PartialStore, ProfileStore,
+    QuotaPlace, ResponseStore, SessionStore, SledStore, StoreError, StoredResponse, WebhookMessage,
     WebhookStore,
 };
 use serde_json::json;
@@ -624,4 +625,117 @@ fn partial_responses_behave_on_postgres_as_on_sled() {
     assert!(on_sled.contains(&"screened out: Err(\"the quota 'solo' is full\")".to_string()));
     assert!(on_sled.contains(&"c is None".to_string()));
     assert_eq!(partials_story(&pg), on_sled);
+}
+
+/// An interview's life through the domain service on one backend; what each step showed,
+/// without the ids and times that differ between runs.
+fn interview_story(store: std::sync::Arc<dyn InterviewStore>, catalog: &Catalog) -> Vec<String> {
+    let interviews = Interviews::new(store.clone());
+    let attributes: Answers =
+        serde_json::from_value(json!({"role": "Founder or owner", "company_size": "11–50"}))
+            .unwrap();
+    let first = interviews
+        .start(catalog, "jtbd-switch", "P01", &attributes)
+        .unwrap();
+    let second = interviews
+        .start(catalog, "jtbd-switch", "P02", &attributes)
+        .unwrap();
+    let id = first.id.to_string();
+    let note = |text: &str, client_id: Option<&str>| NoteInput {
+        text: text.into(),
+        section: Some("first_thought".into()),
+        kind: None,
+        forces: Vec::new(),
+        tags: Vec::new(),
+        client_id: client_id.map(str::to_string),
+    };
+    let mut story = Vec::new();
+    for (text, key) in [
+        ("The old tool kept losing our notes.", Some("k1")),
+        ("The old tool kept losing our notes.", Some("k1")),
+        ("Pricing was the push.", None),
+        ("A third thought, to delete.", Some("k3")),
+    ] {
+        let saved = interviews.add_note(catalog, &id, &note(text, key)).unwrap();
+        story.push(format!(
+            "saved {} created {}",
+            saved.note.seq, saved.created
+        ));
+    }
+    let edit = NoteEdit {
+        text: Some("Pricing was the main push.".into()),
+        ..NoteEdit::default()
+    };
+    interviews.edit_note(catalog, &id, 2, &edit).unwrap();
+    interviews.delete_note(&id, 3).unwrap();
+    let (interview, notes) = interviews.with_notes(&id).unwrap();
+    story.push(format!(
+        "notes {:?}, counters {} {} {}",
+        notes
+            .iter()
+            .map(|n| (n.seq, n.content.text.clone()))
+            .collect::<Vec<_>>(),
+        interview.note_count,
+        interview.last_seq,
+        interview.last_event_id
+    ));
+    let events = interviews.events_after(first.id, 0).unwrap();
+    story.push(format!(
+        "events {:?}",
+        events
+            .iter()
+            .map(|e| (e.id, e.change.seq()))
+            .collect::<Vec<_>>()
+    ));
+    assert!(
+        !serde_json::to_string(&events)
+            .unwrap()
+            .contains("to delete"),
+        "a deleted note's words are gone from the log"
+    );
+    story.push(format!(
+        "after 4: {}",
+        interviews.events_after(first.id, 4).unwrap().len()
+    ));
+    assert_eq!(store.note_for_client_id(first.id, "k1").unwrap(), Some(1));
+    assert_eq!(store.note_for_client_id(first.id, "k3").unwrap(), None);
+    let listed: Vec<String> = store
+        .interviews(Some("jtbd-switch"))
+        .map(|i| i.unwrap().participant)
+        .collect();
+    story.push(format!("newest first {listed:?}"));
+    assert_eq!(store.interviews(None).count(), 2);
+    assert_eq!(
+        store.interview(second.id).unwrap().unwrap().participant,
+        "P02"
+    );
+    // A change computed from a stale record is refused.
+    let stale = store.interview(first.id).unwrap().unwrap();
+    let event = interviews.events_after(first.id, 0).unwrap().remove(0);
+    let refused = store.write(&fieldnotes::store::InterviewWrite {
+        interview: &stale,
+        expected_last_event_id: stale.last_event_id - 1,
+        note: fieldnotes::store::NoteWrite::Unchanged,
+        event: &event,
+        retract: &[],
+        add: &[],
+        webhooks: &[],
+    });
+    story.push(format!("stale write: {}", refused.is_err()));
+    story
+}
+
+#[test]
+fn interviews_behave_on_postgres_as_on_sled() {
+    let (catalog, _) = files();
+    let dir = tempfile::tempdir().unwrap();
+    let sled = std::sync::Arc::new(SledStore::open(dir.path()).unwrap());
+    let pg = std::sync::Arc::new(PgStore::connect(&fresh_database()).unwrap());
+    let on_sled = interview_story(sled, &catalog);
+    assert_eq!(on_sled[0], "saved 1 created true");
+    assert_eq!(
+        on_sled[1], "saved 1 created false",
+        "a retried save makes no second note"
+    );
+    assert_eq!(interview_story(pg, &catalog), on_sled);
 }

@@ -7,11 +7,12 @@
 //! The schema is in `migrations/postgres`, applied at connect.
 //!
 //! Built so far: responses, aggregates, logins, the health probe, card notes, the email
-//! bookkeeping, the webhook outbox and partial responses. Interviews and backups are not
-//! yet, so `--store postgres://` is not offered yet.
+//! bookkeeping, the webhook outbox, partial responses and interviews. Backups are not yet,
+//! nor are live events across processes, so `--store postgres://` is not offered yet.
 
 mod aggregate_writes;
 mod aggregates;
+mod interviews;
 mod partials;
 mod records;
 mod responses;
