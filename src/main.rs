@@ -12,6 +12,7 @@ use fieldnotes::analysis::summary::text_summary;
 use fieldnotes::analysis::{ReportOutcome, rebuild, report_figures};
 use fieldnotes::app::{self, TokenOrigin};
 use fieldnotes::backup::{command, restore_file};
+use fieldnotes::contacts::command::{ImportCommand, run_import};
 use fieldnotes::config::{
     Config, DEFAULT_ADDR, DEFAULT_MIN_FREE_BYTES, LimitsConfig, MailConfig, Secret, WebhookConfig,
 };
@@ -112,6 +113,12 @@ enum Command {
         #[arg(long, env = "FIELDNOTES_DATA", default_value = "data")]
         data: PathBuf,
     },
+    /// Contacts from a CRM export (the server must not be running: while it does, use
+    /// POST /api/contacts)
+    Contacts {
+        #[command(subcommand)]
+        command: ContactsCommand,
+    },
     /// Restore a backup into a new or empty data directory (report aggregates are rebuilt
     /// when the server starts)
     Restore {
@@ -119,6 +126,23 @@ enum Command {
         file: PathBuf,
         #[arg(long, env = "FIELDNOTES_DATA", default_value = "data")]
         data: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ContactsCommand {
+    /// Import contacts from a CSV file with a header row, upserting by the key column
+    Import {
+        /// The CSV file
+        file: PathBuf,
+        /// The key column
+        #[arg(long, default_value = "customer_id")]
+        key: String,
+        /// Comma-separated personal-data columns (an `email` column always is)
+        #[arg(long)]
+        pii: Option<String>,
+        #[command(flatten)]
+        dirs: Dirs,
     },
 }
 
@@ -155,6 +179,23 @@ fn main() -> ExitCode {
         ),
         Command::Backup { file, server, data } => backup(file, server, data),
         Command::Restore { file, data } => restore(&file, &data),
+        Command::Contacts {
+            command:
+                ContactsCommand::Import {
+                    file,
+                    key,
+                    pii,
+                    dirs,
+                },
+        } => run_import(&ImportCommand {
+            file,
+            key: Some(key),
+            pii,
+            data: dirs.data,
+            forms: dirs.forms,
+            reports: dirs.reports,
+        })
+        .map(|done| println!("{done}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -295,6 +336,8 @@ fn report_summary(id: &str, email: bool, dirs: Dirs) -> Result<(), String> {
         SledStore::open_with_cache(&config.db_dir(), ONE_PASS_CACHE_BYTES)
             .map_err(|e| format!("error: {e}"))?,
     );
+    // Contact segments read the contacts while stale aggregates are rebuilt here.
+    let reports = reports.with_contacts(fieldnotes::contacts::Directory::new(store.clone()));
     // Offline there is no background task: bring stale aggregates up to date right here.
     for stale in
         rebuild::stale_reports(store.as_ref(), &reports).map_err(|e| format!("error: {e}"))?

@@ -4,8 +4,10 @@
 //! `tokio::task::spawn_blocking`. A method that writes returns only once the write is on disk.
 
 mod backup;
+mod contacts;
 mod flusher;
 mod guarded;
+mod guarded_contacts;
 mod guarded_partials;
 mod guarded_traits;
 mod interviews;
@@ -14,6 +16,7 @@ mod partials;
 mod profiles;
 mod sled_aggregates;
 mod sled_backup;
+mod sled_contacts;
 mod sled_count;
 mod sled_interviews;
 mod sled_mail;
@@ -39,6 +42,7 @@ use crate::form::Form;
 use crate::interview::{Interview, Note};
 
 pub use backup::{BackupStore, Record};
+pub use contacts::{Contact, ContactStore, ImportCounts, Merge, StagedRow};
 pub use guarded::GuardedStore;
 pub use interviews::{InterviewIter, InterviewStore, InterviewWrite, NoteIter, NoteWrite};
 pub use mail::{MailState, MailStore, Schedule};

@@ -6,7 +6,7 @@
 //! - `quota_counts`: places taken in each quota (see `sled_quotas`)
 //!
 //! Interview trees are described in `sled_interviews`, partial responses in `sled_partials`, the summary bookkeeping in `sled_mail`,
-//! the webhook outbox in `sled_webhooks`.
+//! the webhook outbox in `sled_webhooks`, contacts in `sled_contacts`.
 
 use std::path::Path;
 
@@ -65,6 +65,9 @@ pub struct SledStore {
     pub(super) webhook_failures: sled::Tree,
     pub(super) partials: sled::Tree,
     pub(super) partials_by_form: sled::Tree,
+    pub(super) contacts: sled::Tree,
+    pub(super) contact_stage: sled::Tree,
+    pub(super) contact_meta: sled::Tree,
     pub(super) flusher: Flusher,
 }
 
@@ -150,6 +153,9 @@ impl SledStore {
             webhook_failures: tree("webhook_failures")?,
             partials: tree("partials")?,
             partials_by_form: tree("partials_by_form")?,
+            contacts: tree("contacts")?,
+            contact_stage: tree("contact_stage")?,
+            contact_meta: tree("contact_meta")?,
             flusher: Flusher::start(db, dir)?,
         })
     }
