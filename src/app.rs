@@ -19,9 +19,7 @@ use crate::limits::{self, Limits};
 use crate::mail::{MailError, Summaries, scheduler};
 use crate::profiles::ProfileService;
 use crate::report::{Reports, load_reports};
-use crate::store::{
-    BackupStore, ContactStore, GuardedStore, PartialStore, Store, StoreError,
-};
+use crate::store::{BackupStore, ContactStore, GuardedStore, PartialStore, Store, StoreError};
 use crate::webhooks::{self, SetupError, Webhooks};
 use crate::{allow, api, web};
 

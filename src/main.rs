@@ -12,10 +12,10 @@ use fieldnotes::analysis::summary::text_summary;
 use fieldnotes::analysis::{ReportOutcome, rebuild, report_figures};
 use fieldnotes::app::{self, TokenOrigin};
 use fieldnotes::backup::{command, restore_file};
-use fieldnotes::contacts::command::{ImportCommand, run_import};
 use fieldnotes::config::{
     Config, DEFAULT_ADDR, DEFAULT_MIN_FREE_BYTES, LimitsConfig, MailConfig, Secret, WebhookConfig,
 };
+use fieldnotes::contacts::command::{ImportCommand, run_import};
 use fieldnotes::export::{ExportFormat, ExportOptions, with_partials, write_responses};
 use fieldnotes::form::load_dir;
 use fieldnotes::mail::{Delivered, Occasion, Summaries};

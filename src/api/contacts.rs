@@ -150,7 +150,11 @@ impl ContactsApi {
     /// Erases a contact with every response linked to it (by `customer_id`): reports,
     /// themes and cards are then as if they had never come.
     #[oai(path = "/contacts/:key", method = "delete")]
-    async fn erase(&self, _staff: Researcher, key: Path<String>) -> Result<ContactErased, ApiError> {
+    async fn erase(
+        &self,
+        _staff: Researcher,
+        key: Path<String>,
+    ) -> Result<ContactErased, ApiError> {
         let state = self.state.clone();
         tokio::task::spawn_blocking(move || {
             erase_contact(

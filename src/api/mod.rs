@@ -17,8 +17,8 @@ use std::sync::Arc;
 
 use poem_openapi::{OpenApiService, Tags};
 
-pub use contacts::streams_body;
 pub use auth::{SESSION_COOKIE, authorize, caller_role, session_cookie};
+pub use contacts::streams_body;
 pub use error::{ApiError, ErrorBody, to_json_error};
 pub use health::check as health_check;
 pub use profiles::ProfilesApi;

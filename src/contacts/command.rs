@@ -50,7 +50,10 @@ pub fn run_import(command: &ImportCommand) -> Result<String, String> {
     )
     .map_err(|e| match e {
         super::ImportError::BadRow { .. } => {
-            format!("error: {}: {e}; nothing was imported", command.file.display())
+            format!(
+                "error: {}: {e}; nothing was imported",
+                command.file.display()
+            )
         }
         e => format!("error: {}: {e}", command.file.display()),
     })?;

@@ -40,7 +40,9 @@ pub fn erase_contact(
             Err(EraseError::NotFound) => {}
             Err(EraseError::Store(e)) => return Err(e.into()),
             Err(EraseError::WrongReceipt) => {
-                return Err(StoreError::Backend("an erasure without receipt asked for one".into()).into());
+                return Err(
+                    StoreError::Backend("an erasure without receipt asked for one".into()).into(),
+                );
             }
         }
     }

@@ -105,10 +105,11 @@ pub fn import(
             return Err(e);
         }
     };
-    begin_change(store, reports)?;
+    let changing = begin_change(store, reports)?;
     let committed = contacts.commit_stage(&pii, &merge, BATCH);
     // Marked again even when the commit failed: some batches may have landed.
     end_change(store, reports)?;
+    drop(changing);
     Ok(committed?)
 }
 
@@ -170,7 +171,9 @@ fn stage_batch(
     if let Some((key, first, again)) = contacts.stage_contacts(batch)? {
         return Err(bad(
             again,
-            format!("the key '{key}' is on line {first} already; a contact may be in the file once"),
+            format!(
+                "the key '{key}' is on line {first} already; a contact may be in the file once"
+            ),
         ));
     }
     batch.clear();
@@ -194,15 +197,18 @@ fn check_header(
             return Err(bad(1, format!("the column '{name}' is named twice")));
         }
     }
-    let key_at = header.iter().position(|h| *h == options.key).ok_or_else(|| {
-        bad(
-            1,
-            format!(
-                "there is no key column '{}' (name the key column with key=COLUMN)",
-                options.key
-            ),
-        )
-    })?;
+    let key_at = header
+        .iter()
+        .position(|h| *h == options.key)
+        .ok_or_else(|| {
+            bad(
+                1,
+                format!(
+                    "there is no key column '{}' (name the key column with key=COLUMN)",
+                    options.key
+                ),
+            )
+        })?;
     let mut pii = BTreeSet::new();
     for column in &options.pii {
         if !seen.contains(column.as_str()) {
@@ -234,10 +240,16 @@ fn row(
 ) -> Result<(String, StagedRow), ImportError> {
     let key = record.get(key_at).unwrap_or_default().trim();
     if key.is_empty() {
-        return Err(bad(line, format!("the key column '{}' is empty", header[key_at])));
+        return Err(bad(
+            line,
+            format!("the key column '{}' is empty", header[key_at]),
+        ));
     }
     if key.chars().count() > MAX_KEY_CHARS {
-        return Err(bad(line, format!("the key is over {MAX_KEY_CHARS} characters")));
+        return Err(bad(
+            line,
+            format!("the key is over {MAX_KEY_CHARS} characters"),
+        ));
     }
     if key.chars().any(char::is_control) {
         return Err(bad(line, "the key has a control character"));
@@ -327,9 +339,15 @@ mod tests {
                 .collect(),
         };
         let merged = merge(Some(existing), "c1", row);
-        assert_eq!(merged.attributes.get("plan").map(String::as_str), Some("team"));
+        assert_eq!(
+            merged.attributes.get("plan").map(String::as_str),
+            Some("team")
+        );
         assert_eq!(merged.attributes.get("industry"), None);
-        assert_eq!(merged.attributes.get("region").map(String::as_str), Some("eu"));
+        assert_eq!(
+            merged.attributes.get("region").map(String::as_str),
+            Some("eu")
+        );
     }
 
     #[test]
