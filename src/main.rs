@@ -15,6 +15,7 @@ use fieldnotes::backup::{command, restore_file};
 use fieldnotes::config::{
     Config, DEFAULT_ADDR, DEFAULT_MIN_FREE_BYTES, LimitsConfig, MailConfig, Secret, WebhookConfig,
 };
+use fieldnotes::contacts::columns::ContactColumns;
 use fieldnotes::contacts::command::{ImportCommand, run_import};
 use fieldnotes::export::{ExportFormat, ExportOptions, with_partials, write_responses};
 use fieldnotes::form::load_dir;
@@ -430,8 +431,10 @@ fn export(
         data_dir: data.to_path_buf(),
         ..Config::default()
     };
-    let store = SledStore::open_with_cache(&config.db_dir(), ONE_PASS_CACHE_BYTES)
-        .map_err(|e| format!("error: {e}"))?;
+    let store = Arc::new(
+        SledStore::open_with_cache(&config.db_dir(), ONE_PASS_CACHE_BYTES)
+            .map_err(|e| format!("error: {e}"))?,
+    );
     // Checked before the output file is created, so a refusal leaves nothing behind.
     if let Some(limit) = format.max_rows() {
         let count = store
@@ -462,6 +465,17 @@ fn export(
     };
     // Flushed here rather than on drop, where a write error (a full disk) would go unseen.
     let mut buffered = std::io::BufWriter::new(target);
+    let columns = match format {
+        ExportFormat::Csv => Some(
+            ContactColumns::plan(
+                store.clone(),
+                store.responses(form_id),
+                options.include_pii,
+            )
+            .map_err(|e| format!("error: {e}"))?,
+        ),
+        _ => None,
+    };
     let result = write_responses(
         format,
         &mut buffered,
@@ -470,6 +484,7 @@ fn export(
         rows,
         options,
         scratch,
+        columns.as_ref(),
     )
     .and_then(|()| std::io::Write::flush(&mut buffered).map_err(Into::into));
     result.map_err(|e| format!("error: {e}"))

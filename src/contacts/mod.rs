@@ -2,6 +2,7 @@
 //! survey answers by their key. Parsing and checking an import, the linking rules, contact
 //! segments and erasure live here; the store only keeps what they decide.
 
+pub mod columns;
 pub mod command;
 pub mod erase;
 pub mod import;

@@ -4,7 +4,8 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::responses::{ExportOptions, write_responses_csv};
+use super::responses::{ExportOptions, write_responses_csv_with};
+use crate::contacts::columns::ContactColumns;
 use super::{
     ExportError, XLSX_MAX_ROWS, write_responses_jsonl, write_responses_sav_in, write_responses_xlsx,
 };
@@ -93,9 +94,12 @@ pub fn write_responses<W: Write + Send>(
     responses: ResponseIter,
     options: ExportOptions,
     scratch: &Path,
+    contacts: Option<&ContactColumns>,
 ) -> Result<(), ExportError> {
     match format {
-        ExportFormat::Csv => write_responses_csv(out, current, older, responses, options),
+        ExportFormat::Csv => {
+            write_responses_csv_with(out, current, older, responses, options, contacts)
+        }
         ExportFormat::Jsonl => write_responses_jsonl(out, current, older, responses, options),
         ExportFormat::Xlsx => write_responses_xlsx(
             out,
