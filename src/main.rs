@@ -467,12 +467,8 @@ fn export(
     let mut buffered = std::io::BufWriter::new(target);
     let columns = match format {
         ExportFormat::Csv => Some(
-            ContactColumns::plan(
-                store.clone(),
-                store.responses(form_id),
-                options.include_pii,
-            )
-            .map_err(|e| format!("error: {e}"))?,
+            ContactColumns::plan(store.clone(), store.responses(form_id), options.include_pii)
+                .map_err(|e| format!("error: {e}"))?,
         ),
         _ => None,
     };

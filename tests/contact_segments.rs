@@ -244,16 +244,24 @@ async fn figures_by_contact_plan_match_an_independent_computation_and_follow_a_r
 
     // The responses CSV carries the linked contacts' attributes, pii only when asked for.
     let (header, rows) = common::parse_csv(
-        get_text(&server, "/api/forms/feedback/responses.csv").await.as_bytes(),
+        get_text(&server, "/api/forms/feedback/responses.csv")
+            .await
+            .as_bytes(),
     );
-    assert_eq!(header.last().map(String::as_str), Some("contact.plan"), "{header:?}");
+    assert_eq!(
+        header.last().map(String::as_str),
+        Some("contact.plan"),
+        "{header:?}"
+    );
     assert!(!header.iter().any(|h| h == "contact.email"), "{header:?}");
     for row in &rows {
         let expected = plans_now(&moved, row["customer_id"].as_str());
         assert_eq!(row["contact.plan"], expected, "{row:?}");
     }
     let (header, rows) = common::parse_csv(
-        get_text(&server, "/api/forms/feedback/responses.csv?pii=1").await.as_bytes(),
+        get_text(&server, "/api/forms/feedback/responses.csv?pii=1")
+            .await
+            .as_bytes(),
     );
     assert!(header.iter().any(|h| h == "contact.email"), "{header:?}");
     let c3 = rows.iter().find(|r| r["customer_id"] == "c3").unwrap();

@@ -14,9 +14,9 @@ use poem::Body;
 use tokio::sync::mpsc;
 
 use super::error::ApiError;
+use crate::contacts::columns::ContactColumns;
 use crate::export::{ExportError, ExportFormat, ExportOptions, with_partials, write_responses};
 use crate::form::Form;
-use crate::contacts::columns::ContactColumns;
 use crate::store::{ContactStore, PartialStore, ResponseIter, Store};
 
 const CHUNK_BYTES: usize = 64 * 1024;
