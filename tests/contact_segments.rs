@@ -266,6 +266,35 @@ async fn figures_by_contact_plan_match_an_independent_computation_and_follow_a_r
     assert!(header.iter().any(|h| h == "contact.email"), "{header:?}");
     let c3 = rows.iter().find(|r| r["customer_id"] == "c3").unwrap();
     assert_eq!(c3["contact.email"], "c3@example.com");
+
+    // Cards of contact segments rest on the internal angle as well as the voice, and the
+    // few-angles warning says two of three.
+    let profiles: Value = server
+        .get_as("/api/reports/by-plan/profiles", RESEARCHER)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let cards = profiles["cards"].as_array().unwrap();
+    assert!(!cards.is_empty());
+    for card in cards {
+        assert_ne!(card["segment"], "No answer");
+        assert_eq!(
+            card["evidence"]["angles"],
+            json!(["voice", "internal"]),
+            "{card}"
+        );
+        let few = card["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["code"] == "few_angles")
+            .expect("still fewer than three angles");
+        assert!(
+            few["message"].as_str().unwrap().contains("2 of the three"),
+            "{few}"
+        );
+    }
 }
 
 fn plans_now(plans: &BTreeMap<String, String>, customer: &str) -> String {
