@@ -118,16 +118,12 @@ impl ContactsApi {
     async fn list(
         &self,
         _staff: Researcher,
-        limit: Query<Option<u32>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000")))] limit: Query<Option<u32>>,
         after: Query<Option<String>>,
         pii: Query<Option<String>>,
     ) -> Result<Json<ContactPage>, ApiError> {
-        let limit = limit.0.unwrap_or(DEFAULT_LIMIT);
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(ApiError::bad_request(format!(
-                "limit must be from 1 to {MAX_LIMIT}, not {limit}"
-            )));
-        }
+        // The validator keeps it within 1..=MAX_LIMIT; the schema says so to clients.
+        let limit = limit.0.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
         let with_pii = pii.0.as_deref() == Some("1");
         let contacts = self.state.contacts.clone();
         let (page, hidden) = crate::store::blocking(move || {
