@@ -19,7 +19,7 @@ use crate::limits::{self, Limits};
 use crate::mail::{MailError, Summaries, scheduler};
 use crate::profiles::ProfileService;
 use crate::report::{ReportDef, Reports, load_reports};
-use crate::store::{BackupStore, GuardedStore, PartialStore, Store, StoreError};
+use crate::store::{BackupStore, ContactStore, GuardedStore, PartialStore, Store, StoreError};
 use crate::webhooks::{self, SetupError, Webhooks};
 use crate::{allow, api, web};
 
@@ -56,6 +56,8 @@ pub struct AppState {
     pub backup: Arc<dyn BackupStore>,
     /// The budget of public submissions per client address.
     pub limits: Limits,
+    /// Contacts imported from a CRM export.
+    pub contacts: Arc<dyn ContactStore>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -163,6 +165,7 @@ fn interview_webhooks(catalog: &Catalog) -> crate::interview::WebhookEvents {
 pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
     let (catalog, reports) = load_files(config)?;
     let store = Arc::new(GuardedStore::open(&config.db_dir(), config.min_free_bytes)?);
+    let reports = reports.with_contacts(crate::contacts::Directory::new(store.clone()));
     let webhooks = Webhooks::new(&catalog, &config.webhooks, store.clone())?;
     let mail = Summaries::new(&config.mail, config.outbox_dir(), store.clone())?;
     let (researcher, token_origin, new_token) = match &config.researcher_token {
@@ -209,6 +212,7 @@ pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
             config.limits.rate_limit,
             config.limits.trusted_proxies.clone(),
         ),
+        contacts: store.clone(),
     };
     Ok(Prepared {
         state: Arc::new(state),
@@ -278,7 +282,10 @@ fn method_index(api_spec: &str) -> allow::MethodIndex {
 /// Reads bodies up front with a hard cap so an oversized request gets a clean 413
 /// whether or not it declares its length, and a body that trickles in gets 408.
 async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
-    if matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH) {
+    // The CSV imports stream their bodies, under their own cap.
+    if matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH)
+        && !api::streams_body(req.uri().path())
+    {
         let body = req.take_body();
         match tokio::time::timeout(BODY_TIMEOUT, body.into_bytes_limit(MAX_BODY_BYTES)).await {
             Ok(Ok(bytes)) => req.set_body(Body::from(bytes)),

@@ -8,6 +8,7 @@ pub mod app;
 pub mod auth;
 pub mod backup;
 pub mod config;
+pub mod contacts;
 pub mod durable;
 pub mod export;
 pub mod form;

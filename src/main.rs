@@ -14,6 +14,8 @@ use fieldnotes::backup::{command, restore_file};
 use fieldnotes::config::{
     Config, DEFAULT_ADDR, DEFAULT_MIN_FREE_BYTES, LimitsConfig, MailConfig, Secret, WebhookConfig,
 };
+use fieldnotes::contacts::columns::ContactColumns;
+use fieldnotes::contacts::command::{ImportCommand, run_import};
 use fieldnotes::export::{ExportFormat, ExportOptions, with_partials, write_responses};
 use fieldnotes::form::load_dir;
 use fieldnotes::mail::{Delivered, Occasion, Summaries};
@@ -111,6 +113,12 @@ enum Command {
         #[arg(long, env = "FIELDNOTES_DATA", default_value = "data")]
         data: PathBuf,
     },
+    /// Contacts from a CRM export (the server must not be running: while it does, use
+    /// POST /api/contacts)
+    Contacts {
+        #[command(subcommand)]
+        command: ContactsCommand,
+    },
     /// Restore a backup into a new or empty data directory (report aggregates are rebuilt
     /// when the server starts)
     Restore {
@@ -118,6 +126,23 @@ enum Command {
         file: PathBuf,
         #[arg(long, env = "FIELDNOTES_DATA", default_value = "data")]
         data: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ContactsCommand {
+    /// Import contacts from a CSV file with a header row, upserting by the key column
+    Import {
+        /// The CSV file
+        file: PathBuf,
+        /// The key column
+        #[arg(long, default_value = "customer_id")]
+        key: String,
+        /// Comma-separated personal-data columns (an `email` column always is)
+        #[arg(long)]
+        pii: Option<String>,
+        #[command(flatten)]
+        dirs: Dirs,
     },
 }
 
@@ -154,6 +179,23 @@ fn main() -> ExitCode {
         ),
         Command::Backup { file, server, data } => backup(file, server, data),
         Command::Restore { file, data } => restore(&file, &data),
+        Command::Contacts {
+            command:
+                ContactsCommand::Import {
+                    file,
+                    key,
+                    pii,
+                    dirs,
+                },
+        } => run_import(&ImportCommand {
+            file,
+            key: Some(key),
+            pii,
+            data: dirs.data,
+            forms: dirs.forms,
+            reports: dirs.reports,
+        })
+        .map(|done| println!("{done}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -294,6 +336,8 @@ fn report_summary(id: &str, email: bool, dirs: Dirs) -> Result<(), String> {
         SledStore::open_with_cache(&config.db_dir(), ONE_PASS_CACHE_BYTES)
             .map_err(|e| format!("error: {e}"))?,
     );
+    // Contact segments read the contacts while stale aggregates are rebuilt here.
+    let reports = reports.with_contacts(fieldnotes::contacts::Directory::new(store.clone()));
     // Offline there is no background task: bring stale aggregates up to date right here.
     for stale in
         rebuild::stale_reports(store.as_ref(), &reports).map_err(|e| format!("error: {e}"))?
@@ -386,8 +430,10 @@ fn export(
         data_dir: data.to_path_buf(),
         ..Config::default()
     };
-    let store = SledStore::open_with_cache(&config.db_dir(), ONE_PASS_CACHE_BYTES)
-        .map_err(|e| format!("error: {e}"))?;
+    let store = Arc::new(
+        SledStore::open_with_cache(&config.db_dir(), ONE_PASS_CACHE_BYTES)
+            .map_err(|e| format!("error: {e}"))?,
+    );
     // Checked before the output file is created, so a refusal leaves nothing behind.
     if let Some(limit) = format.max_rows() {
         let count = store
@@ -418,6 +464,13 @@ fn export(
     };
     // Flushed here rather than on drop, where a write error (a full disk) would go unseen.
     let mut buffered = std::io::BufWriter::new(target);
+    let columns = match format {
+        ExportFormat::Csv => Some(
+            ContactColumns::plan(store.clone(), store.responses(form_id), options.include_pii)
+                .map_err(|e| format!("error: {e}"))?,
+        ),
+        _ => None,
+    };
     let result = write_responses(
         format,
         &mut buffered,
@@ -426,6 +479,7 @@ fn export(
         rows,
         options,
         scratch,
+        columns.as_ref(),
     )
     .and_then(|()| std::io::Write::flush(&mut buffered).map_err(Into::into));
     result.map_err(|e| format!("error: {e}"))

@@ -284,7 +284,10 @@ pub fn erase(
     {
         return Err(EraseError::WrongReceipt);
     }
-    let contributions_of = |r: &StoredResponse| analysis::contributions_in(catalog, reports, r);
+    // A contact segment is read before the store's write, which cannot read it.
+    let pinned = crate::contacts::link::pin(reports, &existing)?;
+    let contributions_of =
+        |r: &StoredResponse| analysis::contributions_in(catalog, &pinned.reports, r);
     // Queued only if the erasure happens: the store drops them with a response already gone.
     let events = catalog
         .get(&existing.form)

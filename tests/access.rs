@@ -70,6 +70,9 @@ fn expected(need: Need, caller: Caller) -> Option<StatusCode> {
 /// Every API operation: method, the OpenAPI path, who may call it.
 const OPERATIONS: &[(&str, &str, Need)] = &[
     ("POST", "/backup", Need::Researcher),
+    ("GET", "/contacts", Need::Researcher),
+    ("POST", "/contacts", Need::Researcher),
+    ("DELETE", "/contacts/{key}", Need::Researcher),
     ("GET", "/forms", Need::Optional),
     ("GET", "/forms/{id}", Need::Optional),
     ("GET", "/forms/{id}/notes.csv", Need::Researcher),
@@ -176,6 +179,7 @@ impl Fixture {
             .replace("{aid}", "00000000-0000-0000-0000-000000000000")
             .replace("{rid}", "00000000-0000-0000-0000-000000000000")
             .replace("{theme}", "Price")
+            .replace("{key}", "nobody")
     }
 
     fn request(&self, method: &str, url: &str, caller: Caller) -> reqwest::RequestBuilder {

@@ -109,8 +109,19 @@ pub fn count_text(
 
 /// What one response adds to its segment of one report.
 pub fn contribution(report: &ReportDef, form: &Form, response: &StoredResponse) -> Tally {
+    let segment = segment_of(form, &report.segment_by, response);
+    contribution_in(report, form, response, segment)
+}
+
+/// The same, in a segment found elsewhere (a contact's attribute).
+pub fn contribution_in(
+    report: &ReportDef,
+    form: &Form,
+    response: &StoredResponse,
+    segment: String,
+) -> Tally {
     let mut tally = Tally {
-        segment: segment_of(form, &report.segment_by, response),
+        segment,
         stats: SegmentStats {
             responses: 1,
             ..SegmentStats::default()

@@ -27,7 +27,13 @@ pub fn contributions(
         .for_form(&form.id)
         .map(|report| Contribution {
             report: report.id.clone(),
-            tally: aggregate::contribution(report, form, response),
+            tally: match crate::contacts::segment_attribute(&report.segment_by) {
+                Some(attribute) => {
+                    let segment = reports.contacts().segment(response, attribute);
+                    aggregate::contribution_in(report, form, response, segment)
+                }
+                None => aggregate::contribution(report, form, response),
+            },
         })
         .collect()
 }

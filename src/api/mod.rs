@@ -2,6 +2,7 @@
 
 mod auth;
 mod backup;
+mod contacts;
 mod error;
 mod forms;
 mod health;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 
 use poem_openapi::{OpenApiService, Tags};
 
+pub use contacts::streams_body;
 pub use error::{ApiError, ErrorBody, to_json_error};
 pub use health::check as health_check;
 pub use profiles::ProfilesApi;
@@ -40,6 +42,8 @@ pub enum ApiTags {
     Webhooks,
     /// Backups of the whole store
     Backup,
+    /// Contacts from a CRM export: import, list, erase
+    Contacts,
 }
 
 pub type Apis = (
@@ -51,6 +55,7 @@ pub type Apis = (
     profiles::ProfilesApi,
     webhooks::WebhooksApi,
     backup::BackupApi,
+    contacts::ContactsApi,
 );
 
 /// The OpenAPI service; mounted at `/api`, it also serves the spec and Swagger UI.
@@ -77,7 +82,10 @@ pub fn service(state: Arc<AppState>) -> OpenApiService<Apis, ()> {
         webhooks::WebhooksApi {
             state: state.clone(),
         },
-        backup::BackupApi { state },
+        backup::BackupApi {
+            state: state.clone(),
+        },
+        contacts::ContactsApi { state },
     );
     OpenApiService::new(apis, "fieldnotes", env!("CARGO_PKG_VERSION"))
         .description(

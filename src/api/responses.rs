@@ -266,6 +266,7 @@ impl ResponsesApi {
             format,
             options,
             self.state.data_dir.clone(),
+            Some(self.state.contacts.clone()),
         )
         .await?;
         Ok((body, disposition))

@@ -14,9 +14,10 @@ use poem::Body;
 use tokio::sync::mpsc;
 
 use super::error::ApiError;
+use crate::contacts::columns::ContactColumns;
 use crate::export::{ExportError, ExportFormat, ExportOptions, with_partials, write_responses};
 use crate::form::Form;
-use crate::store::{PartialStore, ResponseIter, Store};
+use crate::store::{ContactStore, PartialStore, ResponseIter, Store};
 
 const CHUNK_BYTES: usize = 64 * 1024;
 const CHUNKS_IN_FLIGHT: usize = 4;
@@ -91,6 +92,7 @@ pub async fn responses_body(
     format: ExportFormat,
     options: ExportOptions,
     scratch: PathBuf,
+    contacts: Option<Arc<dyn ContactStore>>,
 ) -> Result<Body, ApiError> {
     let (revisions, count) = {
         let (store, id) = (store.clone(), form.id.clone());
@@ -121,8 +123,25 @@ pub async fn responses_body(
     if format.writes_rows_as_read() {
         let what = format!("the responses {} of {}", format.extension(), form.id);
         return Ok(stream_blocking(what, move |out| {
+            let columns = match (format, contacts) {
+                (ExportFormat::Csv, Some(contacts)) => Some(ContactColumns::plan(
+                    contacts,
+                    store.responses(&form.id),
+                    options.include_pii,
+                )?),
+                _ => None,
+            };
             let rows = rows_of(store.as_ref(), partials.as_deref(), &form);
-            write_responses(format, out, &form, &revisions, rows, options, &scratch)
+            write_responses(
+                format,
+                out,
+                &form,
+                &revisions,
+                rows,
+                options,
+                &scratch,
+                columns.as_ref(),
+            )
         }));
     }
     let file = tokio::task::spawn_blocking(move || -> Result<std::fs::File, ExportError> {
@@ -139,6 +158,7 @@ pub async fn responses_body(
             rows,
             options,
             &scratch,
+            None,
         )?;
         buffered.flush()?;
         drop(buffered);

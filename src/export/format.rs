@@ -4,10 +4,11 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::responses::{ExportOptions, write_responses_csv};
+use super::responses::{ExportOptions, write_responses_csv_with};
 use super::{
     ExportError, XLSX_MAX_ROWS, write_responses_jsonl, write_responses_sav_in, write_responses_xlsx,
 };
+use crate::contacts::columns::ContactColumns;
 use crate::form::Form;
 use crate::store::ResponseIter;
 
@@ -85,6 +86,8 @@ impl ExportFormat {
 /// `scratch` is a directory for temporary files (the XLSX sheet's rows until it is zipped,
 /// the `.sav`'s measured first pass):
 /// the data directory, so that a large export never fills a small `/tmp`.
+// The contact columns are the CSV's alone; the other formats take `None`.
+#[allow(clippy::too_many_arguments)]
 pub fn write_responses<W: Write + Send>(
     format: ExportFormat,
     out: W,
@@ -93,9 +96,12 @@ pub fn write_responses<W: Write + Send>(
     responses: ResponseIter,
     options: ExportOptions,
     scratch: &Path,
+    contacts: Option<&ContactColumns>,
 ) -> Result<(), ExportError> {
     match format {
-        ExportFormat::Csv => write_responses_csv(out, current, older, responses, options),
+        ExportFormat::Csv => {
+            write_responses_csv_with(out, current, older, responses, options, contacts)
+        }
         ExportFormat::Jsonl => write_responses_jsonl(out, current, older, responses, options),
         ExportFormat::Xlsx => write_responses_xlsx(
             out,

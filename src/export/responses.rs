@@ -5,6 +5,7 @@ use std::io::Write;
 
 use super::table::{Cell, Table};
 use super::{ExportError, guard_formula};
+use crate::contacts::columns::ContactColumns;
 use crate::form::Form;
 use crate::store::ResponseIter;
 
@@ -48,14 +49,32 @@ pub fn write_responses_csv<W: Write>(
     responses: ResponseIter,
     options: ExportOptions,
 ) -> Result<(), ExportError> {
+    write_responses_csv_with(out, current, older, responses, options, None)
+}
+
+/// The same, with the `contact.ATTR` columns of the linked contacts last.
+pub fn write_responses_csv_with<W: Write>(
+    out: W,
+    current: &Form,
+    older: &[Form],
+    responses: ResponseIter,
+    options: ExportOptions,
+    contacts: Option<&ContactColumns>,
+) -> Result<(), ExportError> {
     let table = Table::plan(current, older, options);
     let mut writer = super::csv_writer(out, options.byte_order_mark)?;
-    writer.write_record(table.columns.iter().map(|c| &c.name))?;
-    let mut record: Vec<String> = Vec::with_capacity(table.columns.len());
+    let mut header: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
+    header.extend(contacts.into_iter().flat_map(ContactColumns::headers));
+    writer.write_record(&header)?;
+    let mut record: Vec<String> = Vec::with_capacity(header.len());
     for response in responses {
         let response = response?;
         record.clear();
         record.extend(table.cells(&response).iter().map(csv_text));
+        if let Some(contacts) = contacts {
+            // Imported text: a CRM cell could be a formula as well as an answer could.
+            record.extend(contacts.cells(&response)?.iter().map(|c| guard_formula(c)));
+        }
         writer.write_record(&record)?;
     }
     writer.flush()?;

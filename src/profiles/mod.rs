@@ -212,7 +212,10 @@ impl ProfileService {
             let quotes = signals::quotes(report, &segment_interviews, &themes, &survey_texts);
             let period = signals::period(&segment_interviews, &evidence_index);
             let stale = signals::is_stale(&period, settings.stale_after, now);
-            let evidence = signals::evidence(n, &segment_interviews);
+            // A card is never drawn for `No answer`: a contact segment's responses all have
+            // their contact.
+            let contacts = crate::contacts::segment_attribute(&report.segment_by).is_some();
+            let evidence = signals::evidence(n, &segment_interviews, contacts);
             let rhythm =
                 signals::rhythm(&segment_interviews, settings.interviews_per_half_year, now);
             let warnings = signals::warnings(&signals::WarningInput {

@@ -171,13 +171,18 @@ pub fn period(interviews: &[SegmentInterview], evidence: &SegmentEvidence) -> Pe
     }
 }
 
-pub fn evidence(n: u64, interviews: &[SegmentInterview]) -> Evidence {
+/// `contacts`: the segment is a contact segment, so each of its responses is linked to a
+/// contact, the internal angle.
+pub fn evidence(n: u64, interviews: &[SegmentInterview], contacts: bool) -> Evidence {
     let notes: u64 = interviews.iter().map(|i| i.notes.len() as u64).sum();
     let mut angles = Vec::new();
-    // Survey answers and interview notes are the voice of the customer; the internal and
-    // analytics angles come from contacts and outside texts, which this card has none of.
+    // Survey answers and interview notes are the voice of the customer; linked contacts are
+    // internal data.
     if n > 0 || notes > 0 {
         angles.push("voice".to_string());
+    }
+    if contacts && n > 0 {
+        angles.push("internal".to_string());
     }
     Evidence {
         responses: n,

@@ -103,6 +103,8 @@ struct RawEmail {
 #[derive(Debug, Clone, Default)]
 pub struct Reports {
     reports: BTreeMap<String, Arc<ReportDef>>,
+    /// Where contact segments (`segment_by = "contact.ATTR"`) read their contacts.
+    contacts: crate::contacts::Directory,
 }
 
 impl Reports {
@@ -112,6 +114,16 @@ impl Reports {
 
     pub fn iter(&self) -> impl Iterator<Item = &Arc<ReportDef>> {
         self.reports.values()
+    }
+
+    /// The same reports, placing responses in contact segments from `contacts`.
+    pub fn with_contacts(mut self, contacts: crate::contacts::Directory) -> Reports {
+        self.contacts = contacts;
+        self
+    }
+
+    pub fn contacts(&self) -> &crate::contacts::Directory {
+        &self.contacts
     }
 
     /// The reports that aggregate responses of this form.
@@ -150,7 +162,10 @@ pub fn load_reports(dir: &Path, catalog: &Catalog) -> Result<Reports, Vec<Proble
         reports.insert(report.id.clone(), Arc::new(report));
     }
     if problems.is_empty() {
-        Ok(Reports { reports })
+        Ok(Reports {
+            reports,
+            contacts: crate::contacts::Directory::default(),
+        })
     } else {
         Err(problems)
     }
@@ -283,6 +298,18 @@ fn check_guides(ids: &[String], catalog: &Catalog, log: &mut ProblemLog) -> Vec<
 
 /// `segment_by` must be a single-choice question of the form, or of every listed guide.
 fn check_segment_by(name: &str, form: &Form, guides: &[Arc<Form>], log: &mut ProblemLog) {
+    if name.starts_with("contact.") {
+        match crate::contacts::segment_attribute(name) {
+            None => log.add(format!(
+                "segment_by '{name}' must name a contact attribute: contact.ATTR"
+            )),
+            Some(crate::contacts::import::EMAIL) => log.add(format!(
+                "segment_by '{name}' names personal data, which never names a segment"
+            )),
+            Some(_) => {}
+        }
+        return;
+    }
     let is_single = |f: &Form| f.question(name).map(|q| q.kind == QuestionType::Single);
     match is_single(form) {
         Some(true) => {}

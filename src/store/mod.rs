@@ -8,8 +8,10 @@
 
 mod aggregates;
 mod backup;
+mod contacts;
 mod flusher;
 mod guarded;
+mod guarded_contacts;
 mod guarded_partials;
 mod guarded_traits;
 mod interviews;
@@ -23,6 +25,7 @@ mod sessions;
 mod sled_aggregate_tx;
 mod sled_aggregates;
 mod sled_backup;
+mod sled_contacts;
 mod sled_interviews;
 mod sled_mail;
 mod sled_partials;
@@ -40,6 +43,7 @@ pub use aggregates::{
     ThemeTextIter,
 };
 pub use backup::{BackupStore, Record};
+pub use contacts::{Contact, ContactStore, ImportCounts, Merge, StagedRow};
 pub use guarded::GuardedStore;
 pub use interviews::{InterviewIter, InterviewStore, InterviewWrite, NoteIter, NoteWrite};
 pub use mail::{MailState, MailStore, Schedule};

@@ -35,9 +35,11 @@ const CARRIED: [&str; 12] = [
 /// The trees a restore derives (indexes, and quota counts from the places each response
 /// took), a rebuild refills (aggregates), or that hold nothing worth keeping (`meta`: the
 /// health probe's marker), and the partial responses: unfinished answers, erased after
-/// `partial_days` anyway, that no report or restore counts.
+/// `partial_days` anyway, that no report or restore counts. The contacts are not carried
+/// yet (a new record kind is a new backup format version): after a restore, import the CRM
+/// export again; `contact_stage` is an import's scratch.
 #[cfg(test)]
-const LEFT_OUT: [&str; 12] = [
+const LEFT_OUT: [&str; 15] = [
     "quota_counts",
     "responses_by_form",
     "interviews_by_guide",
@@ -50,6 +52,9 @@ const LEFT_OUT: [&str; 12] = [
     "meta",
     "partials",
     "partials_by_form",
+    "contacts",
+    "contact_stage",
+    "contact_meta",
 ];
 
 fn corrupt(what: &str, key: &[u8]) -> StoreError {

@@ -4,7 +4,8 @@
 //! Each concern's trees are described in its own file: responses in `sled_responses`,
 //! aggregates in `sled_aggregates`, interviews in `sled_interviews`, partial responses in
 //! `sled_partials`, the summary bookkeeping in `sled_mail`, the webhook outbox in
-//! `sled_webhooks`, logins in `sled_sessions`, card notes in `sled_profiles`.
+//! `sled_webhooks`, logins in `sled_sessions`, card notes in `sled_profiles`,
+//! contacts in `sled_contacts`.
 
 use std::path::Path;
 
@@ -52,6 +53,9 @@ pub struct SledStore {
     pub(super) webhook_failures: sled::Tree,
     pub(super) partials: sled::Tree,
     pub(super) partials_by_form: sled::Tree,
+    pub(super) contacts: sled::Tree,
+    pub(super) contact_stage: sled::Tree,
+    pub(super) contact_meta: sled::Tree,
     pub(super) flusher: Flusher,
 }
 
@@ -130,6 +134,9 @@ impl SledStore {
             webhook_failures: tree("webhook_failures")?,
             partials: tree("partials")?,
             partials_by_form: tree("partials_by_form")?,
+            contacts: tree("contacts")?,
+            contact_stage: tree("contact_stage")?,
+            contact_meta: tree("contact_meta")?,
             flusher: Flusher::start(db, dir)?,
         })
     }

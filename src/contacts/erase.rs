@@ -1,0 +1,70 @@
+//! Erasing a contact: its linked responses first, each through the respondent's own erasure
+//! (`responses::erase`), so aggregates, themes, cards and webhooks follow as if they had never
+//! come; then the contact itself. Run again after a crash, it finishes what was left.
+
+use uuid::Uuid;
+
+use super::link::contact_key;
+use crate::form::Catalog;
+use crate::report::Reports;
+use crate::responses::{self, EraseError};
+use crate::store::{ContactStore, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EraseContactError {
+    #[error("no contact with key '{0}'")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Erases the contact `key` with every response linked to it; returns how many responses
+/// went with it.
+pub fn erase_contact(
+    contacts: &dyn ContactStore,
+    store: &dyn Store,
+    catalog: &Catalog,
+    reports: &Reports,
+    key: &str,
+) -> Result<u64, EraseContactError> {
+    let known = contacts.contact(key)?.is_some();
+    let linked = linked_responses(store, catalog, key)?;
+    if !known && linked.is_empty() {
+        return Err(EraseContactError::NotFound(key.to_string()));
+    }
+    let mut erased = 0;
+    for id in linked {
+        match responses::erase(store, catalog, reports, &id.to_string(), None) {
+            Ok(()) => erased += 1,
+            // Erased meanwhile by its respondent or by retention: gone all the same.
+            Err(EraseError::NotFound) => {}
+            Err(EraseError::Store(e)) => return Err(e.into()),
+            Err(EraseError::WrongReceipt) => {
+                return Err(
+                    StoreError::Backend("an erasure without receipt asked for one".into()).into(),
+                );
+            }
+        }
+    }
+    contacts.delete_contact(key)?;
+    Ok(erased)
+}
+
+/// The ids of every survey response linked to `key`, over every form on disk. Read through
+/// once per erasure, which is rare, rather than kept as an index every response must write.
+fn linked_responses(
+    store: &dyn Store,
+    catalog: &Catalog,
+    key: &str,
+) -> Result<Vec<Uuid>, StoreError> {
+    let mut ids = Vec::new();
+    for form in catalog.iter().filter(|f| f.is_survey()) {
+        for response in store.responses(&form.id) {
+            let response = response?;
+            if contact_key(&response) == Some(key) {
+                ids.push(response.id);
+            }
+        }
+    }
+    Ok(ids)
+}
