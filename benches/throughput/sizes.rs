@@ -173,33 +173,32 @@ pub fn run(sizes: &[usize], seconds: f64, figures: &mut Figures) {
         figures.record("report_ratio", report_ms / base_report);
         figures.record("cards_ratio", cards_ms / base_cards);
 
-        let idle = serve.rss_kib();
-        let host = serve.host.clone();
-        let download = std::thread::spawn(move || {
-            server::run_load(
-                "get",
-                &host,
-                1,
-                0.0,
-                &[&format!("/api/forms/{FORM}/responses.csv"), TOKEN],
-            )
-        });
-        let peak = server::peak_rss_while(serve.pid(), || download.is_finished());
-        let streamed = download.join().expect("the download");
-        assert_eq!(
-            streamed["errors"].as_u64(),
-            Some(0),
-            "{}",
-            streamed["first_error"]
-        );
-        let growth = mib(peak.saturating_sub(idle));
-        println!(
-            "    serve streaming the CSV over HTTP ({:.1} MiB): resident {:.1} MiB before, grew by {growth:.1} MiB",
-            streamed["bytes"].as_f64().unwrap_or(0.0) / 1048576.0,
-            mib(idle)
-        );
-        if rows == largest {
-            figures.record("serve_growth_mib_largest", growth);
+        // Twice: the first download also fills sled's page cache (bounded, 64 MiB in the
+        // server) with the pages it reads; the second shows what streaming itself holds.
+        for pass in ["first", "second"] {
+            let idle = serve.rss_kib();
+            let host = serve.host.clone();
+            let download = std::thread::spawn(move || {
+                let path = format!("/api/forms/{FORM}/responses.csv");
+                server::run_load("get", &host, 1, 0.0, &[&path, TOKEN])
+            });
+            let peak = server::peak_rss_while(serve.pid(), || download.is_finished());
+            let streamed = download.join().expect("the download");
+            assert_eq!(
+                streamed["errors"].as_u64(),
+                Some(0),
+                "{}",
+                streamed["first_error"]
+            );
+            let growth = mib(peak.saturating_sub(idle));
+            println!(
+                "    serve streaming the CSV over HTTP ({:.1} MiB), {pass} time: resident {:.1} MiB before, grew by {growth:.1} MiB",
+                streamed["bytes"].as_f64().unwrap_or(0.0) / 1048576.0,
+                mib(idle)
+            );
+            if rows == largest && pass == "first" {
+                figures.record("serve_growth_mib_largest", growth);
+            }
         }
         drop(serve);
 
