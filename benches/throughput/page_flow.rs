@@ -81,11 +81,11 @@ fn fill(html: &str) -> String {
             "checkbox" if name == "_consent" => {
                 form.append_pair(&name, &value);
             }
-            "radio" | "checkbox" if is_question(&name) && value != "__other__" => {
-                if !answered.contains(&name) {
-                    form.append_pair(&name, &value);
-                    answered.push(name);
-                }
+            "radio" | "checkbox"
+                if is_question(&name) && value != "__other__" && !answered.contains(&name) =>
+            {
+                form.append_pair(&name, &value);
+                answered.push(name);
             }
             "email" if is_question(&name) => {
                 form.append_pair(&name, "respondent@example.com");
