@@ -22,6 +22,10 @@ use fieldnotes::mail::{Delivered, Occasion, Summaries};
 use fieldnotes::profiles::ProfileService;
 use fieldnotes::store::{ONE_PASS_CACHE_BYTES, PartialStore, ResponseStore, SledStore};
 
+/// mimalloc rather than the system allocator: see BENCHMARKS.md for what it bought.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "fieldnotes",

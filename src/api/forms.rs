@@ -1,7 +1,9 @@
 //! `GET /api/forms` and `GET /api/forms/{id}`: form definitions as JSON.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
@@ -9,6 +11,7 @@ use poem_openapi::{Object, OpenApi};
 use super::ApiTags;
 use super::auth::MaybeStaff;
 use super::error::ApiError;
+use super::prebuilt::Prebuilt;
 use crate::app::AppState;
 use crate::auth::Role;
 use crate::form::{Form, FormKind, Question, Section};
@@ -165,6 +168,23 @@ impl From<&Form> for FormJson {
 
 pub struct FormsApi {
     pub state: Arc<AppState>,
+    /// Each form's definition as anyone may read it (no quota counts), serialised once: the
+    /// forms do not change while the server runs, and a survey's page fetches it often.
+    prebuilt: HashMap<String, Bytes>,
+}
+
+impl FormsApi {
+    pub fn new(state: Arc<AppState>) -> FormsApi {
+        let prebuilt = state
+            .catalog
+            .iter()
+            .map(|f| {
+                let json = Prebuilt::new(&FormJson::from(f.as_ref()));
+                (f.id.clone(), json.bytes().clone())
+            })
+            .collect();
+        FormsApi { state, prebuilt }
+    }
 }
 
 #[OpenApi(tag = "ApiTags::Forms")]
@@ -189,7 +209,7 @@ impl FormsApi {
         &self,
         caller: MaybeStaff,
         id: Path<String>,
-    ) -> Result<Json<FormJson>, ApiError> {
+    ) -> Result<Prebuilt<FormJson>, ApiError> {
         let form = self
             .state
             .catalog
@@ -198,8 +218,12 @@ impl FormsApi {
         if !form.is_survey() {
             caller.at_least(Role::Interviewer)?;
         }
+        let with_quotas = caller.0.is_some() && !form.quotas.is_empty();
+        if !with_quotas && let Some(body) = self.prebuilt.get(&form.id) {
+            return Ok(Prebuilt::from_bytes(body.clone()));
+        }
         let mut json = FormJson::from(form.as_ref());
-        if caller.0.is_some() && !form.quotas.is_empty() {
+        if with_quotas {
             let (store, form_id) = (self.state.store.clone(), form.id.clone());
             let counts = tokio::task::spawn_blocking(move || store.quota_counts(&form_id))
                 .await
@@ -215,6 +239,6 @@ impl FormsApi {
                     .collect(),
             );
         }
-        Ok(Json(json))
+        Ok(Prebuilt::new(&json))
     }
 }

@@ -7,6 +7,7 @@ mod error;
 mod forms;
 mod health;
 mod interviews;
+mod prebuilt;
 mod profiles;
 mod reports;
 mod responses;
@@ -61,9 +62,7 @@ pub type Apis = (
 /// The OpenAPI service; mounted at `/api`, it also serves the spec and Swagger UI.
 pub fn service(state: Arc<AppState>) -> OpenApiService<Apis, ()> {
     let apis = (
-        forms::FormsApi {
-            state: state.clone(),
-        },
+        forms::FormsApi::new(state.clone()),
         responses::ResponsesApi {
             state: state.clone(),
         },
