@@ -114,15 +114,7 @@ impl InterviewStore for PgStore {
     }
 
     fn interview(&self, id: Uuid) -> Result<Option<Interview>, StoreError> {
-        let row: Option<(serde_json::Value,)> = self.run(async {
-            sqlx::query_as("SELECT record FROM interviews WHERE id = $1")
-                .bind(id)
-                .fetch_optional(self.pool())
-                .await
-                .map_err(backend)
-        })?;
-        row.map(|(record,)| serde_json::from_value(record).map_err(corrupt))
-            .transpose()
+        self.record_by("SELECT record FROM interviews WHERE id = $1", id)
     }
 
     fn interviews(&self, guide: Option<&str>) -> InterviewIter {

@@ -129,6 +129,27 @@ impl PgStore {
     pub(crate) fn pool(&self) -> &PgPool {
         &self.pool
     }
+
+    /// The JSON record that `query` (`SELECT record … WHERE … = $1`) finds for `key`.
+    pub(crate) fn record_by<T, K>(
+        &self,
+        query: &'static str,
+        key: K,
+    ) -> Result<Option<T>, StoreError>
+    where
+        T: serde::de::DeserializeOwned,
+        K: for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send,
+    {
+        let row: Option<(serde_json::Value,)> = self.run(async {
+            sqlx::query_as(query)
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)
+        })?;
+        row.map(|(record,)| serde_json::from_value(record).map_err(corrupt))
+            .transpose()
+    }
 }
 
 impl Drop for PgStore {
@@ -260,15 +281,10 @@ impl SessionStore for PgStore {
     }
 
     fn session(&self, id_sha256: &str) -> Result<Option<Session>, StoreError> {
-        let row: Option<(serde_json::Value,)> = self.run(async {
-            sqlx::query_as("SELECT record FROM sessions WHERE id_sha256 = $1")
-                .bind(id_sha256)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(backend)
-        })?;
-        row.map(|(record,)| serde_json::from_value(record).map_err(corrupt))
-            .transpose()
+        self.record_by(
+            "SELECT record FROM sessions WHERE id_sha256 = $1",
+            id_sha256,
+        )
     }
 
     fn delete_session(&self, id_sha256: &str) -> Result<(), StoreError> {

@@ -83,15 +83,10 @@ impl PartialStore for PgStore {
     }
 
     fn partial(&self, token_sha256: &str) -> Result<Option<PartialState>, StoreError> {
-        let row: Option<(serde_json::Value,)> = self.run(async {
-            sqlx::query_as("SELECT record FROM partials WHERE token_sha256 = $1")
-                .bind(token_sha256)
-                .fetch_optional(self.pool())
-                .await
-                .map_err(backend)
-        })?;
-        row.map(|(record,)| serde_json::from_value(record).map_err(corrupt))
-            .transpose()
+        self.record_by(
+            "SELECT record FROM partials WHERE token_sha256 = $1",
+            token_sha256,
+        )
     }
 
     fn delete_partial(&self, token_sha256: &str) -> Result<(), StoreError> {

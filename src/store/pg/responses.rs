@@ -154,15 +154,7 @@ impl ResponseStore for PgStore {
     }
 
     fn response(&self, id: Uuid) -> Result<Option<StoredResponse>, StoreError> {
-        let row: Option<(serde_json::Value,)> = self.run(async {
-            sqlx::query_as("SELECT record FROM responses WHERE id = $1")
-                .bind(id)
-                .fetch_optional(self.pool())
-                .await
-                .map_err(backend)
-        })?;
-        row.map(|(record,)| serde_json::from_value(record).map_err(corrupt))
-            .transpose()
+        self.record_by("SELECT record FROM responses WHERE id = $1", id)
     }
 
     fn quota_counts(&self, form_id: &str) -> Result<BTreeMap<String, u64>, StoreError> {
