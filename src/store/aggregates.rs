@@ -19,8 +19,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{ContributionsOf, StoreError};
-use crate::tally::{Contribution, DayTally, JobStatement, SegmentStats, ThemeTextRecord};
+use super::{ContributionsOf, StoreError, StoredResponse};
+use crate::tally::{
+    Contribution, DayTally, JobStatement, SegmentStats, ThemeTextRecord, merge_by_segment,
+};
 
 /// Where a report's aggregates stand.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,6 +101,31 @@ impl RebuildProgress {
         self.done += seen as u64;
         self.total = self.total.max(self.done);
         self.ready = seen < batch;
+    }
+
+    /// What one rebuild step folds in, merged by segment: the contributions to `report` of
+    /// the batch's responses (by id; `None` for one erased since it was listed) and, when the
+    /// batch is short and so the last, of the notes. Advances the progress past the batch.
+    pub fn fold(
+        &mut self,
+        report: &str,
+        batch: usize,
+        responses: Vec<(Uuid, Option<StoredResponse>)>,
+        contributions_of: ContributionsOf,
+        notes: NotesOf,
+    ) -> Result<Vec<Contribution>, StoreError> {
+        let seen = responses.len();
+        let last = responses.last().map(|(id, _)| *id);
+        let mut contributions = Vec::new();
+        for response in responses.into_iter().filter_map(|(_, r)| r) {
+            contributions.extend(contributions_of(&response));
+        }
+        self.advance(seen, last, batch);
+        if self.ready {
+            contributions.extend(notes()?);
+        }
+        contributions.retain(|c| c.report == report);
+        Ok(merge_by_segment(contributions))
     }
 
     pub fn state(&self) -> AggregateState {

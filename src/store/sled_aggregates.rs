@@ -28,7 +28,7 @@ use super::{
     AggregateState, AggregateStore, ContributionsOf, DatedText, NotesOf, RebuildProgress,
     ResponseStore, SegmentEvidence, StoreError, ThemeTextIter,
 };
-use crate::tally::{DayTally, JobStatement, merge_by_segment};
+use crate::tally::{DayTally, JobStatement};
 
 impl SledStore {
     fn rebuild_progress(&self, report: &str) -> Result<Option<RebuildProgress>, StoreError> {
@@ -231,34 +231,20 @@ impl AggregateStore for SledStore {
             Some(cursor) => Bound::Excluded(form_key(form_id, cursor.as_bytes())),
             None => Bound::Included(prefix.clone()),
         };
-        let mut contributions = Vec::new();
-        let mut seen = 0;
-        let mut last = None;
+        let mut responses = Vec::with_capacity(batch);
         for entry in self
             .responses_by_form
             .range::<Vec<u8>, _>((start, Bound::Unbounded))
         {
             let (key, _) = entry.map_err(backend)?;
-            if !key.starts_with(&prefix) || seen == batch {
+            if !key.starts_with(&prefix) || responses.len() == batch {
                 break;
             }
-            seen += 1;
             let id = Uuid::from_slice(&key[prefix.len()..])
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            last = Some(id);
-            if let Some(response) = self.response(id)? {
-                contributions.extend(
-                    contributions_of(&response)
-                        .into_iter()
-                        .filter(|c| c.report == report),
-                );
-            }
+            responses.push((id, self.response(id)?));
         }
-        state.advance(seen, last, batch);
-        if state.ready {
-            contributions.extend(notes()?.into_iter().filter(|c| c.report == report));
-        }
-        let merged = merge_by_segment(contributions);
+        let merged = state.fold(report, batch, responses, contributions_of, notes)?;
         let state_bytes = encode(&state)?;
         (
             &self.aggregates,

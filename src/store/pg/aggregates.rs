@@ -15,7 +15,7 @@ use crate::store::{
     AggregateState, AggregateStore, ContributionsOf, DatedText, NotesOf, RebuildProgress,
     SegmentEvidence, StoreError, ThemeTextIter,
 };
-use crate::tally::{DayTally, JobStatement, SegmentStats, ThemeTextRecord, merge_by_segment};
+use crate::tally::{DayTally, JobStatement, SegmentStats, ThemeTextRecord};
 
 pub(super) const STATS: &str = "s";
 pub(super) const DAYS: &str = "d";
@@ -161,22 +161,13 @@ impl AggregateStore for PgStore {
             .fetch_all(&mut *tx)
             .await
             .map_err(backend)?;
-            let seen = rows.len();
-            let last = rows.last().map(|(id, _)| *id);
-            let mut contributions = Vec::new();
-            for (_, record) in rows {
-                let response = serde_json::from_value(record).map_err(corrupt)?;
-                contributions.extend(
-                    contributions_of(&response)
-                        .into_iter()
-                        .filter(|c| c.report == report),
-                );
-            }
-            progress.advance(seen, last, batch);
-            if progress.ready {
-                contributions.extend(notes()?.into_iter().filter(|c| c.report == report));
-            }
-            for contribution in merge_by_segment(contributions) {
+            let responses = rows
+                .into_iter()
+                .map(|(id, record)| {
+                    Ok((id, Some(serde_json::from_value(record).map_err(corrupt)?)))
+                })
+                .collect::<Result<_, StoreError>>()?;
+            for contribution in progress.fold(report, batch, responses, contributions_of, notes)? {
                 add(&mut tx, &contribution, 1).await?;
             }
             put_progress(&mut tx, report, &progress).await?;
