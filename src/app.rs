@@ -19,7 +19,7 @@ use crate::limits::{self, Limits};
 use crate::mail::{MailError, Summaries, scheduler};
 use crate::profiles::ProfileService;
 use crate::report::{ReportDef, Reports, load_reports};
-use crate::store::{BackupStore, ContactStore, GuardedStore, PartialStore, Store, StoreError};
+use crate::store::{BackupStore, ContactStore, PartialStore, Store, StoreError};
 use crate::webhooks::{self, SetupError, Webhooks};
 use crate::{allow, api, web};
 
@@ -164,7 +164,7 @@ fn interview_webhooks(catalog: &Catalog) -> crate::interview::WebhookEvents {
 /// Loads forms, opens the store and settles the tokens: everything that can fail before serving.
 pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
     let (catalog, reports) = load_files(config)?;
-    let store = Arc::new(GuardedStore::open(&config.db_dir(), config.min_free_bytes)?);
+    let store = config.store_url().open_for_serving(config.min_free_bytes)?;
     let reports = reports.with_contacts(crate::contacts::Directory::new(store.clone()));
     let webhooks = Webhooks::new(&catalog, &config.webhooks, store.clone())?;
     let mail = Summaries::new(&config.mail, config.outbox_dir(), store.clone())?;

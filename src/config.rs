@@ -4,6 +4,8 @@ use std::fmt;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 
+use crate::store::StoreUrl;
+
 pub use crate::limits::TrustedProxies;
 pub use crate::webhooks::{SecretSource, WebhookConfig};
 
@@ -49,6 +51,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// Writes are refused while the data directory's filesystem has less free than this.
     pub min_free_bytes: u64,
+    /// `--store`: where the records live; `None` is sled in the data directory.
+    pub store: Option<StoreUrl>,
 }
 
 impl Default for Config {
@@ -64,6 +68,7 @@ impl Default for Config {
             webhooks: WebhookConfig::default(),
             limits: LimitsConfig::default(),
             min_free_bytes: DEFAULT_MIN_FREE_BYTES,
+            store: None,
         }
     }
 }
@@ -72,6 +77,13 @@ impl Config {
     /// Where sled keeps its files, inside the data directory.
     pub fn db_dir(&self) -> PathBuf {
         self.data_dir.join("db")
+    }
+
+    /// The store `--store` names, else sled in the data directory.
+    pub fn store_url(&self) -> StoreUrl {
+        self.store
+            .clone()
+            .unwrap_or_else(|| StoreUrl::sled_in(&self.data_dir))
     }
 
     pub fn researcher_token_file(&self) -> PathBuf {

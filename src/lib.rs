@@ -17,6 +17,7 @@ pub mod i18n;
 pub mod interview;
 pub mod limits;
 pub mod mail;
+pub mod migrate;
 pub mod profiles;
 pub mod report;
 pub mod responses;

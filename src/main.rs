@@ -4,13 +4,12 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use fieldnotes::analysis::summary::text_summary;
 use fieldnotes::analysis::{ReportOutcome, rebuild, report_figures};
 use fieldnotes::app::{self, TokenOrigin};
-use fieldnotes::backup::{command, restore_file};
+use fieldnotes::backup::{command, restore_file, restore_into};
 use fieldnotes::config::{
     Config, DEFAULT_ADDR, DEFAULT_MIN_FREE_BYTES, LimitsConfig, MailConfig, Secret, WebhookConfig,
 };
@@ -20,7 +19,7 @@ use fieldnotes::export::{ExportFormat, ExportOptions, with_partials, write_respo
 use fieldnotes::form::load_dir;
 use fieldnotes::mail::{Delivered, Occasion, Summaries};
 use fieldnotes::profiles::ProfileService;
-use fieldnotes::store::{ONE_PASS_CACHE_BYTES, PartialStore, ResponseStore, SledStore};
+use fieldnotes::store::StoreUrl;
 
 /// mimalloc rather than the system allocator: see BENCHMARKS.md for what it bought.
 #[global_allocator]
@@ -48,6 +47,22 @@ struct Dirs {
     /// Directory of report files (*.toml)
     #[arg(long, env = "FIELDNOTES_REPORTS", default_value = "reports")]
     reports: PathBuf,
+    #[command(flatten)]
+    store: StoreArg,
+}
+
+#[derive(Args, Clone)]
+struct StoreArg {
+    /// Where the records live: sled:PATH or postgres://user:password@host:port/database
+    /// (default: sled in the data directory, DATA/db)
+    #[arg(long = "store", env = "FIELDNOTES_STORE")]
+    url: Option<StoreUrl>,
+}
+
+impl StoreArg {
+    fn or_sled_in(self, data: &std::path::Path) -> StoreUrl {
+        self.url.unwrap_or_else(|| StoreUrl::sled_in(data))
+    }
 }
 
 #[derive(Subcommand)]
@@ -102,6 +117,8 @@ enum Command {
         data: PathBuf,
         #[arg(long, env = "FIELDNOTES_FORMS", default_value = "forms")]
         forms: PathBuf,
+        #[command(flatten)]
+        store: StoreArg,
     },
     /// Write a backup of the whole store to FILE; while a server holds the data directory,
     /// the backup is asked of it (at FIELDNOTES_ADDR, with FIELDNOTES_RESEARCHER_TOKEN or the
@@ -116,6 +133,8 @@ enum Command {
         server: Option<String>,
         #[arg(long, env = "FIELDNOTES_DATA", default_value = "data")]
         data: PathBuf,
+        #[command(flatten)]
+        store: StoreArg,
     },
     /// Contacts from a CRM export (the server must not be running: while it does, use
     /// POST /api/contacts)
@@ -123,13 +142,29 @@ enum Command {
         #[command(subcommand)]
         command: ContactsCommand,
     },
-    /// Restore a backup into a new or empty data directory (report aggregates are rebuilt
-    /// when the server starts)
+    /// Restore a backup into a new or empty data directory, or an empty database with
+    /// --store (report aggregates are rebuilt when the server starts)
     Restore {
         /// A file written by `fieldnotes backup`
         file: PathBuf,
         #[arg(long, env = "FIELDNOTES_DATA", default_value = "data")]
         data: PathBuf,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// Copy every record from one store into an empty other (such as sled into PostgreSQL),
+    /// recompute the report aggregates there and verify the counts
+    Migrate {
+        /// The store to copy from: sled:PATH or postgres://…
+        #[arg(long)]
+        from: StoreUrl,
+        /// The empty store to copy into
+        #[arg(long)]
+        to: StoreUrl,
+        #[arg(long, env = "FIELDNOTES_FORMS", default_value = "forms")]
+        forms: PathBuf,
+        #[arg(long, env = "FIELDNOTES_REPORTS", default_value = "reports")]
+        reports: PathBuf,
     },
 }
 
@@ -169,6 +204,7 @@ fn main() -> ExitCode {
             partial,
             data,
             forms,
+            store,
         } => export(
             &form,
             &out,
@@ -178,11 +214,23 @@ fn main() -> ExitCode {
                 byte_order_mark: bom,
                 include_partial: partial,
             },
+            store.or_sled_in(&data),
             &data,
             &forms,
         ),
-        Command::Backup { file, server, data } => backup(file, server, data),
-        Command::Restore { file, data } => restore(&file, &data),
+        Command::Backup {
+            file,
+            server,
+            data,
+            store,
+        } => backup(file, server, data, store.url),
+        Command::Restore { file, data, store } => restore(&file, &data, store.url),
+        Command::Migrate {
+            from,
+            to,
+            forms,
+            reports,
+        } => migrate(&from, &to, forms, reports),
         Command::Contacts {
             command:
                 ContactsCommand::Import {
@@ -196,6 +244,7 @@ fn main() -> ExitCode {
             key: Some(key),
             pii,
             data: dirs.data,
+            store: dirs.store.url,
             forms: dirs.forms,
             reports: dirs.reports,
         })
@@ -244,6 +293,7 @@ fn serve(addr: String, dirs: Dirs) -> Result<(), String> {
         limits: LimitsConfig::from_vars(|name| std::env::var(name).ok())
             .map_err(|e| format!("error: {e}"))?,
         min_free_bytes: DEFAULT_MIN_FREE_BYTES,
+        store: dirs.store.url,
     };
     let prepared = app::prepare(&config).map_err(|e| format!("error: {e}"))?;
     let runtime =
@@ -317,6 +367,7 @@ fn report_summary(id: &str, email: bool, dirs: Dirs) -> Result<(), String> {
         data_dir: dirs.data,
         forms_dir: dirs.forms,
         reports_dir: dirs.reports,
+        store: dirs.store.url,
         mail: if email {
             mail_config()?
         } else {
@@ -336,10 +387,10 @@ fn report_summary(id: &str, email: bool, dirs: Dirs) -> Result<(), String> {
             "error: report '{id}' has no [email] section; add one with `to = [\"you@example.com\"]` to its file"
         ));
     }
-    let store = Arc::new(
-        SledStore::open_with_cache(&config.db_dir(), ONE_PASS_CACHE_BYTES)
-            .map_err(|e| format!("error: {e}"))?,
-    );
+    let store = config
+        .store_url()
+        .open_for_one_pass()
+        .map_err(|e| format!("error: {e}"))?;
     // Contact segments read the contacts while stale aggregates are rebuilt here.
     let reports = reports.with_contacts(fieldnotes::contacts::Directory::new(store.clone()));
     // Offline there is no background task: bring stale aggregates up to date right here.
@@ -411,6 +462,7 @@ fn export(
     out: &std::path::Path,
     format: ExportFormat,
     options: ExportOptions,
+    store: StoreUrl,
     data: &std::path::Path,
     forms: &std::path::Path,
 ) -> Result<(), String> {
@@ -430,14 +482,9 @@ fn export(
                 forms.display()
             )
         })?;
-    let config = Config {
-        data_dir: data.to_path_buf(),
-        ..Config::default()
-    };
-    let store = Arc::new(
-        SledStore::open_with_cache(&config.db_dir(), ONE_PASS_CACHE_BYTES)
-            .map_err(|e| format!("error: {e}"))?,
-    );
+    let store = store
+        .open_for_one_pass()
+        .map_err(|e| format!("error: {e}"))?;
     // Checked before the output file is created, so a refusal leaves nothing behind.
     if let Some(limit) = format.max_rows() {
         let count = store
@@ -457,7 +504,7 @@ fn export(
         false => store.responses(form_id),
     };
     // The XLSX sheet spools its rows in the data directory, as the server does.
-    let scratch = &config.data_dir;
+    let scratch = data;
     let target: Box<dyn std::io::Write + Send> = if out == std::path::Path::new("-") {
         Box::new(std::io::stdout())
     } else {
@@ -489,10 +536,16 @@ fn export(
     result.map_err(|e| format!("error: {e}"))
 }
 
-fn backup(file: PathBuf, server: Option<String>, data: PathBuf) -> Result<(), String> {
+fn backup(
+    file: PathBuf,
+    server: Option<String>,
+    data: PathBuf,
+    store: Option<StoreUrl>,
+) -> Result<(), String> {
     let request = command::BackupRequest {
         file,
         data_dir: data,
+        store,
         server,
         addr: std::env::var("FIELDNOTES_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.into()),
         token: env_secret("FIELDNOTES_RESEARCHER_TOKEN"),
@@ -510,12 +563,43 @@ fn backup(file: PathBuf, server: Option<String>, data: PathBuf) -> Result<(), St
     Ok(())
 }
 
-fn restore(file: &std::path::Path, data: &std::path::Path) -> Result<(), String> {
-    let summary = restore_file(file, data).map_err(|e| format!("error: {e}"))?;
+fn restore(
+    file: &std::path::Path,
+    data: &std::path::Path,
+    store: Option<StoreUrl>,
+) -> Result<(), String> {
+    let (summary, into) = match store {
+        Some(url @ StoreUrl::Postgres(_)) => (
+            restore_into(file, &url).map_err(|e| format!("error: {e}"))?,
+            url.to_string(),
+        ),
+        Some(StoreUrl::Sled(dir)) => {
+            return Err(format!(
+                "error: a restore into sled takes the data directory: --data {}",
+                dir.parent().unwrap_or(&dir).display()
+            ));
+        }
+        None => (
+            restore_file(file, data).map_err(|e| format!("error: {e}"))?,
+            data.display().to_string(),
+        ),
+    };
     println!(
-        "Restored {} into {}; report aggregates are rebuilt when the server starts",
+        "Restored {} into {into}; report aggregates are rebuilt when the server starts",
         summary.describe(),
-        data.display()
     );
+    Ok(())
+}
+
+fn migrate(from: &StoreUrl, to: &StoreUrl, forms: PathBuf, reports: PathBuf) -> Result<(), String> {
+    let config = Config {
+        forms_dir: forms,
+        reports_dir: reports,
+        ..Config::default()
+    };
+    let (catalog, reports) = app::load_files(&config).map_err(|e| format!("error: {e}"))?;
+    let copied = fieldnotes::migrate::run(from, to, &catalog, &reports)
+        .map_err(|e| format!("error: {e}"))?;
+    println!("Copied {copied} from {from} to {to}; the counts match");
     Ok(())
 }

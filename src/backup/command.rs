@@ -6,12 +6,14 @@ use std::path::{Path, PathBuf};
 
 use super::{BackupError, Summary, download, server_url, write_file};
 use crate::config::{Config, Secret};
-use crate::store::{ONE_PASS_CACHE_BYTES, SledStore, StoreError};
+use crate::store::{StoreError, StoreUrl};
 
 /// What the command was told.
 pub struct BackupRequest {
     pub file: PathBuf,
     pub data_dir: PathBuf,
+    /// `--store`; `None` is sled in the data directory.
+    pub store: Option<StoreUrl>,
     /// `--server URL`: always go through that server.
     pub server: Option<String>,
     /// Where `serve` listens (`FIELDNOTES_ADDR`): the server asked when the store is in use.
@@ -29,6 +31,7 @@ pub enum Taken {
 pub fn run(request: &BackupRequest) -> Result<(Summary, Taken), BackupError> {
     let config = Config {
         data_dir: request.data_dir.clone(),
+        store: request.store.clone(),
         ..Config::default()
     };
     if let Some(server) = &request.server {
@@ -51,13 +54,15 @@ pub fn run(request: &BackupRequest) -> Result<(Summary, Taken), BackupError> {
 }
 
 fn offline(config: &Config, file: &Path) -> Result<Summary, BackupError> {
-    let db = config.db_dir();
+    let url = config.store_url();
     // Opening would make an empty store where there was none: a mistyped --data must say so.
-    if !db.is_dir() {
+    if !url.exists() {
         return Err(BackupError::NoStore(config.data_dir.clone()));
     }
-    let store = SledStore::open_with_cache(&db, ONE_PASS_CACHE_BYTES)?;
-    write_file(&store, file)
+    // PostgreSQL serves any number of processes: the backup reads one snapshot of it while
+    // the servers carry on.
+    let store = url.open_for_one_pass()?;
+    write_file(store.as_ref(), file)
 }
 
 fn through(server: &str, request: &BackupRequest, config: &Config) -> Result<Summary, BackupError> {

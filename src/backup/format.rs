@@ -48,7 +48,7 @@ pub struct Summary {
 }
 
 impl Summary {
-    fn count(&mut self, record: &Record) {
+    pub(crate) fn count(&mut self, record: &Record) {
         self.records += 1;
         *self.counts.entry(record.kind().to_string()).or_default() += 1;
     }

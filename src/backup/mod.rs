@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 pub use client::{download, server_url};
 pub use format::{FORMAT, Summary, VERSION, read, write};
-pub use restore::restore_file;
+pub use restore::{holds_records, restore_file, restore_into};
 
 use crate::durable::Replacement;
 use crate::store::{BackupStore, StoreError};
@@ -45,6 +45,10 @@ pub enum BackupError {
         "{0} is not empty: restore only into a new or empty data directory, so that nothing there is overwritten"
     )]
     NotEmpty(PathBuf),
+    #[error(
+        "{0} already holds records: restore only into an empty database, so that nothing there is overwritten"
+    )]
+    DatabaseNotEmpty(String),
     #[error("there is no store in {0}: nothing to back up (is --data right?)")]
     NoStore(PathBuf),
     /// The running server could not be asked, or refused; the text says what to do.

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 
 use super::{BackupError, Summary, read};
 use crate::config::Config;
-use crate::store::{BackupStore, ONE_PASS_CACHE_BYTES, Record, SledStore};
+use std::ops::ControlFlow;
+
+use crate::store::{BackupStore, ONE_PASS_CACHE_BYTES, Record, SledStore, StoreUrl};
 
 /// Records written per batch: each batch is one flush.
 const BATCH: usize = 2_000;
@@ -67,7 +69,7 @@ pub fn restore_file(backup: &Path, data_dir: &Path) -> Result<Summary, BackupErr
         staging: staging.clone(),
         data_dir: (!existed).then(|| data_dir.to_path_buf()),
     };
-    let restored = fill(file, &staging).and_then(|summary| {
+    let restored = fill_new(file, &staging).and_then(|summary| {
         std::fs::rename(&staging, &db_dir)
             .map_err(io("cannot move the restored store into place"))?;
         crate::durable::sync_dir(data_dir).map_err(io("cannot sync the data directory"))?;
@@ -79,9 +81,41 @@ pub fn restore_file(backup: &Path, data_dir: &Path) -> Result<Summary, BackupErr
     restored
 }
 
+/// Whether a store holds any record a backup would carry.
+pub fn holds_records(store: &dyn BackupStore) -> Result<bool, BackupError> {
+    let mut any = false;
+    store.each_record(&mut |_| {
+        any = true;
+        ControlFlow::Break(())
+    })?;
+    Ok(any)
+}
+
+/// Restores the backup at `backup` into the empty database `url` names (a database server
+/// has no staging name to build under: a restore that fails part way leaves the batches it
+/// wrote, and says so).
+pub fn restore_into(backup: &Path, url: &StoreUrl) -> Result<Summary, BackupError> {
+    let file = std::fs::File::open(backup).map_err(io("cannot open the backup file"))?;
+    let store = url.open_for_one_pass()?;
+    if holds_records(store.as_ref())? {
+        return Err(BackupError::DatabaseNotEmpty(url.to_string()));
+    }
+    fill(file, store.as_ref()).map_err(|e| match e {
+        BackupError::Store(e) => BackupError::Store(crate::store::StoreError::Backend(format!(
+            "{e}; {url} holds part of the backup now: empty it before trying again"
+        ))),
+        e => e,
+    })
+}
+
 /// Reads the whole backup into a new store at `dir`; the store is closed when this returns.
-fn fill(file: std::fs::File, dir: &Path) -> Result<Summary, BackupError> {
+fn fill_new(file: std::fs::File, dir: &Path) -> Result<Summary, BackupError> {
     let store = SledStore::open_with_cache(dir, ONE_PASS_CACHE_BYTES)?;
+    fill(file, &store)
+}
+
+/// Reads the whole backup into `store`, a batch per write.
+fn fill(file: std::fs::File, store: &dyn BackupStore) -> Result<Summary, BackupError> {
     let mut batch: Vec<Record> = Vec::with_capacity(BATCH);
     let summary = read(file, &mut |record| {
         batch.push(record);

@@ -5,13 +5,15 @@ use std::path::PathBuf;
 
 use super::import::{ImportOptions, import};
 use crate::config::Config;
-use crate::store::{ONE_PASS_CACHE_BYTES, SledStore, StoreError};
+use crate::store::{StoreError, StoreUrl};
 
 pub struct ImportCommand {
     pub file: PathBuf,
     pub key: Option<String>,
     pub pii: Option<String>,
     pub data: PathBuf,
+    /// `--store`; `None` is sled in the data directory.
+    pub store: Option<StoreUrl>,
     pub forms: PathBuf,
     pub reports: PathBuf,
 }
@@ -22,13 +24,14 @@ pub fn run_import(command: &ImportCommand) -> Result<String, String> {
         data_dir: command.data.clone(),
         forms_dir: command.forms.clone(),
         reports_dir: command.reports.clone(),
+        store: command.store.clone(),
         ..Config::default()
     };
     // The reports say which aggregates segment by contacts and must be rebuilt.
     let (_, reports) = crate::app::load_files(&config).map_err(|e| format!("error: {e}"))?;
     let file = std::fs::File::open(&command.file)
         .map_err(|e| format!("error: cannot read {}: {e}", command.file.display()))?;
-    let store = match SledStore::open_with_cache(&config.db_dir(), ONE_PASS_CACHE_BYTES) {
+    let store = match config.store_url().open_for_one_pass() {
         Ok(store) => store,
         Err(StoreError::InUse { path }) => {
             return Err(format!(
@@ -42,8 +45,8 @@ pub fn run_import(command: &ImportCommand) -> Result<String, String> {
     };
     let options = ImportOptions::parse(command.key.as_deref(), command.pii.as_deref());
     let counts = import(
-        &store,
-        &store,
+        store.as_ref(),
+        store.as_ref(),
         &reports,
         std::io::BufReader::new(file),
         &options,

@@ -222,8 +222,6 @@ impl InterviewStore for PgStore {
             .await
             .map_err(backend)
         })?;
-        rows.into_iter()
-            .map(|(record,)| serde_json::from_value(record).map_err(corrupt))
-            .collect()
+        super::decode_rows(rows)
     }
 }

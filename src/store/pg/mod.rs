@@ -6,12 +6,14 @@
 //! small runtime of its own that drives the connection pool, and each method blocks on it.
 //! The schema is in `migrations/postgres`, applied at connect.
 //!
-//! Built so far: responses, aggregates, logins, the health probe, card notes, the email
-//! bookkeeping, the webhook outbox, partial responses and interviews. Backups are not yet,
-//! nor are live events across processes, so `--store postgres://` is not offered yet.
+//! Every store trait is implemented here (responses, aggregates, logins, the health probe,
+//! card notes, the email bookkeeping, the webhook outbox, partial responses, interviews,
+//! contacts, backups); `store::StoreUrl` opens it for `--store postgres://…`.
 
 mod aggregate_writes;
 mod aggregates;
+mod backup;
+mod contacts;
 mod interviews;
 mod partials;
 mod records;
@@ -41,6 +43,8 @@ pub struct PgStore {
     pool: PgPool,
     runtime: Option<tokio::runtime::Runtime>,
     last_write: Mutex<Option<(Instant, Result<(), String>)>>,
+    /// Where this process stages a contacts import (see `contacts`).
+    stage: uuid::Uuid,
 }
 
 /// PostgreSQL's SQLSTATE for a full disk (class 53, insufficient resources).
@@ -57,6 +61,15 @@ pub(crate) fn backend(e: sqlx::Error) -> StoreError {
 
 pub(crate) fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
+}
+
+/// The records of rows that hold only a JSON record.
+pub(crate) fn decode_rows<T: serde::de::DeserializeOwned>(
+    rows: Vec<(serde_json::Value,)>,
+) -> Result<Vec<T>, StoreError> {
+    rows.into_iter()
+        .map(|(record,)| serde_json::from_value(record).map_err(corrupt))
+        .collect()
 }
 
 impl PgStore {
@@ -98,6 +111,7 @@ impl PgStore {
             pool,
             runtime: Some(runtime),
             last_write: Mutex::new(None),
+            stage: uuid::Uuid::new_v4(),
         })
     }
 
@@ -228,7 +242,7 @@ impl<K, T> Iterator for Paged<K, T> {
 }
 
 /// The URL without its password, for messages.
-fn redacted(url: &str) -> String {
+pub(crate) fn redacted(url: &str) -> String {
     match url.split_once("://").and_then(|(scheme, rest)| {
         let (credentials, host) = rest.rsplit_once('@')?;
         let user = credentials.split(':').next().unwrap_or_default();

@@ -68,9 +68,7 @@ impl PgStore {
                 .await
                 .map_err(backend)
         })?;
-        rows.into_iter()
-            .map(|(record,)| serde_json::from_value(record).map_err(corrupt))
-            .collect()
+        super::decode_rows(rows)
     }
 }
 
