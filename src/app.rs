@@ -332,7 +332,10 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
     let addr = listener.local_addr()?;
-    start_rebuilds(&state).map_err(std::io::Error::other)?;
+    let starting = state.clone();
+    crate::store::blocking(move || start_rebuilds(&starting))
+        .await
+        .map_err(std::io::Error::other)?;
     tracing::info!("fieldnotes listening on http://{addr}");
     tracing::info!("report summaries are sent {}", state.mail.describe());
     tracing::info!("{}", state.webhooks.describe());

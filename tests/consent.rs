@@ -18,7 +18,6 @@ use std::process::Command;
 use chrono::{DateTime, Utc};
 use common::survey::{page_count, state_of};
 use common::{RESEARCHER, ServerProcess, TestServer, free_port, parse_csv, repo_path};
-use fieldnotes::store::SledStore;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -185,8 +184,17 @@ async fn the_page_refuses_an_unticked_box_and_stores_when_it_was_ticked() {
 
     // The store keeps which text was agreed to (its SHA-256) and when.
     server.kill();
-    let store = SledStore::open(&data.path().join("db")).unwrap();
-    let stored: Vec<_> = store.responses("consent").map(Result::unwrap).collect();
+    // On a thread of its own: a store may block, which this test's runtime refuses.
+    let dir = data.path().to_path_buf();
+    let stored: Vec<_> = std::thread::spawn(move || {
+        let store = common::postgres::open_store(&dir);
+        store
+            .responses("consent")
+            .map(Result::unwrap)
+            .collect::<Vec<_>>()
+    })
+    .join()
+    .unwrap();
     let consent = stored[0].consent.as_ref().expect("consent stored");
     let digest: String = Sha256::digest(consent_text().as_bytes())
         .iter()

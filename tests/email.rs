@@ -527,11 +527,12 @@ async fn without_a_mail_server_the_summary_is_a_parseable_eml_in_the_outbox() {
 fn fieldnotes(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_fieldnotes"));
     command.args(args);
-    for name in
-        MAIL_VARIABLES
-            .iter()
-            .chain(&["FIELDNOTES_DATA", "FIELDNOTES_FORMS", "FIELDNOTES_REPORTS"])
-    {
+    for name in MAIL_VARIABLES.iter().chain(&[
+        "FIELDNOTES_DATA",
+        "FIELDNOTES_FORMS",
+        "FIELDNOTES_REPORTS",
+        "FIELDNOTES_STORE",
+    ]) {
         command.env_remove(name);
     }
     command
@@ -561,10 +562,16 @@ async fn report_email_on_the_command_line_sends_or_writes_the_outbox() {
             reports.display().to_string(),
         ]
     };
+    let store = common::postgres::store_env(data.path());
     let run = |id: &'static str, env: &[(&str, &str)]| {
         let args = dirs(id);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        fieldnotes(&args, env)
+        let env: Vec<(&str, &str)> = env
+            .iter()
+            .copied()
+            .chain(store.iter().map(|(k, v)| (*k, v.as_str())))
+            .collect();
+        fieldnotes(&args, &env)
     };
     let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
 

@@ -336,11 +336,13 @@ async fn the_front_page_links_every_format() {
     }
 }
 
-fn fieldnotes(args: &[&str]) -> Output {
+fn fieldnotes(args: &[&str], store: Vec<(&str, String)>) -> Output {
     Command::new(env!("CARGO_BIN_EXE_fieldnotes"))
         .args(args)
         .env_remove("FIELDNOTES_DATA")
         .env_remove("FIELDNOTES_FORMS")
+        .env_remove("FIELDNOTES_STORE")
+        .envs(store)
         .output()
         .expect("the binary runs")
 }
@@ -353,7 +355,7 @@ fn export(data: &Path, out: &Path, extra: &[&str]) -> Vec<u8> {
     let mut args = vec!["export", "all-types", "--out", out_arg.as_str()];
     args.extend(extra);
     args.extend(["--data", data_arg.as_str(), "--forms", forms_arg.as_str()]);
-    let result = fieldnotes(&args);
+    let result = fieldnotes(&args, common::postgres::store_env(data));
     let stderr = String::from_utf8_lossy(&result.stderr);
     assert!(result.status.success(), "{args:?}: {stderr}");
     std::fs::read(out).expect("the export was written")

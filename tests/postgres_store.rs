@@ -11,6 +11,8 @@
     clippy::cast_possible_truncation
 )]
 
+mod common;
+
 use std::path::PathBuf;
 
 use fieldnotes::analysis::{ReportOutcome, rebuild, report_figures};
@@ -33,27 +35,7 @@ use serde_json::json;
 const FORM: &str = "customer-profile";
 const REPORT: &str = "customer-profile";
 
-/// A database of its own for one test, on the throwaway server.
-fn fresh_database() -> String {
-    let admin = std::env::var("FIELDNOTES_TEST_POSTGRES").expect(
-        "FIELDNOTES_TEST_POSTGRES names the PostgreSQL to test against (scripts/test starts one)",
-    );
-    let name = format!("fieldnotes_{}", uuid::Uuid::new_v4().simple());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        use sqlx::Connection;
-        let mut connection = sqlx::PgConnection::connect(&admin).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut connection)
-            .await
-            .unwrap();
-    });
-    let (base, _) = admin.rsplit_once('/').unwrap();
-    format!("{base}/{name}")
-}
+use common::postgres::fresh_database;
 
 fn files() -> (Catalog, Reports) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

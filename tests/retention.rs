@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeDelta, Utc};
 use common::backup::{assert_same_answers, reads};
 use common::{RESEARCHER, ServerProcess, free_port, parse_csv, repo_path};
-use fieldnotes::store::{SledStore, StoredResponse};
+use fieldnotes::store::StoredResponse;
 use serde_json::json;
 use uuid::{NoContext, Timestamp, Uuid};
 
@@ -84,13 +84,19 @@ fn kept(at: DateTime<Utc>, size: &str, why: &str, nps: i64, pmf: &str) -> Row {
 /// left for the server to build when it starts).
 fn write(data: &Path, rows: &[&Row]) {
     let catalog = fieldnotes::form::load_dir(&forms()).unwrap();
-    let store = SledStore::open(&data.join("db")).unwrap();
-    for row in rows {
-        let form = catalog.get(row.form).unwrap();
-        store
-            .insert_response(&row.response(&form.revision), &form, &[], &[])
-            .unwrap();
-    }
+    std::fs::create_dir_all(data).unwrap();
+    // On a thread of its own: a store may block, which the test's runtime refuses.
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let store = common::postgres::open_store(data);
+            for row in rows {
+                let form = catalog.get(row.form).unwrap();
+                store
+                    .insert_response(&row.response(&form.revision), &form, &[], &[])
+                    .unwrap();
+            }
+        });
+    });
 }
 
 const PATHS: [&str; 8] = [

@@ -5,6 +5,7 @@
 pub mod backup;
 pub mod chrome;
 pub mod interviews;
+pub mod postgres;
 pub mod profiles;
 pub mod smtp;
 pub mod survey;
@@ -93,6 +94,7 @@ pub struct TestServer {
     pub data: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
+    runtime: Option<tokio::runtime::Runtime>,
 }
 
 impl TestServer {
@@ -124,19 +126,37 @@ impl TestServer {
             ..Config::default()
         };
         config.limits.rate_limit = None;
+        config.store = postgres::store_for(data.path());
         configure(&mut config);
         let prepared = app::prepare(&config).expect("app prepares");
-        let listener = app::bind("127.0.0.1:0").await.expect("bind");
-        let addr: SocketAddr = listener.local_addr().expect("local addr");
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
+        let (bound, listening) = oneshot::channel::<SocketAddr>();
+        // Bound inside the task: a listener belongs to the runtime that made it.
+        let serving = async move {
+            let listener = app::bind("127.0.0.1:0").await.expect("bind");
+            let _ = bound.send(listener.local_addr().expect("local addr"));
             let shutdown = async {
                 let _ = stopped.await;
             };
             app::serve(prepared.state, listener, shutdown)
                 .await
                 .expect("server runs");
+        };
+        // On PostgreSQL the server gets a multi-thread runtime of its own, as `serve` has:
+        // the backend waits on its queries there, which a test's single-thread runtime
+        // refuses.
+        let runtime = postgres::suite_on_postgres().then(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("the server's runtime starts")
         });
+        let task = match &runtime {
+            Some(runtime) => runtime.spawn(serving),
+            None => tokio::spawn(serving),
+        };
+        let addr = listening.await.expect("the server binds");
         TestServer {
             base: format!("http://{addr}"),
             http: reqwest::Client::builder()
@@ -146,6 +166,7 @@ impl TestServer {
             data,
             stop: Some(stop),
             task: Some(task),
+            runtime,
         }
     }
 
@@ -185,6 +206,10 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
+        }
+        // Dropped from async code: a runtime dropped there would block on its threads.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
         }
     }
 }
@@ -273,6 +298,13 @@ impl ServerProcess {
             .env("FIELDNOTES_RATE_LIMIT", "off");
         for name in MAIL_VARIABLES {
             command.env_remove(name);
+        }
+        command.env_remove("FIELDNOTES_STORE");
+        if let Some(store) = postgres::store_for(data) {
+            command.arg("--store").arg(match store {
+                fieldnotes::store::StoreUrl::Postgres(url) => url,
+                fieldnotes::store::StoreUrl::Sled(dir) => dir.display().to_string(),
+            });
         }
         let child = command
             .envs(env.iter().copied())

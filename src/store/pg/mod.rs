@@ -75,6 +75,17 @@ pub(crate) fn decode_rows<T: serde::de::DeserializeOwned>(
 impl PgStore {
     /// Connects to `url` (`postgres://user:pass@host:port/db`) and applies the migrations.
     pub fn connect(url: &str) -> Result<PgStore, StoreError> {
+        // On a thread of its own: the caller may be async code (a server started inside a
+        // runtime), where blocking on another runtime is refused.
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| Self::connect_here(url))
+                .join()
+                .unwrap_or_else(|_| Err(StoreError::Backend("connecting panicked".into())))
+        })
+    }
+
+    fn connect_here(url: &str) -> Result<PgStore, StoreError> {
         let open = |reason: String| StoreError::Open {
             path: redacted(url),
             reason,
@@ -121,7 +132,7 @@ impl PgStore {
         work: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
         match &self.runtime {
-            Some(runtime) => runtime.handle().block_on(work),
+            Some(runtime) => wait_for(runtime.handle(), work),
             None => Err(StoreError::Backend("the store is closed".into())),
         }
     }
@@ -163,6 +174,19 @@ impl PgStore {
         })?;
         row.map(|(record,)| serde_json::from_value(record).map_err(corrupt))
             .transpose()
+    }
+}
+
+/// Runs `work` on the backend's runtime and waits for it. Callers are meant to be blocking
+/// threads, but a call from a worker of the server's (multi-thread) runtime is let through
+/// `block_in_place`, which hands that worker's tasks to another thread while this one waits,
+/// rather than refused as tokio refuses a `block_on` there.
+fn wait_for<F: Future>(handle: &tokio::runtime::Handle, work: F) -> F::Output {
+    match tokio::runtime::Handle::try_current().map(|current| current.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => {
+            tokio::task::block_in_place(|| handle.block_on(work))
+        }
+        _ => handle.block_on(work),
     }
 }
 
@@ -224,9 +248,7 @@ impl<K, T> Iterator for Paged<K, T> {
             if self.done {
                 return None;
             }
-            let page = self
-                .handle
-                .block_on((self.fetch)(self.after.as_ref(), PAGE));
+            let page = wait_for(&self.handle, (self.fetch)(self.after.as_ref(), PAGE));
             match page {
                 Ok(rows) => {
                     self.done = (rows.len() as i64) < PAGE;
