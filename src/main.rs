@@ -123,6 +123,12 @@ enum Command {
         #[command(subcommand)]
         command: ContactsCommand,
     },
+    /// Outside texts for a report's sources (the server must not be running: while it does,
+    /// use POST /api/reports/{id}/sources/{name}/texts)
+    Texts {
+        #[command(subcommand)]
+        command: TextsCommand,
+    },
     /// Restore a backup into a new or empty data directory (report aggregates are rebuilt
     /// when the server starts)
     Restore {
@@ -145,6 +151,22 @@ enum ContactsCommand {
         /// Comma-separated personal-data columns (an `email` column always is)
         #[arg(long)]
         pii: Option<String>,
+        #[command(flatten)]
+        dirs: Dirs,
+    },
+}
+
+#[derive(Subcommand)]
+enum TextsCommand {
+    /// Import texts (support tickets, reviews, sales-call notes) from a CSV file with a
+    /// header row (text, and optionally id, at, customer_id) into a source of a report
+    Import {
+        /// The report's id
+        report: String,
+        /// The source's name, as declared in the report's [[sources]]
+        source: String,
+        /// The CSV file
+        file: PathBuf,
         #[command(flatten)]
         dirs: Dirs,
     },
@@ -199,6 +221,25 @@ fn main() -> ExitCode {
             forms: dirs.forms,
             reports: dirs.reports,
         })
+        .map(|done| println!("{done}")),
+        Command::Texts {
+            command:
+                TextsCommand::Import {
+                    report,
+                    source,
+                    file,
+                    dirs,
+                },
+        } => fieldnotes::texts::command::run_texts_import(
+            &fieldnotes::texts::command::TextsCommand {
+                report,
+                source,
+                file,
+                data: dirs.data,
+                forms: dirs.forms,
+                reports: dirs.reports,
+            },
+        )
         .map(|done| println!("{done}")),
     };
     match result {
