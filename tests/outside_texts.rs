@@ -739,3 +739,55 @@ async fn the_command_imports_offline_and_points_to_the_route_while_a_server_runs
     );
     server.stop().await;
 }
+
+#[test]
+fn check_refuses_bad_source_declarations() {
+    let reports = tempfile::tempdir().unwrap();
+    std::fs::write(
+        reports.path().join("bad.toml"),
+        r#"id = "bad"
+title = "Bad sources"
+form = "feedback"
+segment_by = "role"
+
+[[sources]]
+name = "survey"
+angle = "voice"
+
+[[sources]]
+name = "Support Desk"
+angle = "internal"
+
+[[sources]]
+name = "crm"
+angle = "internal"
+
+[[sources]]
+name = "crm"
+angle = "gut feeling"
+"#,
+    )
+    .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_fieldnotes"))
+        .arg("check")
+        .arg("--forms")
+        .arg(forms())
+        .arg("--reports")
+        .arg(reports.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for expected in [
+        "bad.toml: source 'survey' is reserved",
+        "bad.toml: source 'Support Desk' must be a url-safe name",
+        "bad.toml: source 'crm' is declared twice",
+        "bad.toml: source 'crm': angle = \"gut feeling\" must be internal, analytics or voice",
+    ] {
+        assert!(out.contains(expected), "{expected} in {out}");
+    }
+}
