@@ -78,6 +78,12 @@ impl Directory {
         Directory(Source::Store(store.clone()), Some(store))
     }
 
+    /// The same contacts, with outside texts kept in `texts` (a store without contacts, such
+    /// as PostgreSQL for now, still keeps texts).
+    pub fn with_texts(self, texts: Arc<dyn TextBackend>) -> Self {
+        Directory(self.0, Some(texts))
+    }
+
     /// Where outside texts are kept, when the store keeps them.
     pub fn texts(&self) -> Option<&Arc<dyn TextBackend>> {
         self.1.as_ref()

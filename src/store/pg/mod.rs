@@ -16,6 +16,7 @@ mod interviews;
 mod partials;
 mod records;
 mod responses;
+mod texts;
 mod webhooks;
 
 use std::future::Future;
