@@ -58,6 +58,8 @@ pub struct AppState {
     pub limits: Limits,
     /// Contacts imported from a CRM export.
     pub contacts: Arc<dyn ContactStore>,
+    /// Outside texts of the reports' sources, and the responses that place them.
+    pub texts: Arc<dyn crate::texts::TextBackend>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -213,6 +215,7 @@ pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
             config.limits.trusted_proxies.clone(),
         ),
         contacts: store.clone(),
+        texts: store.clone(),
     };
     Ok(Prepared {
         state: Arc::new(state),

@@ -24,5 +24,6 @@ pub mod responses;
 pub mod retention;
 pub mod store;
 pub mod tally;
+pub mod texts;
 pub mod web;
 pub mod webhooks;

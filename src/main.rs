@@ -142,6 +142,12 @@ enum Command {
         #[command(subcommand)]
         command: ContactsCommand,
     },
+    /// Outside texts for a report's sources (the server must not be running: while it does,
+    /// use POST /api/reports/{id}/sources/{name}/texts)
+    Texts {
+        #[command(subcommand)]
+        command: TextsCommand,
+    },
     /// Restore a backup into a new or empty data directory, or an empty database with
     /// --store (report aggregates are rebuilt when the server starts)
     Restore {
@@ -180,6 +186,22 @@ enum ContactsCommand {
         /// Comma-separated personal-data columns (an `email` column always is)
         #[arg(long)]
         pii: Option<String>,
+        #[command(flatten)]
+        dirs: Dirs,
+    },
+}
+
+#[derive(Subcommand)]
+enum TextsCommand {
+    /// Import texts (support tickets, reviews, sales-call notes) from a CSV file with a
+    /// header row (text, and optionally id, at, customer_id) into a source of a report
+    Import {
+        /// The report's id
+        report: String,
+        /// The source's name, as declared in the report's [[sources]]
+        source: String,
+        /// The CSV file
+        file: PathBuf,
         #[command(flatten)]
         dirs: Dirs,
     },
@@ -248,6 +270,26 @@ fn main() -> ExitCode {
             forms: dirs.forms,
             reports: dirs.reports,
         })
+        .map(|done| println!("{done}")),
+        Command::Texts {
+            command:
+                TextsCommand::Import {
+                    report,
+                    source,
+                    file,
+                    dirs,
+                },
+        } => fieldnotes::texts::command::run_texts_import(
+            &fieldnotes::texts::command::TextsCommand {
+                report,
+                source,
+                file,
+                data: dirs.data,
+                store: dirs.store.url,
+                forms: dirs.forms,
+                reports: dirs.reports,
+            },
+        )
         .map(|done| println!("{done}")),
     };
     match result {

@@ -1,7 +1,8 @@
 //! `fieldnotes migrate --from URL --to URL`: every record of one store copied into an empty
 //! other, through the same record stream a backup writes (so whatever a backup carries, a
-//! migration carries), then the contacts, then the report aggregates recomputed in the new
-//! store from what it now holds, and the counts of both compared.
+//! migration carries), then the contacts and the outside texts of the reports in the report
+//! files, then the report aggregates recomputed in the new store from what it now holds, and
+//! the counts of both compared.
 
 use std::fmt;
 use std::ops::ControlFlow;
@@ -11,7 +12,7 @@ use crate::backup::{BackupError, Summary, holds_records};
 use crate::contacts::Directory;
 use crate::form::Catalog;
 use crate::report::Reports;
-use crate::store::{Backend, Contact, Record, StagedRow, StoreError, StoreUrl};
+use crate::store::{Backend, Contact, Record, StagedRow, StoreError, StoreUrl, StoredText};
 
 /// Records written per transaction of the target.
 const BATCH: usize = 2_000;
@@ -43,20 +44,22 @@ pub enum MigrateError {
     Backup(#[from] BackupError),
 }
 
-/// What was copied: the records by kind, and the contacts.
+/// What was copied: the records by kind, the contacts and the outside texts.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Copied {
     pub records: Summary,
     pub contacts: u64,
+    pub texts: u64,
 }
 
 impl fmt::Display for Copied {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} and {} contacts",
+            "{}, {} contacts and {} outside texts",
             self.records.describe(),
-            self.contacts
+            self.contacts,
+            self.texts
         )
     }
 }
@@ -81,6 +84,7 @@ pub fn run(
     let copied = Copied {
         records: copy_records(source.as_ref(), target.as_ref())?,
         contacts: copy_contacts(source.as_ref(), target.as_ref())?,
+        texts: copy_texts(source.as_ref(), target.as_ref(), reports)?,
     };
     // Aggregates are no record: the target computes its own from what it now holds, with
     // the contacts it now holds for contact segments.
@@ -93,6 +97,7 @@ pub fn run(
     let found = Copied {
         records: count_records(target.as_ref())?,
         contacts: count_contacts(target.as_ref())?,
+        texts: count_texts(target.as_ref(), &reports)?,
     };
     if found != copied {
         return Err(MigrateError::CountsDiffer {
@@ -182,6 +187,39 @@ fn count_contacts(store: &dyn Backend) -> Result<u64, MigrateError> {
         let Some(last) = page.last() else { break };
         after = Some(last.key.clone());
         count += page.len() as u64;
+    }
+    Ok(count)
+}
+
+/// The outside texts of every report the files declare, as they are (segment included);
+/// what they count is left to the rebuild, like every other aggregate.
+fn copy_texts(
+    source: &dyn Backend,
+    target: &dyn Backend,
+    reports: &Reports,
+) -> Result<u64, MigrateError> {
+    let mut copied = 0;
+    for report in reports.iter() {
+        let mut batch: Vec<StoredText> = Vec::with_capacity(BATCH);
+        for text in source.report_texts(&report.id) {
+            batch.push(text?);
+            if batch.len() == BATCH {
+                copied += target.put_texts(&batch, &|_| Vec::new())?.created;
+                batch.clear();
+            }
+        }
+        copied += target.put_texts(&batch, &|_| Vec::new())?.created;
+    }
+    Ok(copied)
+}
+
+fn count_texts(store: &dyn Backend, reports: &Reports) -> Result<u64, MigrateError> {
+    let mut count = 0;
+    for report in reports.iter() {
+        for text in store.report_texts(&report.id) {
+            text?;
+            count += 1;
+        }
     }
     Ok(count)
 }

@@ -102,6 +102,7 @@ pub fn submit(
         &ready.events,
     );
     written.map_err(|e| quota_refusal(&ready.form, e))?;
+    crate::texts::place::follow(catalog, reports, &ready.response, false);
     Ok(ready.receipt)
 }
 
@@ -154,6 +155,9 @@ pub fn submit_partial(
             &ready.events,
         )
         .map_err(|e| quota_refusal(&ready.form, e))?;
+    if outcome == Completion::Stored {
+        crate::texts::place::follow(catalog, reports, &ready.response, false);
+    }
     Ok(match outcome {
         Completion::Stored => Finished::Stored(ready.receipt),
         Completion::AlreadyStored(id) => Finished::AlreadyStored(id),
@@ -293,8 +297,10 @@ pub fn erase(
         .get(&existing.form)
         .map(|form| webhooks::response_erased(&form, id, chrono::Utc::now()))
         .unwrap_or_default();
-    store
+    let erased = store
         .delete_response(id, &contributions_of, &events)?
         .ok_or(EraseError::NotFound)?;
+    drop(pinned);
+    crate::texts::place::follow(catalog, reports, &erased, true);
     Ok(())
 }

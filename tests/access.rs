@@ -73,6 +73,16 @@ const OPERATIONS: &[(&str, &str, Need)] = &[
     ("GET", "/contacts", Need::Researcher),
     ("POST", "/contacts", Need::Researcher),
     ("DELETE", "/contacts/{key}", Need::Researcher),
+    (
+        "POST",
+        "/reports/{id}/sources/{name}/texts",
+        Need::Researcher,
+    ),
+    (
+        "DELETE",
+        "/reports/{id}/sources/{name}/texts/{text_id}",
+        Need::Researcher,
+    ),
     ("GET", "/forms", Need::Optional),
     ("GET", "/forms/{id}", Need::Optional),
     ("GET", "/forms/{id}/notes.csv", Need::Researcher),

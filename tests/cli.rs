@@ -168,7 +168,7 @@ fn check_reports_every_report_problem() {
             file("bad-segment.toml")
         ),
         format!(
-            "{}: line 5: unknown field `min_cel`, expected one of `id`, `title`, `form`, `interviews`, `segment_by`, `min_cell`, `themes`, `language`, `email`, `profiles`, `icp`",
+            "{}: line 5: unknown field `min_cel`, expected one of `id`, `title`, `form`, `interviews`, `segment_by`, `min_cell`, `themes`, `language`, `email`, `profiles`, `icp`, `sources`",
             file("typo.toml")
         ),
     ];

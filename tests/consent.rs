@@ -11,7 +11,6 @@
 
 mod common;
 
-use fieldnotes::store::ResponseStore;
 use std::path::PathBuf;
 use std::process::Command;
 

@@ -12,7 +12,6 @@
 
 mod common;
 
-use fieldnotes::store::ResponseStore;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};

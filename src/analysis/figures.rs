@@ -106,7 +106,8 @@ pub struct SegmentInfo {
     pub suppressed: bool,
 }
 
-/// Texts and mentions of a theme in one segment, from one source (`survey` or `interview`).
+/// Texts and mentions of a theme in one segment, from one source (`survey`, `interview` or
+/// an outside source's name).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ThemeCell {
     pub segment: String,
@@ -128,6 +129,9 @@ pub struct ThemeFigures {
     pub cells: Vec<ThemeCell>,
     /// Up to three verbatim texts, interview quotes first, never personal data.
     pub quotes: Vec<String>,
+    /// The source of each quote, in the same order: `survey`, `interview` or an outside
+    /// source's name.
+    pub quote_sources: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

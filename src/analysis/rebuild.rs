@@ -27,7 +27,7 @@ pub fn stale_reports<'a>(
 }
 
 /// Runs a marked rebuild to the end; the notes of the report's guides come from `interviews`
-/// (the same store, in the server).
+/// (the same store, in the server), the outside texts from the store of `reports`' contacts.
 pub fn rebuild(
     store: &dyn AggregateStore,
     interviews: &dyn InterviewStore,
@@ -51,7 +51,21 @@ pub fn rebuild_in_batches(
     batch: usize,
 ) -> Result<(), StoreError> {
     let response = |r: &StoredResponse| super::contributions_in(catalog, reports, r);
-    let notes = || note_contributions(interviews, catalog, reports, report);
+    let texts = reports.contacts().texts();
+    // Outside texts are placed again first (contacts or the definition may have changed);
+    // the last step then counts them where they now are, with the notes.
+    if let Some(texts) = texts {
+        crate::texts::place::place_all(texts.as_ref(), catalog, reports, report)?;
+    }
+    let notes = || {
+        let mut all = note_contributions(interviews, catalog, reports, report)?;
+        if let Some(texts) = texts {
+            for text in texts.report_texts(&report.id) {
+                all.extend(crate::texts::contributions(reports, &text?));
+            }
+        }
+        Ok(all)
+    };
     while !store.rebuild_step(&report.id, &report.form, batch, &response, &notes)? {}
     Ok(())
 }

@@ -20,9 +20,9 @@ const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 1_000;
 
 /// The routes whose bodies are streamed to their handler instead of read whole under the
-/// 64 KiB cap: the CSV imports, which carry up to 256 MiB.
+/// 64 KiB cap: the CSV imports (contacts, outside texts), which carry up to 256 MiB.
 pub fn streams_body(path: &str) -> bool {
-    path == "/api/contacts"
+    path == "/api/contacts" || super::texts::streams_body(path)
 }
 
 /// A CSV file with a header row.
@@ -35,7 +35,7 @@ pub enum CsvUpload {
 }
 
 impl CsvUpload {
-    fn into_body(self) -> Body {
+    pub(super) fn into_body(self) -> Body {
         match self {
             CsvUpload::Csv(body) | CsvUpload::CsvUtf8(body) => body.0,
         }

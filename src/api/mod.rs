@@ -12,6 +12,7 @@ mod profiles;
 mod reports;
 mod responses;
 mod stream;
+mod texts;
 mod webhooks;
 
 use std::sync::Arc;
@@ -45,6 +46,8 @@ pub enum ApiTags {
     Backup,
     /// Contacts from a CRM export: import, list, erase
     Contacts,
+    /// Outside texts of a report's sources (support tickets, reviews, sales-call notes)
+    Texts,
 }
 
 pub type Apis = (
@@ -57,6 +60,7 @@ pub type Apis = (
     webhooks::WebhooksApi,
     backup::BackupApi,
     contacts::ContactsApi,
+    texts::TextsApi,
 );
 
 /// The OpenAPI service; mounted at `/api`, it also serves the spec and Swagger UI.
@@ -84,7 +88,10 @@ pub fn service(state: Arc<AppState>) -> OpenApiService<Apis, ()> {
         backup::BackupApi {
             state: state.clone(),
         },
-        contacts::ContactsApi { state },
+        contacts::ContactsApi {
+            state: state.clone(),
+        },
+        texts::TextsApi { state },
     );
     OpenApiService::new(apis, "fieldnotes", env!("CARGO_PKG_VERSION"))
         .description(

@@ -1,4 +1,4 @@
-//! Erasing a contact: its linked responses first, each through the respondent's own erasure
+//! Erasing a contact: its outside texts first, then its linked responses, each through the respondent's own erasure
 //! (`responses::erase`), so aggregates, themes, cards and webhooks follow as if they had never
 //! come; then the contact itself. Run again after a crash, it finishes what was left.
 
@@ -29,7 +29,12 @@ pub fn erase_contact(
 ) -> Result<u64, EraseContactError> {
     let known = contacts.contact(key)?.is_some();
     let linked = linked_responses(store, catalog, key)?;
-    if !known && linked.is_empty() {
+    // Their texts go first, so that erasing the responses moves none of them.
+    let texts = match reports.contacts().texts() {
+        Some(texts) => crate::texts::erase_contact_texts(texts.as_ref(), reports, key)?,
+        None => 0,
+    };
+    if !known && linked.is_empty() && texts == 0 {
         return Err(EraseContactError::NotFound(key.to_string()));
     }
     let mut erased = 0;

@@ -274,7 +274,9 @@ fn row(
     Ok((key.to_string(), StagedRow { line, cells }))
 }
 
-fn csv_error(e: csv::Error, line: u64) -> ImportError {
+/// A CSV reader's error as the import's: the line it happened on, or the file's size or
+/// transport (the outside texts' import reads CSV the same way).
+pub(crate) fn csv_error(e: csv::Error, line: u64) -> ImportError {
     let at = e.position().map_or(line, |p| p.line());
     match e.into_kind() {
         csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::FileTooLarge => {
@@ -293,13 +295,13 @@ fn csv_error(e: csv::Error, line: u64) -> ImportError {
 }
 
 /// A reader that fails once more than `MAX_IMPORT_BYTES` came through it.
-struct Limited<R> {
+pub(crate) struct Limited<R> {
     inner: R,
     left: u64,
 }
 
 impl<R: Read> Limited<R> {
-    fn new(inner: R) -> Self {
+    pub(crate) fn new(inner: R) -> Self {
         Limited {
             inner,
             left: MAX_IMPORT_BYTES,

@@ -11,7 +11,8 @@ use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 
 use crate::analysis::aggregate::NO_ANSWER;
 use crate::report::{ReportDef, Reports};
-use crate::store::{Contact, ContactStore, Store, StoreError, StoredResponse};
+use crate::store::{Backend, Contact, ContactStore, Store, StoreError, StoredResponse};
+use crate::texts::TextBackend;
 
 /// The hidden field that names a response's contact.
 pub const LINK_FIELD: &str = "customer_id";
@@ -43,9 +44,10 @@ pub fn contact_key(response: &StoredResponse) -> Option<&str> {
 /// then always belong to the same import.
 static CHANGES: RwLock<()> = RwLock::new(());
 
-/// The contacts, as the analysis reads them to place responses in contact segments.
+/// The contacts, as the analysis reads them to place responses in contact segments, and the
+/// outside texts linked to them (which the rebuild counts and which follow their contact).
 #[derive(Clone, Default)]
-pub struct Directory(Source);
+pub struct Directory(Source, Option<Arc<dyn TextBackend>>);
 
 #[derive(Clone, Default)]
 enum Source {
@@ -63,7 +65,7 @@ enum Source {
 
 impl std::fmt::Debug for Directory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self.0 {
+        f.write_str(match &self.0 {
             Source::None => "Directory(none)",
             Source::Store(_) => "Directory(store)",
             Source::Pinned { .. } => "Directory(pinned)",
@@ -72,15 +74,31 @@ impl std::fmt::Debug for Directory {
 }
 
 impl Directory {
-    pub fn new(store: Arc<dyn ContactStore>) -> Self {
-        Directory(Source::Store(store))
+    pub fn new(store: Arc<dyn Backend>) -> Self {
+        Directory(Source::Store(store.clone()), Some(store))
+    }
+
+    /// The same contacts, with outside texts kept in `texts` (a store without contacts, such
+    /// as PostgreSQL for now, still keeps texts).
+    pub fn with_texts(self, texts: Arc<dyn TextBackend>) -> Self {
+        Directory(self.0, Some(texts))
+    }
+
+    /// Where outside texts are kept, when the store keeps them.
+    pub fn texts(&self) -> Option<&Arc<dyn TextBackend>> {
+        self.1.as_ref()
     }
 
     /// The response's segment by a contact attribute: the attribute of its contact, or
     /// `No answer` when it has no contact, the contact lacks it, or it is personal data
     /// (pii never names a segment).
     pub fn segment(&self, response: &StoredResponse, attribute: &str) -> String {
-        let Some(key) = contact_key(response) else {
+        self.segment_of(contact_key(response), attribute)
+    }
+
+    /// The same for a contact key (an outside text's `customer_id`).
+    pub fn segment_of(&self, key: Option<&str>, attribute: &str) -> String {
+        let Some(key) = key else {
             return NO_ANSWER.into();
         };
         let found = match &self.0 {
@@ -127,13 +145,17 @@ fn value(contact: Option<&Contact>, pii: &BTreeSet<String>, attribute: &str) -> 
 /// import changing contacts until the returned guard is dropped.
 pub fn pin(reports: &Reports, response: &StoredResponse) -> Result<Pinned, StoreError> {
     let guard = CHANGES.read().unwrap_or_else(PoisonError::into_inner);
+    let texts = reports.contacts().1.clone();
     let directory = match (&reports.contacts().0, contact_key(response)) {
-        (Source::Store(store), Some(key)) => Directory(Source::Pinned {
-            key: key.to_string(),
-            contact: store.contact(key)?,
-            pii: store.pii_columns()?,
-        }),
-        _ => Directory::default(),
+        (Source::Store(store), Some(key)) => Directory(
+            Source::Pinned {
+                key: key.to_string(),
+                contact: store.contact(key)?,
+                pii: store.pii_columns()?,
+            },
+            texts,
+        ),
+        _ => Directory(Source::None, texts),
     };
     Ok(Pinned {
         reports: reports.clone().with_contacts(directory),

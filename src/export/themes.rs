@@ -1,7 +1,8 @@
 //! The themes CSV of a report: one row per theme, segment and source.
 //!
-//! Columns: `theme`, `segment`, `source` (`survey` or `interview`), `responses` (texts that
-//! mention the theme), `mentions` (occurrences). Suppressed segments have no rows.
+//! Columns: `theme`, `segment`, `source` (`survey`, `interview` or an outside source's name),
+//! `responses` (texts that mention the theme), `mentions` (occurrences). Suppressed segments
+//! have no rows.
 
 use std::io::Write;
 
@@ -66,6 +67,7 @@ mod tests {
                     },
                 ],
                 quotes: Vec::new(),
+                quote_sources: Vec::new(),
             }],
             uncoded_terms: Vec::new(),
         };

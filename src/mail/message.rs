@@ -588,6 +588,7 @@ mod tests {
                         mentions: 4,
                     }],
                     quotes: vec!["Too <img src=x onerror=alert(1)> expensive".into()],
+                    quote_sources: vec!["survey".into()],
                 },
                 ThemeFigures {
                     name: "Unmentioned".into(),
@@ -596,6 +597,7 @@ mod tests {
                     by_segment: Ordered(Vec::new()),
                     cells: Vec::new(),
                     quotes: Vec::new(),
+                    quote_sources: Vec::new(),
                 },
             ],
             uncoded_terms: vec![TermCount {

@@ -215,7 +215,7 @@ impl ProfileService {
             // A card is never drawn for `No answer`: a contact segment's responses all have
             // their contact.
             let contacts = crate::contacts::segment_attribute(&report.segment_by).is_some();
-            let evidence = signals::evidence(n, &segment_interviews, contacts);
+            let evidence = signals::evidence(report, n, &segment_interviews, contacts, &mine.texts);
             let rhythm =
                 signals::rhythm(&segment_interviews, settings.interviews_per_half_year, now);
             let warnings = signals::warnings(&signals::WarningInput {

@@ -6,7 +6,7 @@ use std::cmp::Reverse;
 use chrono::{DateTime, Utc};
 
 use crate::interview::{Note, NoteKind};
-use crate::report::ReportDef;
+use crate::report::{Angle, ReportDef};
 use crate::store::{DatedText, SegmentEvidence};
 
 use super::card::{HALF_YEAR_DAYS, JOBS, QUOTES, SegmentInterview, TOP};
@@ -17,7 +17,7 @@ fn rfc3339(at: &DateTime<Utc>) -> String {
 }
 
 /// A text that may be quoted: when it was given, the text, and its source.
-type Candidate = (DateTime<Utc>, String, &'static str);
+type Candidate = (DateTime<Utc>, String, String);
 
 /// Interview quotes first (newest first); then, for the top themes in turn, the newest text
 /// (survey answer or interview note) that mentions one, one per theme while another has one.
@@ -55,7 +55,8 @@ pub fn quotes(
             at: rfc3339(&at),
         });
     }
-    // Candidates per top theme, newest first: the segment's survey texts and unmarked notes.
+    // Candidates per top theme, newest first: the segment's survey texts, outside texts and
+    // unmarked notes.
     let mut candidates: Vec<(String, Vec<Candidate>)> = top_themes
         .iter()
         .take(TOP)
@@ -64,7 +65,7 @@ pub fn quotes(
                 .iter()
                 .filter(|(name, _)| *name == t.name)
                 .flat_map(|(_, texts)| texts.iter())
-                .map(|d| (d.at, d.record.text.clone(), "survey"))
+                .map(|d| (d.at, d.record.text.clone(), d.record.source.clone()))
                 .collect();
             for i in interviews {
                 for n in i.notes.iter().filter(|n| n.content.kind == NoteKind::Note) {
@@ -75,7 +76,7 @@ pub fn quotes(
                         .iter()
                         .any(|f| report.codebook.names[f.theme] == t.name);
                     if mentions {
-                        list.push((n.at, n.content.text.clone(), "interview"));
+                        list.push((n.at, n.content.text.clone(), "interview".into()));
                     }
                 }
             }
@@ -97,7 +98,7 @@ pub fn quotes(
                 }
                 quotes.push(Quote {
                     text,
-                    source: source.into(),
+                    source,
                     theme: Some(theme.clone()),
                     at: rfc3339(&at),
                 });
@@ -156,7 +157,7 @@ fn parse_time(text: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// From the oldest to the newest evidence: responses and interview notes.
+/// From the oldest to the newest evidence: responses, outside texts and interview notes.
 pub fn period(interviews: &[SegmentInterview], evidence: &SegmentEvidence) -> Period {
     let mut times: Vec<DateTime<Utc>> = [&evidence.first_at, &evidence.last_at]
         .into_iter()
@@ -172,18 +173,35 @@ pub fn period(interviews: &[SegmentInterview], evidence: &SegmentEvidence) -> Pe
 }
 
 /// `contacts`: the segment is a contact segment, so each of its responses is linked to a
-/// contact, the internal angle.
-pub fn evidence(n: u64, interviews: &[SegmentInterview], contacts: bool) -> Evidence {
+/// contact, the internal angle. `texts`: the segment's outside texts by source.
+pub fn evidence(
+    report: &ReportDef,
+    n: u64,
+    interviews: &[SegmentInterview],
+    contacts: bool,
+    texts: &std::collections::BTreeMap<String, i64>,
+) -> Evidence {
     let notes: u64 = interviews.iter().map(|i| i.notes.len() as u64).sum();
-    let mut angles = Vec::new();
+    let mut found = std::collections::BTreeSet::new();
     // Survey answers and interview notes are the voice of the customer; linked contacts are
-    // internal data.
+    // internal data; an outside source speaks from the angle its report file gives it.
     if n > 0 || notes > 0 {
-        angles.push("voice".to_string());
+        found.insert(Angle::Voice);
     }
     if contacts && n > 0 {
-        angles.push("internal".to_string());
+        found.insert(Angle::Internal);
     }
+    for source in &report.sources {
+        if texts.get(&source.name).is_some_and(|&count| count > 0) {
+            found.insert(source.angle);
+        }
+    }
+    // The voice first, then the internal data, then analytics, whichever are there.
+    let angles = [Angle::Voice, Angle::Internal, Angle::Analytics]
+        .into_iter()
+        .filter(|a| found.contains(a))
+        .map(|a| a.as_str().to_string())
+        .collect();
     Evidence {
         responses: n,
         interviews: interviews.len() as u64,

@@ -16,9 +16,12 @@ use crate::form::{
 };
 
 mod cards;
+mod sources;
 
 pub use cards::{IcpSettings, ProfileSettings, Success};
 use cards::{RawIcp, RawProfiles, check_icp, check_profiles};
+pub use sources::{Angle, Source};
+use sources::{RawSource, check_sources};
 
 pub const DEFAULT_MIN_CELL: u32 = 5;
 
@@ -59,6 +62,8 @@ pub struct ReportDef {
     pub email: Option<EmailSettings>,
     pub profiles: ProfileSettings,
     pub icp: Option<IcpSettings>,
+    /// The outside texts that join the theme counts (`[[sources]]`).
+    pub sources: Vec<Source>,
     /// What the stored aggregates were computed for: the form and guide revisions,
     /// `segment_by`, the codebook and its language. When it changes, the aggregates are
     /// rebuilt from the stored responses and notes.
@@ -81,6 +86,8 @@ struct RawReport {
     email: Option<RawEmail>,
     profiles: Option<RawProfiles>,
     icp: Option<RawIcp>,
+    #[serde(default)]
+    sources: Vec<RawSource>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -126,9 +133,22 @@ impl Reports {
         &self.contacts
     }
 
+    /// A report and one of its declared sources of outside texts.
+    pub fn source(&self, report: &str, source: &str) -> Option<(Arc<ReportDef>, Source)> {
+        let report = self.get(report)?;
+        let source = report.source(source)?.clone();
+        Some((report, source))
+    }
+
     /// The reports that aggregate responses of this form.
     pub fn for_form<'a>(&'a self, form_id: &'a str) -> impl Iterator<Item = &'a Arc<ReportDef>> {
         self.reports.values().filter(move |r| r.form == form_id)
+    }
+}
+
+impl ReportDef {
+    pub fn source(&self, name: &str) -> Option<&Source> {
+        self.sources.iter().find(|s| s.name == name)
     }
 }
 
@@ -202,6 +222,7 @@ fn load_report(path: &Path, catalog: &Catalog, log: &mut ProblemLog) -> Option<R
             None
         }
     };
+    let sources = check_sources(raw.sources, log);
     let email = raw.email.and_then(|email| check_email(email, log));
     let profiles = check_profiles(raw.profiles, log);
     let icp = match (&form, raw.icp) {
@@ -213,7 +234,15 @@ fn load_report(path: &Path, catalog: &Catalog, log: &mut ProblemLog) -> Option<R
         return None;
     }
     Some(ReportDef {
-        aggregate_key: aggregate_key(&form, &guides, &raw.segment_by, &themes, &language),
+        aggregate_key: aggregate_key(
+            &form,
+            &guides,
+            &raw.segment_by,
+            &themes,
+            &language,
+            &sources,
+        ),
+        sources,
         language,
         codebook,
         id: raw.id,
@@ -235,6 +264,7 @@ fn aggregate_key(
     segment_by: &str,
     themes: &[Theme],
     language: &str,
+    sources: &[Source],
 ) -> String {
     let mut hasher = Sha256::new();
     // What the aggregates hold: bump when a new kind of tally is added, so stored data is
@@ -252,6 +282,11 @@ fn aggregate_key(
         for pattern in &theme.patterns {
             hasher.update(format!("  {pattern}\n"));
         }
+    }
+    // Which sources' texts count. Hashed only when there are any, so reports without
+    // sources keep the key (and the aggregates) they had before sources existed.
+    for source in sources {
+        hasher.update(format!("source {}\n", source.name));
     }
     hasher
         .finalize()

@@ -1,6 +1,6 @@
 //! Durable storage, one trait per concern (responses, aggregates, sessions, the health
 //! probe, interviews, partial responses, card notes, email bookkeeping, the webhook outbox,
-//! backups), each implemented directly by every backend; `Store` is all of them at once. Only
+//! backups, contacts, outside texts), each implemented directly by every backend; `Store` is all of them at once. Only
 //! the `sled_*` files know sled exists.
 //!
 //! Every method is synchronous and may block on disk: async callers run them through
@@ -13,6 +13,7 @@ mod flusher;
 mod guarded;
 mod guarded_contacts;
 mod guarded_partials;
+mod guarded_texts;
 mod guarded_traits;
 mod interviews;
 mod mail;
@@ -36,7 +37,9 @@ mod sled_response_write;
 mod sled_responses;
 mod sled_sessions;
 mod sled_store;
+mod sled_texts;
 mod sled_webhooks;
+mod texts;
 mod webhooks;
 
 pub use aggregates::{
@@ -57,6 +60,9 @@ pub use responses::{
 };
 pub use sessions::SessionStore;
 pub use sled_store::{ONE_PASS_CACHE_BYTES, SledStore};
+pub use texts::{
+    StoredText, TextBackend, TextContributions, TextCounts, TextIter, TextKey, TextStore,
+};
 pub use webhooks::{AttemptOutcome, FinishedWebhook, QueuedWebhook, WebhookMessage, WebhookStore};
 
 #[derive(Debug, Clone, thiserror::Error)]

@@ -6,12 +6,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::pg::PgStore;
-use super::{ContactStore, GuardedStore, ONE_PASS_CACHE_BYTES, SledStore, Store, StoreError};
+use super::{
+    ContactStore, GuardedStore, ONE_PASS_CACHE_BYTES, SledStore, Store, StoreError, TextBackend,
+};
 
-/// Every concern of a store, contacts included: what a command holds.
-pub trait Backend: Store + ContactStore {}
+/// Every concern of a store, contacts and outside texts included: what a command holds.
+pub trait Backend: Store + ContactStore + TextBackend {}
 
-impl<T: Store + ContactStore> Backend for T {}
+impl<T: Store + ContactStore + TextBackend> Backend for T {}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreUrl {

@@ -8,7 +8,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use uuid::Uuid;
 
 use super::RebuildProgress;
-use crate::tally::{Contribution, DayTally, SURVEY, SegmentStats, Tally};
+use crate::tally::{Contribution, DayTally, INTERVIEW, SegmentStats, Tally};
 
 pub(super) type TxResult<T> = Result<T, ConflictableTransactionError<String>>;
 
@@ -80,7 +80,9 @@ impl AggregateTx<'_> {
         let segment = tally.segment.as_bytes();
         for text in &tally.texts {
             let text_key = key(&[report, text.theme.as_bytes(), &text.order]);
-            let pointer = (text.record.source == SURVEY).then(|| {
+            // Survey answers and outside texts are found by segment for the cards (interview
+            // notes are read from their interviews).
+            let pointer = (text.record.source != INTERVIEW).then(|| {
                 key(&[
                     report,
                     segment,

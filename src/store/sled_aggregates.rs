@@ -7,8 +7,8 @@
 //! - `evidence`: report id, 0xFF, segment, 0xFF, a kind byte, 0xFF, then by kind:
 //!   `d` day -> `DayTally` as JSON; `t` response id -> submitted_at (the card's period);
 //!   `j` response id, question, place -> `JobStatement` as JSON; `q` theme, 0xFF, theme-text
-//!   order -> empty (a segment's survey texts of a theme, newest last, pointing into
-//!   `theme_texts`). Cards read these by segment, so their cost does not grow with responses.
+//!   order -> empty (a segment's survey texts and outside texts of a theme, newest last,
+//!   pointing into `theme_texts`). Cards read these by segment, so their cost does not grow with responses.
 //!
 //! Writers (responses, notes) and rebuild batches take `aggregate_lock`, which is how this
 //! backend keeps the rebuild protocol of `aggregates`: a rebuild batch and the writers agree

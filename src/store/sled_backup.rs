@@ -37,9 +37,10 @@ const CARRIED: [&str; 12] = [
 /// health probe's marker), and the partial responses: unfinished answers, erased after
 /// `partial_days` anyway, that no report or restore counts. The contacts are not carried
 /// yet (a new record kind is a new backup format version): after a restore, import the CRM
-/// export again; `contact_stage` is an import's scratch.
+/// export again; `contact_stage` is an import's scratch. Outside texts are not carried yet
+/// either, for the same reason: import their files again after a restore.
 #[cfg(test)]
-const LEFT_OUT: [&str; 15] = [
+const LEFT_OUT: [&str; 17] = [
     "quota_counts",
     "responses_by_form",
     "interviews_by_guide",
@@ -55,6 +56,8 @@ const LEFT_OUT: [&str; 15] = [
     "contacts",
     "contact_stage",
     "contact_meta",
+    "outside_texts",
+    "texts_by_contact",
 ];
 
 fn corrupt(what: &str, key: &[u8]) -> StoreError {

@@ -5,7 +5,7 @@
 //! aggregates in `sled_aggregates`, interviews in `sled_interviews`, partial responses in
 //! `sled_partials`, the summary bookkeeping in `sled_mail`, the webhook outbox in
 //! `sled_webhooks`, logins in `sled_sessions`, card notes in `sled_profiles`,
-//! contacts in `sled_contacts`.
+//! contacts in `sled_contacts`, outside texts in `sled_texts`.
 
 use std::path::Path;
 
@@ -56,6 +56,8 @@ pub struct SledStore {
     pub(super) contacts: sled::Tree,
     pub(super) contact_stage: sled::Tree,
     pub(super) contact_meta: sled::Tree,
+    pub(super) outside_texts: sled::Tree,
+    pub(super) texts_by_contact: sled::Tree,
     pub(super) flusher: Flusher,
 }
 
@@ -137,6 +139,8 @@ impl SledStore {
             contacts: tree("contacts")?,
             contact_stage: tree("contact_stage")?,
             contact_meta: tree("contact_meta")?,
+            outside_texts: tree("outside_texts")?,
+            texts_by_contact: tree("texts_by_contact")?,
             flusher: Flusher::start(db, dir)?,
         })
     }

@@ -36,6 +36,9 @@ impl SegmentStats {
                 ));
             }
         }
+        for (source, count) in &self.texts {
+            out.push((path(&["x", source]), i128::from(*count)));
+        }
         out
     }
 
@@ -83,6 +86,9 @@ impl SegmentStats {
                         "mentions" => tally.mentions += small(value)?,
                         _ => return Err(format!("unknown counter {path:?}")),
                     }
+                }
+                ["x", source] => {
+                    *stats.texts.entry(source.to_string()).or_default() += small(value)?
                 }
                 _ => return Err(format!("unknown counter {path:?}")),
             }
@@ -152,6 +158,7 @@ mod tests {
                 },
             )]),
         );
+        stats.texts.insert("support".into(), 4);
         assert_eq!(
             SegmentStats::from_counters(stats.counters()),
             Ok(stats.clone())

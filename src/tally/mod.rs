@@ -78,9 +78,13 @@ pub struct SegmentStats {
     pub responses: i64,
     #[serde(default)]
     pub questions: BTreeMap<String, QuestionTally>,
-    /// Theme, then source (`survey` or `interview`).
+    /// Theme, then source (`survey`, `interview` or the name of a report's outside source).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub themes: BTreeMap<String, BTreeMap<String, ThemeTally>>,
+    /// Outside texts (support tickets, reviews, sales-call notes) by source name, whether or
+    /// not they mention a theme: which angles a segment's card rests on.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub texts: BTreeMap<String, i64>,
 }
 
 impl SegmentStats {
@@ -123,10 +127,20 @@ impl SegmentStats {
                 self.themes.remove(theme);
             }
         }
+        for (source, count) in &other.texts {
+            let entry = self.texts.entry(source.clone()).or_default();
+            *entry += sign * count;
+            if *entry == 0 {
+                self.texts.remove(source);
+            }
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.responses == 0 && self.questions.is_empty() && self.themes.is_empty()
+        self.responses == 0
+            && self.questions.is_empty()
+            && self.themes.is_empty()
+            && self.texts.is_empty()
     }
 }
 
@@ -134,9 +148,10 @@ impl SegmentStats {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThemeTextRecord {
     pub text: String,
-    /// `survey` or `interview`.
+    /// `survey`, `interview` or an outside source's name.
     pub source: String,
-    /// `quote` or `note` for interview notes, `answer` for survey answers.
+    /// `quote` or `note` for interview notes, `answer` for survey answers, `text` for
+    /// outside texts.
     pub kind: String,
     pub segment: String,
     /// Byte ranges of the matched words in `text`.
@@ -260,6 +275,7 @@ mod tests {
         let mut total = SegmentStats::default();
         let a = SegmentStats {
             responses: 1,
+            texts: BTreeMap::new(),
             themes: BTreeMap::from([(
                 "Price".to_string(),
                 BTreeMap::from([(
@@ -282,6 +298,7 @@ mod tests {
         let b = SegmentStats {
             responses: 1,
             themes: BTreeMap::new(),
+            texts: BTreeMap::from([("support".to_string(), 2)]),
             questions: BTreeMap::from([(
                 "seats".to_string(),
                 QuestionTally {

@@ -10,24 +10,26 @@ use crate::tally::{INTERVIEW, SURVEY, SegmentStats};
 pub const QUOTES: usize = 3;
 pub const UNCODED_TERMS: usize = 15;
 
-/// The quotes of a theme: texts from unsuppressed segments, interview quotes first.
+/// The quotes of a theme: texts from unsuppressed segments, interview quotes first; with
+/// the source of each.
 fn quotes(
     store: &dyn AggregateStore,
     report: &ReportDef,
     theme: &str,
     shown: &[&str],
-) -> Result<Vec<String>, StoreError> {
-    let mut quotes = Vec::new();
+) -> Result<(Vec<String>, Vec<String>), StoreError> {
+    let (mut quotes, mut sources) = (Vec::new(), Vec::new());
     for record in store.theme_texts(&report.id, theme) {
         let record = record?;
         if shown.contains(&record.segment.as_str()) && !quotes.contains(&record.text) {
             quotes.push(record.text);
+            sources.push(record.source);
             if quotes.len() == QUOTES {
                 break;
             }
         }
     }
-    Ok(quotes)
+    Ok((quotes, sources))
 }
 
 pub fn theme_figures(
@@ -48,7 +50,8 @@ pub fn theme_figures(
         for segment in &shown {
             let sources = aggregates.get(*segment).and_then(|s| s.themes.get(name));
             let mut texts = 0;
-            for source in [SURVEY, INTERVIEW] {
+            let outside = report.sources.iter().map(|s| s.name.as_str());
+            for source in [SURVEY, INTERVIEW].into_iter().chain(outside) {
                 let Some(tally) = sources.and_then(|s| s.get(source)) else {
                     continue;
                 };
@@ -62,12 +65,14 @@ pub fn theme_figures(
             }
             by_segment.push((segment.to_string(), texts));
         }
+        let (quotes, quote_sources) = quotes(store, report, name, &shown)?;
         themes.push(ThemeFigures {
             name: name.clone(),
             responses: cells.iter().map(|c| c.responses).sum(),
             mentions: cells.iter().map(|c| c.mentions).sum(),
             by_segment: Ordered(by_segment),
-            quotes: quotes(store, report, name, &shown)?,
+            quotes,
+            quote_sources,
             cells,
         });
     }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::aggregates::{DAYS, STATS, TERMS, path_text};
 use super::{backend, corrupt};
 use crate::store::{RebuildProgress, StoreError};
-use crate::tally::{Contribution, SURVEY};
+use crate::tally::{Contribution, INTERVIEW};
 
 /// Rows per counter: concurrent writers to one segment mostly land on different rows.
 const SHARDS: u8 = 8;
@@ -124,7 +124,9 @@ pub(super) async fn add(
             .bind(&text.theme)
             .bind(&text.order)
             .bind(segment)
-            .bind(text.record.source == SURVEY)
+            // `survey`: found by segment for the cards, as survey answers and outside texts are
+            // (interview notes are read from their interviews).
+            .bind(text.record.source != INTERVIEW)
             .bind(&record)
             .execute(&mut *tx)
             .await

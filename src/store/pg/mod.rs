@@ -18,6 +18,7 @@ mod interviews;
 mod partials;
 mod records;
 mod responses;
+mod texts;
 mod webhooks;
 
 use std::future::Future;
