@@ -42,6 +42,14 @@ impl Hub {
             .subscribe()
     }
 
+    /// Whether anyone here watches the interview.
+    pub fn watched(&self, interview: Uuid) -> bool {
+        let channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
+        channels
+            .get(&interview)
+            .is_some_and(|sender| sender.receiver_count() > 0)
+    }
+
     pub fn publish(&self, interview: Uuid, event: LiveEvent) {
         let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(sender) = channels.get(&interview)

@@ -14,7 +14,9 @@ use super::live::{CHANNEL_CAPACITY, Hub, Subscription};
 use super::model::{Change, Interview, InterviewEvent, Note, NoteVersion};
 use super::rules::{self, NoteEdit, NoteInput};
 use crate::form::{Answers, Catalog, FieldErrors, Form, FormKind};
-use crate::store::{InterviewStore, InterviewWrite, NoteWrite, StoreError, WebhookMessage};
+use crate::store::{
+    InterviewStore, InterviewWrite, NoteWrite, RemoteEvents, StoreError, WebhookMessage,
+};
 use crate::tally::Contribution;
 
 /// Locks shared by interviews whose ids hash alike: bounded memory, and contention only
@@ -58,7 +60,7 @@ pub struct Interviews {
     store: Arc<dyn InterviewStore>,
     counter: NoteCounter,
     webhooks: WebhookEvents,
-    hub: Hub,
+    hub: Arc<Hub>,
     stripes: [Mutex<()>; LOCK_STRIPES],
 }
 
@@ -72,6 +74,29 @@ fn parse_id(id: &str) -> Result<Uuid, InterviewError> {
     Uuid::parse_str(id).map_err(|_| InterviewError::NotFound)
 }
 
+/// Hands an event another node wrote to the observers here, read from the store (only when
+/// someone here watches). Weak: the store holds this callback, which must not keep it alive.
+fn remote_events(hub: &Arc<Hub>, store: &Arc<dyn InterviewStore>) -> RemoteEvents {
+    let (hub, store) = (Arc::downgrade(hub), Arc::downgrade(store));
+    Arc::new(move |interview, event| {
+        let (Some(hub), Some(store)) = (hub.upgrade(), store.upgrade()) else {
+            return;
+        };
+        if !hub.watched(interview) {
+            return;
+        }
+        match store.events_after(interview, event.saturating_sub(1)) {
+            // The feeds drop ids they have sent already, so a repeat does no harm.
+            Ok(events) => {
+                for stored in events.into_iter().filter(|e| e.id == event) {
+                    hub.publish(interview, Arc::new(stored));
+                }
+            }
+            Err(e) => tracing::warn!(%interview, "cannot read another node's event: {e}"),
+        }
+    })
+}
+
 impl Interviews {
     pub fn new(store: Arc<dyn InterviewStore>) -> Self {
         Self::with_channel_capacity(store, CHANNEL_CAPACITY)
@@ -80,11 +105,15 @@ impl Interviews {
     /// `capacity`: how many events an observer may fall behind the live channel by before it
     /// catches up from the store instead.
     pub fn with_channel_capacity(store: Arc<dyn InterviewStore>, capacity: usize) -> Self {
+        let hub = Arc::new(Hub::new(capacity));
+        if let Err(e) = store.on_remote_events(remote_events(&hub, &store)) {
+            tracing::warn!("observers here will not see notes written on other nodes: {e}");
+        }
         Interviews {
             store,
             counter: Arc::new(|_, _| Vec::new()),
             webhooks: Arc::new(|_, _, _| Vec::new()),
-            hub: Hub::new(capacity),
+            hub,
             stripes: std::array::from_fn(|_| Mutex::new(())),
         }
     }

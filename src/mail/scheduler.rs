@@ -117,6 +117,16 @@ async fn serve_report(
     every: &str,
 ) -> DateTime<Utc> {
     let now = Utc::now();
+    // Of several servers on one database, the one holding the schedule keeps it; the others
+    // look again later, and take it over once that one stops.
+    match state.mail.hold_schedule(&report.id).await {
+        Ok(true) => {}
+        Ok(false) => return later(now, NOT_READY_WAIT),
+        Err(e) => {
+            tracing::error!(report = %report.id, "cannot claim the summary schedule: {e}");
+            return later(now, NOT_READY_WAIT);
+        }
+    }
     let record = match state.mail.state(&report.id).await {
         Ok(record) => record,
         Err(e) => {

@@ -103,6 +103,13 @@ impl Summaries {
         blocking(move || store.mail_state(&report)).await
     }
 
+    /// Whether this process keeps the report's schedule (see `MailStore::hold_schedule`).
+    pub async fn hold_schedule(&self, report: &str) -> Result<bool, StoreError> {
+        let store = self.store.clone();
+        let report = report.to_string();
+        blocking(move || store.hold_schedule(&report)).await
+    }
+
     pub async fn update(
         &self,
         report: &str,

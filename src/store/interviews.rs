@@ -66,4 +66,15 @@ pub trait InterviewStore: Send + Sync + 'static {
 
     /// The stored events with an id above `after`, in id order.
     fn events_after(&self, interview: Uuid, after: u64) -> Result<Vec<InterviewEvent>, StoreError>;
+
+    /// From now on, calls `notify` with (interview, event id) for each interview event that
+    /// another process sharing this store writes, so that its observers here see it too. A
+    /// store only one process opens (sled) has no such events and never calls it.
+    fn on_remote_events(&self, notify: RemoteEvents) -> Result<(), StoreError> {
+        let _ = notify;
+        Ok(())
+    }
 }
+
+/// What `on_remote_events` calls, on a thread that may block.
+pub type RemoteEvents = std::sync::Arc<dyn Fn(Uuid, u64) + Send + Sync>;

@@ -41,6 +41,14 @@ pub struct Schedule {
 }
 
 pub trait MailStore: Send + Sync + 'static {
+    /// Whether this process keeps the report's summary schedule: with many processes on one
+    /// store, one at a time does (until it stops), so a summary due once goes out once. A
+    /// store one process opens always answers yes.
+    fn hold_schedule(&self, report: &str) -> Result<bool, StoreError> {
+        let _ = report;
+        Ok(true)
+    }
+
     /// The record of a report, empty when nothing was ever sent or scheduled.
     fn mail_state(&self, report: &str) -> Result<MailState, StoreError>;
 

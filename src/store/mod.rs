@@ -49,7 +49,9 @@ pub use aggregates::{
 pub use backup::{BackupStore, Record};
 pub use contacts::{Contact, ContactStore, ImportCounts, Merge, StagedRow};
 pub use guarded::GuardedStore;
-pub use interviews::{InterviewIter, InterviewStore, InterviewWrite, NoteIter, NoteWrite};
+pub use interviews::{
+    InterviewIter, InterviewStore, InterviewWrite, NoteIter, NoteWrite, RemoteEvents,
+};
 pub use mail::{MailState, MailStore, Schedule};
 pub use open::{Backend, StoreUrl};
 pub use partials::{Completion, PartialIter, PartialResponse, PartialState, PartialStore};

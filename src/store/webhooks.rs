@@ -65,6 +65,14 @@ pub struct FinishedWebhook {
 }
 
 pub trait WebhookStore: Send + Sync + 'static {
+    /// Whether this process may deliver the endpoint's queue: with many processes on one
+    /// store, one at a time holds it (until it stops), so no message goes out twice. A store
+    /// one process opens always answers yes.
+    fn hold_endpoint(&self, endpoint: &str) -> Result<bool, StoreError> {
+        let _ = endpoint;
+        Ok(true)
+    }
+
     /// The oldest message of an endpoint's queue: the one to deliver next.
     fn webhook_head(&self, endpoint: &str) -> Result<Option<QueuedWebhook>, StoreError>;
 

@@ -84,7 +84,12 @@ async fn step(
 ) -> Next {
     let store = webhooks.store.clone();
     let id = endpoint.id.clone();
-    let head = match blocking(move || store.webhook_head(&id)).await {
+    // Of several servers on one database, the one holding the queue delivers it.
+    let head = blocking(move || match store.hold_endpoint(&id)? {
+        true => store.webhook_head(&id),
+        false => Ok(None),
+    });
+    let head = match head.await {
         Ok(Some(head)) => head,
         Ok(None) => return Next::Sleep(IDLE_POLL),
         Err(e) => {

@@ -29,7 +29,7 @@ impl PgStore {
                  WHERE stage = $1 AND ($2::text IS NULL OR key > $2)
                  ORDER BY key LIMIT $3",
             )
-            .bind(self.stage)
+            .bind(self.node)
             .bind(after)
             .bind(i64::try_from(limit).map_err(corrupt)?)
             .fetch_all(self.pool())
@@ -158,7 +158,7 @@ impl ContactStore for PgStore {
                  SELECT $1, * FROM UNNEST($2::text[], $3::bigint[], $4::jsonb[])
                  ON CONFLICT (stage, key) DO NOTHING RETURNING key",
             )
-            .bind(self.stage)
+            .bind(self.node)
             .bind(&keys)
             .bind(&lines)
             .bind(&cells)
@@ -181,7 +181,7 @@ impl ContactStore for PgStore {
                         sqlx::query_as(
                             "SELECT line FROM contact_stage WHERE stage = $1 AND key = $2",
                         )
-                        .bind(self.stage)
+                        .bind(self.node)
                         .bind(key)
                         .fetch_one(self.pool())
                         .await
@@ -200,7 +200,7 @@ impl ContactStore for PgStore {
             sqlx::query(
                 "DELETE FROM contact_stage WHERE stage = $1 OR staged_at < now() - $2::interval",
             )
-            .bind(self.stage)
+            .bind(self.node)
             .bind(ABANDONED)
             .execute(self.pool())
             .await

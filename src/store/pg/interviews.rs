@@ -204,8 +204,14 @@ impl InterviewStore for PgStore {
         PgStore::write(self, async {
             let mut tx = self.pool().begin().await.map_err(backend)?;
             apply_change(&mut tx, change).await?;
+            super::events::announce(&mut tx, self.node, change.interview.id, change.event.id)
+                .await?;
             tx.commit().await.map_err(backend)
         })
+    }
+
+    fn on_remote_events(&self, notify: crate::store::RemoteEvents) -> Result<(), StoreError> {
+        self.listen_for_events(notify)
     }
 
     fn events_after(&self, interview: Uuid, after: u64) -> Result<Vec<InterviewEvent>, StoreError> {

@@ -14,7 +14,9 @@ mod aggregate_writes;
 mod aggregates;
 mod backup;
 mod contacts;
+mod events;
 mod interviews;
+mod leases;
 mod partials;
 mod records;
 mod responses;
@@ -44,8 +46,12 @@ pub struct PgStore {
     pool: PgPool,
     runtime: Option<tokio::runtime::Runtime>,
     last_write: Mutex<Option<(Instant, Result<(), String>)>>,
-    /// Where this process stages a contacts import (see `contacts`).
-    stage: uuid::Uuid,
+    /// This process among those sharing the database: where it stages a contacts import (see
+    /// `contacts`), and the sender named in its notifications (see `events`).
+    node: uuid::Uuid,
+    /// How to connect again: a lease keeps a connection of its own, outside the pool.
+    options: PgConnectOptions,
+    leases: leases::Leases,
 }
 
 /// PostgreSQL's SQLSTATE for a full disk (class 53, insufficient resources).
@@ -97,8 +103,8 @@ impl PgStore {
             .enable_all()
             .build()
             .map_err(|e| open(e.to_string()))?;
+        let options = PgConnectOptions::from_str(url).map_err(|e| open(e.to_string()))?;
         let pool = runtime.block_on(async {
-            let options = PgConnectOptions::from_str(url).map_err(|e| open(e.to_string()))?;
             // One connection first: an unreachable server is a clear error at once, rather
             // than after the pool's patience runs out.
             PgConnection::connect_with(&options)
@@ -110,7 +116,7 @@ impl PgStore {
             let pool = PgPoolOptions::new()
                 .max_connections(POOL_SIZE)
                 .acquire_timeout(ACQUIRE_TIMEOUT)
-                .connect_with(options)
+                .connect_with(options.clone())
                 .await
                 .map_err(|e| open(e.to_string()))?;
             sqlx::migrate!("./migrations/postgres")
@@ -123,7 +129,9 @@ impl PgStore {
             pool,
             runtime: Some(runtime),
             last_write: Mutex::new(None),
-            stage: uuid::Uuid::new_v4(),
+            node: uuid::Uuid::new_v4(),
+            options,
+            leases: leases::Leases::default(),
         })
     }
 

@@ -91,6 +91,10 @@ impl PgStore {
 }
 
 impl MailStore for PgStore {
+    fn hold_schedule(&self, report: &str) -> Result<bool, StoreError> {
+        self.hold(format!("summary:{report}"))
+    }
+
     fn mail_state(&self, report: &str) -> Result<MailState, StoreError> {
         self.record(&MAIL, (report, ""))
     }

@@ -73,6 +73,10 @@ impl PgStore {
 }
 
 impl WebhookStore for PgStore {
+    fn hold_endpoint(&self, endpoint: &str) -> Result<bool, StoreError> {
+        self.hold(format!("webhooks:{endpoint}"))
+    }
+
     fn webhook_head(&self, endpoint: &str) -> Result<Option<QueuedWebhook>, StoreError> {
         let row: Option<(serde_json::Value,)> = self.run(async {
             sqlx::query_as(
