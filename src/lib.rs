@@ -18,6 +18,7 @@ pub mod interview;
 pub mod limits;
 pub mod mail;
 pub mod migrate;
+pub mod offline;
 pub mod profiles;
 pub mod report;
 pub mod responses;

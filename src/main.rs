@@ -59,6 +59,17 @@ struct StoreArg {
     url: Option<StoreUrl>,
 }
 
+impl Dirs {
+    fn offline(self) -> fieldnotes::offline::Dirs {
+        fieldnotes::offline::Dirs {
+            data: self.data,
+            store: self.store.url,
+            forms: self.forms,
+            reports: self.reports,
+        }
+    }
+}
+
 impl StoreArg {
     fn or_sled_in(self, data: &std::path::Path) -> StoreUrl {
         self.url.unwrap_or_else(|| StoreUrl::sled_in(data))
@@ -265,10 +276,7 @@ fn main() -> ExitCode {
             file,
             key: Some(key),
             pii,
-            data: dirs.data,
-            store: dirs.store.url,
-            forms: dirs.forms,
-            reports: dirs.reports,
+            dirs: dirs.offline(),
         })
         .map(|done| println!("{done}")),
         Command::Texts {
@@ -284,10 +292,7 @@ fn main() -> ExitCode {
                 report,
                 source,
                 file,
-                data: dirs.data,
-                store: dirs.store.url,
-                forms: dirs.forms,
-                reports: dirs.reports,
+                dirs: dirs.offline(),
             },
         )
         .map(|done| println!("{done}")),
