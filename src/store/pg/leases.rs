@@ -11,37 +11,50 @@ use sqlx::postgres::PgConnection;
 use super::{PgStore, backend};
 use crate::store::StoreError;
 
-/// The connections holding this process's locks, by job.
+/// The connection of each job this process holds or waits for, and whether it holds it:
+/// one connection per job, kept, so that waiting costs one query per look rather than a
+/// new connection.
 #[derive(Default)]
-pub(crate) struct Leases(tokio::sync::Mutex<HashMap<String, PgConnection>>);
+pub(crate) struct Leases(tokio::sync::Mutex<HashMap<String, (PgConnection, bool)>>);
 
 impl PgStore {
     /// Whether this process holds `job`, taking it when nobody does.
     pub(super) fn hold(&self, job: String) -> Result<bool, StoreError> {
         self.run(async {
-            let mut held = self.leases.0.lock().await;
-            if let Some(connection) = held.get_mut(&job) {
-                // Still ours while its connection lives.
-                if connection.ping().await.is_ok() {
+            let mut leases = self.leases.0.lock().await;
+            if let Some((connection, held)) = leases.get_mut(&job) {
+                let alive = match held {
+                    // Still ours while its connection lives.
+                    true => connection.ping().await.is_ok(),
+                    false => match try_lock(connection, &job).await {
+                        Ok(taken) => {
+                            *held = taken;
+                            return Ok(taken);
+                        }
+                        Err(_) => false,
+                    },
+                };
+                if alive {
                     return Ok(true);
                 }
-                held.remove(&job);
+                // A lost connection lost its lock too: start again with a new one.
+                leases.remove(&job);
             }
             let mut connection = PgConnection::connect_with(&self.options)
                 .await
                 .map_err(backend)?;
-            let (taken,): (bool,) =
-                sqlx::query_as("SELECT pg_try_advisory_lock(hashtextextended($1, 0))")
-                    .bind(&job)
-                    .fetch_one(&mut connection)
-                    .await
-                    .map_err(backend)?;
-            if taken {
-                held.insert(job, connection);
-            } else {
-                let _ = connection.close().await;
-            }
+            let taken = try_lock(&mut connection, &job).await?;
+            leases.insert(job, (connection, taken));
             Ok(taken)
         })
     }
+}
+
+async fn try_lock(connection: &mut PgConnection, job: &str) -> Result<bool, StoreError> {
+    let (taken,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_lock(hashtextextended($1, 0))")
+        .bind(job)
+        .fetch_one(connection)
+        .await
+        .map_err(backend)?;
+    Ok(taken)
 }
