@@ -227,3 +227,63 @@ async fn each_webhook_message_goes_out_once_with_two_nodes_delivering() {
     a.kill();
     b.kill();
 }
+
+/// The Message-ID of a scheduled summary names its due time: what must not repeat.
+fn message_id(data: &[u8]) -> String {
+    let text = String::from_utf8_lossy(data);
+    text.lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("message-id")
+                .then(|| value.trim().to_string())
+        })
+        .unwrap_or_else(|| panic!("a Message-ID in {text}"))
+}
+
+#[tokio::test]
+async fn a_scheduled_summary_goes_out_once_with_two_nodes_and_after_the_holder_dies() {
+    let sink = common::smtp::SmtpSink::start();
+    let url = sink.url();
+    let env = [
+        ("FIELDNOTES_SMTP_URL", url.as_str()),
+        ("FIELDNOTES_MAIL_FROM", "fieldnotes@panel.test"),
+    ];
+    // The panel report with a summary every 2 s.
+    let (forms, reports) = (
+        repo_path("tests/fixtures/panel/forms"),
+        repo_path("tests/fixtures/panel/mail-cadence"),
+    );
+    let database = fresh_database();
+    let (data_a, data_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = node(data_a.path(), &forms, &reports, &database, &env);
+    let b = node(data_b.path(), &forms, &reports, &database, &env);
+    let http = reqwest::Client::new();
+    for i in 0..6 {
+        let base = if i % 2 == 0 { &a.base } else { &b.base };
+        let response = http
+            .post(format!("{base}/api/forms/panel/responses"))
+            .json(
+                &json!({"answers": {"plan": "Free", "role": "Founder", "nps": i, "ease": 3,
+                                      "tools": ["Slack"], "seats": 2.0,
+                                      "comment": "The price is what almost stopped us"}}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    }
+    sink.wait_for(3, Duration::from_secs(15)).await;
+    // The holder of the schedule goes; the other takes it over and the rhythm goes on.
+    a.kill();
+    let before = sink.messages().len();
+    sink.wait_for(before + 2, Duration::from_secs(20)).await;
+    b.kill();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for message in sink.messages() {
+        *seen.entry(message_id(&message.data)).or_default() += 1;
+    }
+    assert!(
+        seen.values().all(|n| *n == 1),
+        "a summary due once went out twice: {seen:?}"
+    );
+}
