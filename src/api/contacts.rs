@@ -10,7 +10,7 @@ use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
 use super::auth::Researcher;
-use super::error::{ApiError, ErrorBody};
+use super::error::ApiError;
 use crate::app::AppState;
 use crate::contacts::import::MAX_IMPORT_BYTES;
 use crate::contacts::{EraseContactError, ImportError, ImportOptions, erase_contact, import};
@@ -181,26 +181,9 @@ fn item(contact: Contact, with_pii: bool, pii: &std::collections::BTreeSet<Strin
 impl From<ImportError> for ApiError {
     fn from(e: ImportError) -> Self {
         match e {
-            ImportError::BadRow { line, .. } => ApiError::Validation(Json(ErrorBody {
-                error: "validation".into(),
-                message: format!("{e}; nothing of this file was imported"),
-                fields: Some(BTreeMap::from([("line".to_string(), line.to_string())])),
-                progress: None,
-                quota: None,
-            })),
-            ImportError::TooLarge => ApiError::TooLarge(Json(ErrorBody {
-                error: "too_large".into(),
-                message: format!(
-                    "the file is over {} MiB; nothing of it was imported",
-                    MAX_IMPORT_BYTES / (1024 * 1024)
-                ),
-                fields: None,
-                progress: None,
-                quota: None,
-            })),
-            ImportError::Read(reason) => ApiError::bad_request(format!(
-                "the file did not arrive whole ({reason}); nothing of it was imported"
-            )),
+            ImportError::BadRow { line, .. } => ApiError::bad_import_row(&e, line),
+            ImportError::TooLarge => ApiError::import_too_large(MAX_IMPORT_BYTES),
+            ImportError::Read(reason) => ApiError::import_cut_short(reason),
             ImportError::Store(e) => e.into(),
         }
     }

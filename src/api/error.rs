@@ -150,6 +150,38 @@ impl ApiError {
         ))
     }
 
+    /// A CSV import refused at its first bad row (`message` names it): nothing was kept.
+    pub fn bad_import_row(message: impl std::fmt::Display, line: u64) -> Self {
+        ApiError::Validation(Json(ErrorBody {
+            error: "validation".into(),
+            message: format!("{message}; nothing of this file was imported"),
+            fields: Some(BTreeMap::from([("line".to_string(), line.to_string())])),
+            progress: None,
+            quota: None,
+        }))
+    }
+
+    /// A CSV import over `limit` bytes: nothing was kept.
+    pub fn import_too_large(limit: u64) -> Self {
+        ApiError::TooLarge(Json(ErrorBody {
+            error: "too_large".into(),
+            message: format!(
+                "the file is over {} MiB; nothing of it was imported",
+                limit / (1024 * 1024)
+            ),
+            fields: None,
+            progress: None,
+            quota: None,
+        }))
+    }
+
+    /// A CSV import whose body broke off: nothing was kept.
+    pub fn import_cut_short(reason: impl std::fmt::Display) -> Self {
+        ApiError::bad_request(format!(
+            "the file did not arrive whole ({reason}); nothing of it was imported"
+        ))
+    }
+
     pub fn validation(fields: FieldErrors) -> Self {
         let count = fields.len();
         ApiError::Validation(Json(ErrorBody {

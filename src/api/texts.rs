@@ -1,6 +1,5 @@
 //! Outside texts of a report's sources: the CSV import (streamed) and removing one text.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use poem_openapi::param::Path;
@@ -10,7 +9,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use super::ApiTags;
 use super::auth::Researcher;
 use super::contacts::CsvUpload;
-use super::error::{ApiError, ErrorBody};
+use super::error::ApiError;
 use crate::app::AppState;
 use crate::contacts::import::MAX_IMPORT_BYTES;
 use crate::texts::{TextsError, delete_text, import};
@@ -111,26 +110,9 @@ impl From<TextsError> for ApiError {
             TextsError::UnknownReport(_)
             | TextsError::UnknownSource { .. }
             | TextsError::NotFound { .. } => ApiError::not_found(e.to_string()),
-            TextsError::BadRow { line, .. } => ApiError::Validation(Json(ErrorBody {
-                error: "validation".into(),
-                message: format!("{e}; nothing of this file was imported"),
-                fields: Some(BTreeMap::from([("line".to_string(), line.to_string())])),
-                progress: None,
-                quota: None,
-            })),
-            TextsError::TooLarge => ApiError::TooLarge(Json(ErrorBody {
-                error: "too_large".into(),
-                message: format!(
-                    "the file is over {} MiB; nothing of it was imported",
-                    MAX_IMPORT_BYTES / (1024 * 1024)
-                ),
-                fields: None,
-                progress: None,
-                quota: None,
-            })),
-            TextsError::Read(reason) => ApiError::bad_request(format!(
-                "the file did not arrive whole ({reason}); nothing of it was imported"
-            )),
+            TextsError::BadRow { line, .. } => ApiError::bad_import_row(&e, line),
+            TextsError::TooLarge => ApiError::import_too_large(MAX_IMPORT_BYTES),
+            TextsError::Read(reason) => ApiError::import_cut_short(reason),
             TextsError::Store(e) => e.into(),
         }
     }

@@ -106,6 +106,27 @@ pub(super) fn json_of(bytes: &[u8]) -> Result<Json, StoreError> {
         .map_err(|e| StoreError::Corrupt(format!("a stored record is not JSON: {e}")))
 }
 
+/// What a restore reads from a record to fill the indexes beside it; the rest stays as it is.
+#[derive(Deserialize)]
+pub(super) struct ResponseKeys {
+    pub id: Uuid,
+    pub form: String,
+    #[serde(default)]
+    pub quotas: Vec<super::QuotaPlace>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct InterviewKeys {
+    pub id: Uuid,
+    pub guide: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct NoteKeys {
+    #[serde(default)]
+    pub client_id: Option<String>,
+}
+
 pub trait BackupStore: Send + Sync + 'static {
     /// Hands every record to `visit`, one at a time, until it answers `Break`. Every writer
     /// waits until this returns, so the records are the store as it was at one instant.

@@ -5,11 +5,10 @@
 
 use std::ops::ControlFlow;
 
-use serde::Deserialize;
 use uuid::Uuid;
 
 use super::StoreError;
-use super::backup::{BackupStore, Json, Record, json_of};
+use super::backup::{BackupStore, InterviewKeys, Json, NoteKeys, Record, ResponseKeys, json_of};
 use super::sled_interviews::{client_id_key, numbered_key};
 use super::sled_store::{SledStore, backend, decode, form_key};
 use super::sled_webhooks::numbered_key as webhook_key;
@@ -119,27 +118,6 @@ fn webhook(
 ) -> Result<Record, StoreError> {
     let (endpoint, seq) = split_text(what, key)?;
     Ok(make(endpoint, number(what, &seq)?, json_of(value)?))
-}
-
-/// What a restore reads from a record to rebuild the indexes; the rest stays as it is.
-#[derive(Deserialize)]
-struct ResponseKeys {
-    id: Uuid,
-    form: String,
-    #[serde(default)]
-    quotas: Vec<super::QuotaPlace>,
-}
-
-#[derive(Deserialize)]
-struct InterviewKeys {
-    id: Uuid,
-    guide: String,
-}
-
-#[derive(Deserialize)]
-struct NoteKeys {
-    #[serde(default)]
-    client_id: Option<String>,
 }
 
 /// One sled batch per tree a restore writes.

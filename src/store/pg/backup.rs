@@ -16,8 +16,8 @@ use uuid::Uuid;
 
 use super::{PgStore, backend, corrupt};
 use crate::interview::InterviewEvent;
-use crate::store::backup::{BackupStore, Json, Record};
-use crate::store::{QuotaPlace, StoreError};
+use crate::store::StoreError;
+use crate::store::backup::{BackupStore, InterviewKeys, Json, NoteKeys, Record, ResponseKeys};
 
 fn json(text: String) -> Result<Json, StoreError> {
     RawValue::from_string(text).map_err(corrupt)
@@ -181,27 +181,6 @@ const TABLES: [Table; 12] = [
         },
     },
 ];
-
-/// What a restore reads from a record to fill the columns beside it.
-#[derive(Deserialize)]
-struct ResponseKeys {
-    id: Uuid,
-    form: String,
-    #[serde(default)]
-    quotas: Vec<QuotaPlace>,
-}
-
-#[derive(Deserialize)]
-struct InterviewKeys {
-    id: Uuid,
-    guide: String,
-}
-
-#[derive(Deserialize)]
-struct NoteKeys {
-    #[serde(default)]
-    client_id: Option<String>,
-}
 
 #[derive(Deserialize)]
 struct RevisionParts {
