@@ -60,6 +60,8 @@ pub struct AppState {
     pub contacts: Arc<dyn ContactStore>,
     /// Outside texts of the reports' sources, and the responses that place them.
     pub texts: Arc<dyn crate::texts::TextBackend>,
+    /// Personal invitations to surveys, their sending and their links.
+    pub invitations: Arc<crate::invitations::Invitations>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -193,6 +195,12 @@ pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
             .with_note_counter(note_counter(&catalog, &reports))
             .with_webhooks(interview_webhooks(&catalog)),
     );
+    let mail = Arc::new(mail);
+    let invitations = Arc::new(crate::invitations::Invitations::new(
+        store.clone(),
+        catalog.clone(),
+        mail.clone(),
+    ));
     let state = AppState {
         catalog,
         reports,
@@ -200,7 +208,7 @@ pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
         partials: store.clone(),
         tokens: Tokens::new(researcher, config.interviewer_token.clone()),
         interviews,
-        mail: Arc::new(mail),
+        mail,
         profiles: Arc::new(ProfileService::new(
             store.clone(),
             store.clone(),
@@ -216,6 +224,7 @@ pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
         ),
         contacts: store.clone(),
         texts: store.clone(),
+        invitations,
     };
     Ok(Prepared {
         state: Arc::new(state),
@@ -346,8 +355,10 @@ pub async fn serve(
     let deliveries = webhooks::start(state.webhooks.clone());
     let retention = crate::retention::start(state.clone());
     let forgetting = limits::start_forgetting(state.clone());
+    let invitations = state.invitations.spawn_sender();
     let served = limits::serve(listener, routes(state), shutdown, SHUTDOWN_GRACE).await;
     forgetting.abort();
+    invitations.abort();
     scheduler.stop().await;
     deliveries.stop().await;
     retention.stop().await;

@@ -15,6 +15,7 @@ pub mod form;
 pub mod health;
 pub mod i18n;
 pub mod interview;
+pub mod invitations;
 pub mod limits;
 pub mod mail;
 pub mod migrate;

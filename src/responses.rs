@@ -31,6 +31,9 @@ pub enum SubmitError {
     /// and the message its respondents are shown.
     #[error("the quota '{name}' is full")]
     QuotaFull { name: String, message: String },
+    /// The invitation's contact has answered already: nothing was stored.
+    #[error("this invitation has been answered already")]
+    AlreadyAnswered,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -56,6 +59,9 @@ pub struct SubmitMeta {
     /// The order the hosted page showed each shuffled question's options (or matrix rows)
     /// in, by question id; empty from the API.
     pub order: BTreeMap<String, Vec<String>>,
+    /// The contact whose invitation the response comes through: it links the response to
+    /// them and completes their invitation, once (a second response is refused).
+    pub invitation: Option<String>,
 }
 
 /// What a respondent gets back: the response id and the secret that lets them erase it.
@@ -109,6 +115,9 @@ pub fn submit(
 /// A store refusal for a full quota, as the submission error that carries its message.
 fn quota_refusal(form: &Form, e: StoreError) -> SubmitError {
     match e {
+        StoreError::QuotaFull(name) if crate::invitations::is_completion(&name) => {
+            SubmitError::AlreadyAnswered
+        }
         StoreError::QuotaFull(name) => {
             let message = form
                 .quotas
@@ -216,7 +225,7 @@ fn accept(
         }
     };
     // Validated first (422), then counted: a place is only taken by answers that stand.
-    let quotas = form
+    let mut quotas: Vec<QuotaPlace> = form
         .quotas
         .iter()
         .filter(|q| q.matches(&accepted.answers))
@@ -225,6 +234,11 @@ fn accept(
             limit: q.limit,
         })
         .collect();
+    // An invitation's one response is a place of one, taken in the same write: two answers
+    // sent at once through the same contact's links cannot both be stored.
+    if let Some(contact) = &meta.invitation {
+        quotas.push(crate::invitations::completion(contact));
+    }
     let receipt = Uuid::new_v4().simple().to_string();
     let response = StoredResponse {
         id,
@@ -238,6 +252,7 @@ fn accept(
         language: language.unwrap_or_default(),
         quotas,
         order: meta.order,
+        contact: meta.invitation,
     };
     let contributions = analysis::contributions(reports, &form, &response);
     let events = webhooks::response_created(&form, &response);

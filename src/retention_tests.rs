@@ -45,6 +45,7 @@ fn submit_at(state: &AppState, form: &str, at: DateTime<Utc>) -> Uuid {
         quotas: Vec::new(),
         order: Default::default(),
         language: None,
+        contact: None,
     };
     let contributions = crate::analysis::contributions(&state.reports, &form, &response);
     state

@@ -144,6 +144,7 @@ proptest! {
             quotas: Vec::new(),
             order: Default::default(),
             language: None,
+            contact: None,
         };
         let mut csv = Vec::new();
         let rows: fieldnotes::store::ResponseIter = Box::new(std::iter::once(Ok(response)));

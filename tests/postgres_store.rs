@@ -409,6 +409,7 @@ fn bare_response() -> StoredResponse {
         quotas: Vec::new(),
         order: Default::default(),
         language: None,
+        contact: None,
     }
 }
 

@@ -236,6 +236,7 @@ async fn partials_past_partial_days_are_erased_at_start() {
             language: None,
             quotas: Vec::new(),
             order: Default::default(),
+            contact: None,
         };
         store
             .save_partial(&sha256_hex(&token(5)), &partial("resume", days(8)))

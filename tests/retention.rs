@@ -67,6 +67,7 @@ impl Row {
             quotas: Vec::new(),
             order: Default::default(),
             language: None,
+            contact: None,
         }
     }
 }

@@ -109,6 +109,7 @@ fn export(include_pii: bool) -> (tempfile::TempDir, PathBuf, Vec<StoredResponse>
             quotas: Vec::new(),
             order: Default::default(),
             language: None,
+            contact: None,
         };
         store
             .insert_response(&response, &form, &[], &[])
@@ -594,6 +595,7 @@ fn older_revisions_keep_their_answers() {
             quotas: Vec::new(),
             order: Default::default(),
             language: None,
+            contact: None,
         };
         store
             .insert_response(&response, form, &[], &[])
@@ -679,6 +681,7 @@ fn a_text_past_spss_limit_is_cut_at_a_character_boundary() {
         quotas: Vec::new(),
         order: Default::default(),
         language: None,
+        contact: None,
     };
     store
         .insert_response(&response, &form, &[], &[])

@@ -81,3 +81,17 @@ resume-mail-body = Ihre Antworten zu „{ $title }“ sind gespeichert. Um dort 
     } abgeschlossen werden, werden gelöscht.
 
 quota-full-title = Vielen Dank für Ihr Interesse
+
+# Persönliche Einladungen: die festen Zeilen der Nachricht und die Seiten ihrer Links.
+invitation-mail-link = Hier geht es zur Umfrage (dieser Link gilt nur für Sie):
+invitation-mail-unsubscribe = Wenn Sie keine Einladungen oder Erinnerungen mehr von uns erhalten möchten, öffnen Sie:
+invitation-reminder-subject-prefix = Erinnerung:
+page-already-answered-title = Diese Einladung wurde bereits beantwortet
+page-already-answered-text = Über diese Einladung haben wir bereits Antworten erhalten, es ist also nichts weiter nötig. Vielen Dank für Ihre Zeit.
+page-invitation-unknown-title = Dieser Link funktioniert nicht
+page-invitation-unknown-text = Dieser Einladungslink ist ungültig: Vielleicht wurde er nicht vollständig kopiert, oder er wird nicht mehr verwendet.
+unsubscribe-title = Umfrage-Einladungen abbestellen
+unsubscribe-text = Drücken Sie die Schaltfläche, um keine Umfrage-Einladungen oder Erinnerungen mehr von uns zu erhalten.
+unsubscribe-button = Abbestellen
+unsubscribed-title = Sie haben abbestellt
+unsubscribed-text = Sie erhalten keine Umfrage-Einladungen oder Erinnerungen mehr von uns.

@@ -87,3 +87,17 @@ resume-mail-body = Your answers to “{ $title }” are saved. To continue where
 
 # A quota with no place left: the title above the quota's own message.
 quota-full-title = Thank you for your interest
+
+# Personal invitations: the fixed lines of the message, and the pages of their links.
+invitation-mail-link = Answer the survey here (this link is yours alone):
+invitation-mail-unsubscribe = To receive no more invitations or reminders from us, open:
+invitation-reminder-subject-prefix = Reminder:
+page-already-answered-title = This invitation has been answered
+page-already-answered-text = We already have answers through this invitation, so nothing more is needed. Thank you for your time.
+page-invitation-unknown-title = This link does not work
+page-invitation-unknown-text = This invitation link is not valid: it may not have been copied whole, or it is no longer in use.
+unsubscribe-title = Unsubscribe from survey invitations
+unsubscribe-text = Press the button to receive no more survey invitations or reminders from us.
+unsubscribe-button = Unsubscribe
+unsubscribed-title = You are unsubscribed
+unsubscribed-text = You will receive no more survey invitations or reminders from us.

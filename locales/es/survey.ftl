@@ -81,3 +81,17 @@ resume-mail-body = Sus respuestas a «{ $title }» están guardadas. Para contin
     } se borran.
 
 quota-full-title = Gracias por su interés
+
+# Invitaciones personales: las líneas fijas del mensaje y las páginas de sus enlaces.
+invitation-mail-link = Responda a la encuesta aquí (este enlace es solo suyo):
+invitation-mail-unsubscribe = Para no recibir más invitaciones ni recordatorios nuestros, abra:
+invitation-reminder-subject-prefix = Recordatorio:
+page-already-answered-title = Esta invitación ya tiene respuesta
+page-already-answered-text = Ya recibimos respuestas con esta invitación, así que no hace falta nada más. Gracias por su tiempo.
+page-invitation-unknown-title = Este enlace no funciona
+page-invitation-unknown-text = Este enlace de invitación no es válido: puede que no se haya copiado entero o que ya no se use.
+unsubscribe-title = Darse de baja de las invitaciones a encuestas
+unsubscribe-text = Pulse el botón para no recibir más invitaciones ni recordatorios de encuestas de nuestra parte.
+unsubscribe-button = Darse de baja
+unsubscribed-title = Se ha dado de baja
+unsubscribed-text = No recibirá más invitaciones ni recordatorios de encuestas de nuestra parte.

@@ -81,3 +81,17 @@ resume-mail-body = Vos réponses à « { $title } » sont enregistrées. Pour re
     } sont effacées.
 
 quota-full-title = Merci de votre intérêt
+
+# Invitations personnelles : les lignes fixes du message et les pages de leurs liens.
+invitation-mail-link = Répondez à l’enquête ici (ce lien n’est qu’à vous) :
+invitation-mail-unsubscribe = Pour ne plus recevoir d’invitations ni de rappels de notre part, ouvrez :
+invitation-reminder-subject-prefix = Rappel :
+page-already-answered-title = Cette invitation a déjà reçu une réponse
+page-already-answered-text = Nous avons déjà reçu des réponses par cette invitation : rien de plus n’est nécessaire. Merci pour votre temps.
+page-invitation-unknown-title = Ce lien ne fonctionne pas
+page-invitation-unknown-text = Ce lien d’invitation n’est pas valide : il n’a peut-être pas été copié en entier, ou il n’est plus utilisé.
+unsubscribe-title = Se désabonner des invitations aux enquêtes
+unsubscribe-text = Appuyez sur le bouton pour ne plus recevoir d’invitations ni de rappels de notre part.
+unsubscribe-button = Se désabonner
+unsubscribed-title = Vous êtes désabonné
+unsubscribed-text = Vous ne recevrez plus d’invitations ni de rappels de notre part.

@@ -159,7 +159,11 @@ impl ContactsApi {
                 &state.catalog,
                 &state.reports,
                 &key.0,
-            )
+            )?;
+            // Their invitations name them: they go too (an unsubscription stays, so that a
+            // later import of the same contact is never mailed).
+            state.invitations.erase_contact(&key.0)?;
+            Ok::<_, ApiError>(())
         })
         .await??;
         Ok(ContactErased::Erased)

@@ -271,6 +271,9 @@ impl From<SubmitError> for ApiError {
                 progress: None,
                 quota: Some(name.clone()),
             })),
+            SubmitError::AlreadyAnswered => {
+                ApiError::Conflict(body("already_answered", e.to_string()))
+            }
             SubmitError::Store(e) => ApiError::from(e),
         }
     }

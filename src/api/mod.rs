@@ -7,6 +7,7 @@ mod error;
 mod forms;
 mod health;
 mod interviews;
+mod invitations;
 mod prebuilt;
 mod profiles;
 mod reports;
@@ -48,6 +49,8 @@ pub enum ApiTags {
     Contacts,
     /// Outside texts of a report's sources (support tickets, reviews, sales-call notes)
     Texts,
+    /// Personal invitations to a survey by email: campaigns, reminders, status
+    Invitations,
 }
 
 pub type Apis = (
@@ -61,6 +64,7 @@ pub type Apis = (
     backup::BackupApi,
     contacts::ContactsApi,
     texts::TextsApi,
+    invitations::InvitationsApi,
 );
 
 /// The OpenAPI service; mounted at `/api`, it also serves the spec and Swagger UI.
@@ -91,7 +95,10 @@ pub fn service(state: Arc<AppState>) -> OpenApiService<Apis, ()> {
         contacts::ContactsApi {
             state: state.clone(),
         },
-        texts::TextsApi { state },
+        texts::TextsApi {
+            state: state.clone(),
+        },
+        invitations::InvitationsApi { state },
     );
     OpenApiService::new(apis, "fieldnotes", env!("CARGO_PKG_VERSION"))
         .description(

@@ -37,6 +37,10 @@ pub struct Submission {
     /// when left out); a form without languages takes none. Answers are always the default
     /// language's option texts.
     pub language: Option<String>,
+    /// The token of the respondent's personal invitation link (`t` in `/s/{id}?t=`): it
+    /// links the response to their contact and completes the invitation. An invitation
+    /// takes one response: a second is 409 `already_answered`; an unknown token is 404.
+    pub invitation: Option<String>,
 }
 
 #[derive(Debug, Object)]
@@ -112,6 +116,17 @@ impl ResponsesApi {
     async fn submit(&self, id: Path<String>, body: Json<Submission>) -> Result<Created, ApiError> {
         let state = self.state.clone();
         let receipt = tokio::task::spawn_blocking(move || {
+            let invitation = match &body.0.invitation {
+                Some(token) => Some(
+                    state
+                        .invitations
+                        .survey_link_now(&id.0, token)?
+                        .ok_or_else(|| {
+                            ApiError::not_found("no invitation of this survey has that token")
+                        })?,
+                ),
+                None => None,
+            };
             responses::submit(
                 state.store.as_ref(),
                 &state.catalog,
@@ -123,8 +138,10 @@ impl ResponsesApi {
                     consent_at: body.0.consent.then(chrono::Utc::now),
                     language: body.0.language,
                     order: Default::default(),
+                    invitation,
                 },
             )
+            .map_err(ApiError::from)
         })
         .await??;
         Ok(Created::Created(Json(ReceiptJson {

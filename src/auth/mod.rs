@@ -99,11 +99,26 @@ impl Session {
 
 /// A new session id: 244 random bits, as hex.
 pub fn new_session_id() -> String {
+    random_token()
+}
+
+/// A new single-purpose secret (a session, a resume link, an invitation link): two UUID v4s,
+/// 244 bits from the operating system's CSPRNG (`getrandom`, which uuid uses), as 64
+/// lowercase hex digits.
+pub fn random_token() -> String {
     format!(
         "{}{}",
         uuid::Uuid::new_v4().simple(),
         uuid::Uuid::new_v4().simple()
     )
+}
+
+/// Whether `token` could be one `random_token` made; anything else is never looked up.
+pub fn well_formed_token(token: &str) -> bool {
+    token.len() == 64
+        && token
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 pub fn sha256_hex(text: &str) -> String {

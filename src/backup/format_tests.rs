@@ -25,6 +25,7 @@ fn store(dir: &std::path::Path) -> SledStore {
             quotas: Vec::new(),
             order: Default::default(),
             language: None,
+            contact: None,
         };
         store.insert_response(&response, &form, &[], &[]).unwrap();
     }

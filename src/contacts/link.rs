@@ -30,12 +30,14 @@ pub fn segment_attribute(segment_by: &str) -> Option<&str> {
         .filter(|attribute| !attribute.is_empty())
 }
 
-/// The key of the contact a response is linked to: its `customer_id` hidden field.
+/// The key of the contact a response is linked to: the one it was stored with (its
+/// invitation's), else its `customer_id` hidden field.
 pub fn contact_key(response: &StoredResponse) -> Option<&str> {
     response
-        .hidden
-        .get(LINK_FIELD)
-        .map(|key| key.trim())
+        .contact
+        .as_deref()
+        .or_else(|| response.hidden.get(LINK_FIELD).map(String::as_str))
+        .map(str::trim)
         .filter(|key| !key.is_empty())
 }
 

@@ -28,5 +28,6 @@ fn as_row(partial: PartialResponse, consent_sha256: &str) -> StoredResponse {
             text_sha256: consent_sha256.to_string(),
             at,
         }),
+        contact: None,
     }
 }

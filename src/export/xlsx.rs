@@ -265,6 +265,7 @@ mod tests {
                 quotas: Vec::new(),
                 order: Default::default(),
                 language: None,
+                contact: None,
             })
         }))
     }
@@ -324,6 +325,7 @@ mod tests {
                 quotas: Vec::new(),
                 order: Default::default(),
                 language: None,
+                contact: None,
             })
             .collect();
         let form = fixture_form();

@@ -3,6 +3,7 @@
 //! scheduler that sends on each report's cadence. Nothing here knows about HTTP.
 
 mod cards;
+mod invitation;
 mod message;
 mod resume;
 pub mod schedule;
@@ -10,6 +11,7 @@ pub mod scheduler;
 mod service;
 mod transport;
 
+pub use invitation::InvitationMail;
 pub use message::{Previous, Summary, SummaryInput, compose};
 pub use service::{EmailStatus, Occasion, SendError, Sent, Summaries, timestamp};
 pub use transport::{Delivered, MailError, Transport};

@@ -456,7 +456,8 @@ pub fn parse_cadence(text: &str) -> Result<Cadence, String> {
     if number == 0 {
         return Err(invalid());
     }
-    Ok(Cadence::Every(Duration::from_secs(number * seconds)))
+    let seconds = number.checked_mul(seconds).ok_or_else(invalid)?;
+    Ok(Cadence::Every(Duration::from_secs(seconds)))
 }
 
 #[cfg(test)]

@@ -12,10 +12,12 @@ mod contacts;
 mod flusher;
 mod guarded;
 mod guarded_contacts;
+mod guarded_invitations;
 mod guarded_partials;
 mod guarded_texts;
 mod guarded_traits;
 mod interviews;
+mod invitations;
 mod mail;
 mod open;
 mod partials;
@@ -29,6 +31,7 @@ mod sled_aggregates;
 mod sled_backup;
 mod sled_contacts;
 mod sled_interviews;
+mod sled_invitations;
 mod sled_mail;
 mod sled_partials;
 mod sled_profiles;
@@ -51,6 +54,10 @@ pub use contacts::{Contact, ContactStore, ImportCounts, Merge, StagedRow};
 pub use guarded::GuardedStore;
 pub use interviews::{
     InterviewIter, InterviewStore, InterviewWrite, NoteIter, NoteWrite, RemoteEvents,
+};
+pub use invitations::{
+    Campaign, Invitation, InvitationIter, InvitationMessage, InvitationStore, IssuedToken,
+    MessageState, TokenPurpose, TokenRef,
 };
 pub use mail::{MailState, MailStore, Schedule};
 pub use open::{Backend, StoreUrl};

@@ -7,13 +7,14 @@ use std::sync::Arc;
 
 use super::pg::PgStore;
 use super::{
-    ContactStore, GuardedStore, ONE_PASS_CACHE_BYTES, SledStore, Store, StoreError, TextBackend,
+    ContactStore, GuardedStore, InvitationStore, ONE_PASS_CACHE_BYTES, SledStore, Store,
+    StoreError, TextBackend,
 };
 
 /// Every concern of a store, contacts and outside texts included: what a command holds.
-pub trait Backend: Store + ContactStore + TextBackend {}
+pub trait Backend: Store + ContactStore + TextBackend + InvitationStore {}
 
-impl<T: Store + ContactStore + TextBackend> Backend for T {}
+impl<T: Store + ContactStore + TextBackend + InvitationStore> Backend for T {}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreUrl {

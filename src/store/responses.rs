@@ -45,6 +45,11 @@ pub struct StoredResponse {
     /// forms without them and from those stored before, which therefore still read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
+    /// The contact the response came from, when its invitation (or the form's `contact_key`
+    /// hidden field) named one; absent otherwise, and then the `customer_id` hidden field, if
+    /// any, links it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
 }
 
 /// A place in one of a form's quotas: its name and how many places it had when taken.

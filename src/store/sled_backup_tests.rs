@@ -85,6 +85,7 @@ fn filled(dir: &Path) -> SledStore {
             quotas: Vec::new(),
             order: Default::default(),
             language: None,
+            contact: None,
         };
         store
             .insert_response(&response, &form, &[], &[message("ab12", n)])

@@ -35,6 +35,7 @@ fn response() -> StoredResponse {
         language: None,
         quotas: Vec::new(),
         order: Default::default(),
+        contact: None,
     }
 }
 

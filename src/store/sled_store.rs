@@ -58,6 +58,11 @@ pub struct SledStore {
     pub(super) contact_meta: sled::Tree,
     pub(super) outside_texts: sled::Tree,
     pub(super) texts_by_contact: sled::Tree,
+    pub(super) invitations: sled::Tree,
+    pub(super) invitations_pending: sled::Tree,
+    pub(super) invitation_tokens: sled::Tree,
+    pub(super) campaigns: sled::Tree,
+    pub(super) unsubscribed: sled::Tree,
     pub(super) flusher: Flusher,
 }
 
@@ -141,6 +146,11 @@ impl SledStore {
             contact_meta: tree("contact_meta")?,
             outside_texts: tree("outside_texts")?,
             texts_by_contact: tree("texts_by_contact")?,
+            invitations: tree("invitations")?,
+            invitations_pending: tree("invitations_pending")?,
+            invitation_tokens: tree("invitation_tokens")?,
+            campaigns: tree("campaigns")?,
+            unsubscribed: tree("unsubscribed")?,
             flusher: Flusher::start(db, dir)?,
         })
     }

@@ -204,6 +204,7 @@ mod tests {
             quotas: Vec::new(),
             order: Default::default(),
             language: None,
+            contact: None,
         }
     }
 

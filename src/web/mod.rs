@@ -12,6 +12,7 @@ mod report_page;
 mod resume;
 mod survey;
 mod survey_consent;
+mod survey_invited;
 mod survey_lang;
 mod survey_matrix;
 mod survey_partial;
@@ -21,6 +22,7 @@ mod survey_seed;
 mod survey_steps;
 mod survey_view;
 mod theme_page;
+mod unsubscribe;
 
 use std::sync::Arc;
 
@@ -51,6 +53,7 @@ pub const PAGE_METHODS: &[(&str, &[&str])] = &[
     ("/i/new/:guide", &["GET", "POST"]),
     ("/i/:id", &["GET"]),
     ("/static/console.js", &["GET"]),
+    ("/u/:token", &["GET", "POST"]),
 ];
 
 pub fn routes() -> Route {
@@ -73,6 +76,10 @@ pub fn routes() -> Route {
         )
         .at("/i/:id", get(interviews::console))
         .at("/static/console.js", get(interviews::script))
+        .at(
+            "/u/:token",
+            get(unsubscribe::show).post(unsubscribe::confirm),
+        )
 }
 
 /// Our pages run no scripts and load nothing from elsewhere; the policy makes any injected

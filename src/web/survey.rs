@@ -24,7 +24,7 @@ use super::survey_partial::{self, Kept, TOKEN_FIELD};
 use super::survey_render::page_response;
 use super::survey_steps::Flow;
 use super::survey_view::read_page_answers;
-use super::{honeypot, resume, survey_quota, survey_seed};
+use super::{honeypot, resume, survey_invited, survey_quota, survey_seed};
 use crate::app::AppState;
 use crate::form::consent::CONSENT_FIELD;
 use crate::form::{Answers, FieldErrors, Form, prune_hidden_answers};
@@ -76,6 +76,13 @@ pub async fn show(
         Err(page) => return *page,
     };
     let locale = locale_for(Some(&form), asked, req);
+    let invited = match query.get(TOKEN_FIELD) {
+        Some(token) => match survey_invited::arriving(&state, &form, token, &locale).await {
+            Ok(token) => Some(token),
+            Err(page) => return *page,
+        },
+        None => None,
+    };
     let hidden = form
         .hidden
         .iter()
@@ -95,7 +102,8 @@ pub async fn show(
         .copied()
         .unwrap_or(0);
     let none = FieldErrors::new();
-    let mut response = page_response(&form, &pages, first, &survey, &none, None, None, &locale);
+    let token = invited.as_deref();
+    let mut response = page_response(&form, &pages, first, &survey, &none, None, token, &locale);
     // The page's language may come from Accept-Language: caches must keep one per language.
     response.headers_mut().insert(
         poem::http::header::VARY,

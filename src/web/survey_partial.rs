@@ -17,19 +17,7 @@ use crate::store::{PartialResponse, PartialState, StoreError, blocking};
 /// The page's field that carries the token; SPEC reserves `t` (no hidden field may take it).
 pub const TOKEN_FIELD: &str = "t";
 
-/// A new token: two UUID v4s, 244 bits from the operating system's CSPRNG (`getrandom`,
-/// which uuid uses), as 64 lowercase hex digits.
-pub fn new_token() -> String {
-    format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())
-}
-
-/// Whether `token` could be one of ours; anything else is never looked up.
-pub fn well_formed(token: &str) -> bool {
-    token.len() == 64
-        && token
-            .bytes()
-            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
+pub use crate::auth::{random_token as new_token, well_formed_token as well_formed};
 
 /// What keeping a page came to.
 pub enum Kept {
@@ -71,6 +59,14 @@ pub async fn keep(
             Some(token) => match state.partials.partial(&sha256_hex(token))? {
                 Some(PartialState::Completed { .. }) => return Ok(Kept::Submitted),
                 Some(PartialState::Open(p)) if p.form == form.id => Some((token.clone(), p.id)),
+                // An invitation's token names its respondent's partial from the first page.
+                None if state
+                    .invitations
+                    .survey_link_now(&form.id, token)?
+                    .is_some() =>
+                {
+                    Some((token.clone(), Uuid::now_v7()))
+                }
                 _ => None,
             },
             None => None,

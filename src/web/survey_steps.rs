@@ -115,60 +115,43 @@ impl Flow<'_> {
             .collect();
         let (store_state, form_id) = (self.state.clone(), form.id.clone());
         let answers = survey.answers.clone();
-        let meta = SubmitMeta {
+        let mut meta = SubmitMeta {
             consent_at: survey.consent_at,
             language: form.has_languages().then(|| locale.tag().to_string()),
             order: shuffle::orders(form, &survey.answers, survey.seed),
+            invitation: None,
         };
-        let finishing = self.token.map(sha256_hex);
-        let outcome = super::blocking(move || match finishing {
-            // Kept as a partial: the response replaces it in the same write.
-            Some(hash) => responses::submit_partial(
-                store_state.partials.as_ref(),
-                &store_state.catalog,
-                &store_state.reports,
-                &form_id,
-                &answers,
-                &hidden,
-                meta,
-                &hash,
-            ),
-            None => responses::submit(
-                store_state.store.as_ref(),
-                &store_state.catalog,
-                &store_state.reports,
-                &form_id,
-                &answers,
-                &hidden,
-                meta,
-            )
-            .map(Finished::Stored),
+        let token = self.token.map(str::to_string);
+        let outcome = super::blocking(move || {
+            let finishing = token.as_deref().map(sha256_hex);
+            if let Some(token) = &token {
+                meta.invitation = store_state.invitations.survey_link_now(&form_id, token)?;
+            }
+            submit_as(&store_state, &form_id, &answers, &hidden, meta, finishing)
         })
         .await;
+        self.answered(outcome, survey, page_index)
+    }
+
+    fn answered(
+        &self,
+        outcome: Result<Finished, PageError<SubmitError>>,
+        survey: SurveyState,
+        page_index: usize,
+    ) -> Response {
+        let (form, locale) = (self.form, self.locale);
         match outcome {
             Ok(Finished::Stored(receipt)) => thanks_page(form, locale, &receipt),
             Ok(Finished::AlreadyStored(_)) => already_sent(locale),
+            Err(PageError::Failed(SubmitError::AlreadyAnswered)) => {
+                super::survey_invited::already_answered(locale)
+            }
             // The store erased the partial in the write that refused the response.
             Err(PageError::Failed(SubmitError::QuotaFull { name, .. })) => {
                 survey_quota::screened_out_page(form, &name, locale)
             }
             Err(PageError::Failed(SubmitError::Invalid(errors))) => {
-                let errors = localized(form, &survey.answers, errors, locale);
-                // Consent is asked on the first page, so a refusal for it leads back there.
-                let page = self
-                    .pages
-                    .iter()
-                    .position(|p| {
-                        p.iter()
-                            .any(|&i| errors.contains_key(&form.questions[i].id))
-                    })
-                    .or(errors.contains_key(CONSENT_FIELD).then_some(0))
-                    .unwrap_or(page_index);
-                let notice = errors
-                    .keys()
-                    .any(|k| k.starts_with("hidden."))
-                    .then(|| locale.t("survey-notice-bad-link"));
-                self.page(page, &survey, &errors, notice)
+                self.refused(survey, errors, page_index)
             }
             Err(PageError::Failed(SubmitError::Closed(_))) => closed(locale),
             Err(PageError::Failed(SubmitError::UnknownForm(_))) => not_found(locale),
@@ -183,5 +166,63 @@ impl Flow<'_> {
                 self.retry(page_index, &survey, status, "survey-notice-retry")
             }
         }
+    }
+}
+
+/// Stores the answers: as the completion of the partial kept under the page's token, when
+/// there is one, else as a response of their own.
+fn submit_as(
+    state: &AppState,
+    form_id: &str,
+    answers: &crate::form::Answers,
+    hidden: &BTreeMap<String, Value>,
+    meta: SubmitMeta,
+    finishing: Option<String>,
+) -> Result<Finished, SubmitError> {
+    match finishing {
+        // Kept as a partial: the response replaces it in the same write.
+        Some(hash) => responses::submit_partial(
+            state.partials.as_ref(),
+            &state.catalog,
+            &state.reports,
+            form_id,
+            answers,
+            hidden,
+            meta,
+            &hash,
+        ),
+        None => responses::submit(
+            state.store.as_ref(),
+            &state.catalog,
+            &state.reports,
+            form_id,
+            answers,
+            hidden,
+            meta,
+        )
+        .map(Finished::Stored),
+    }
+}
+
+impl Flow<'_> {
+    /// The answers refused: the page of the first refused one, with every error.
+    fn refused(&self, survey: SurveyState, errors: FieldErrors, page_index: usize) -> Response {
+        let (form, locale) = (self.form, self.locale);
+        let errors = localized(form, &survey.answers, errors, locale);
+        // Consent is asked on the first page, so a refusal for it leads back there.
+        let page = self
+            .pages
+            .iter()
+            .position(|p| {
+                p.iter()
+                    .any(|&i| errors.contains_key(&form.questions[i].id))
+            })
+            .or(errors.contains_key(CONSENT_FIELD).then_some(0))
+            .unwrap_or(page_index);
+        let notice = errors
+            .keys()
+            .any(|k| k.starts_with("hidden."))
+            .then(|| locale.t("survey-notice-bad-link"));
+        self.page(page, &survey, &errors, notice)
     }
 }

@@ -196,6 +196,7 @@ mod tests {
             quotas: Vec::new(),
             order: Default::default(),
             language: None,
+            contact: None,
         };
         let created = response_created(&form, &response);
         assert_eq!(created.len(), 1);

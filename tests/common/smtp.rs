@@ -24,6 +24,11 @@ struct Shared {
     accepted: Vec<Received>,
     refused: Vec<Received>,
     refuse_next: u32,
+    /// Hold the message that arrives after this many were accepted, for this long, before
+    /// answering its data: a sender killed meanwhile is killed mid-send.
+    stall: Option<(usize, Duration)>,
+    /// Set once the stalled message is being held.
+    stalling: bool,
 }
 
 /// One SMTP session's state; mailin clones the prototype for every connection.
@@ -62,6 +67,20 @@ impl Handler for Session {
     }
 
     fn data_end(&mut self) -> Response {
+        let stall = {
+            let mut shared = self.shared.lock().expect("sink lock");
+            match shared.stall {
+                Some((after, wait)) if shared.accepted.len() == after => {
+                    shared.stall = None;
+                    shared.stalling = true;
+                    Some(wait)
+                }
+                _ => None,
+            }
+        };
+        if let Some(wait) = stall {
+            std::thread::sleep(wait);
+        }
         let received = Received {
             from: self.from.clone(),
             to: self.to.clone(),
@@ -122,6 +141,16 @@ impl SmtpSink {
     /// Answers 451 to the DATA command of the next `n` messages (kept, without their data).
     pub fn refuse_next(&self, n: u32) {
         self.shared.lock().expect("sink lock").refuse_next = n;
+    }
+
+    /// Holds the message after the first `after` accepted ones for `wait` before answering.
+    pub fn stall_after(&self, after: usize, wait: Duration) {
+        self.shared.lock().expect("sink lock").stall = Some((after, wait));
+    }
+
+    /// Whether the stalled message is being held (or was).
+    pub fn stalling(&self) -> bool {
+        self.shared.lock().expect("sink lock").stalling
     }
 
     /// Waits until `count` messages have been accepted; all of them.

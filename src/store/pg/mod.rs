@@ -16,6 +16,7 @@ mod backup;
 mod contacts;
 mod events;
 mod interviews;
+mod invitations;
 mod leases;
 mod partials;
 mod records;
