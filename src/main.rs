@@ -647,6 +647,9 @@ fn migrate(from: &StoreUrl, to: &StoreUrl, forms: PathBuf, reports: PathBuf) -> 
     let (catalog, reports) = app::load_files(&config).map_err(|e| format!("error: {e}"))?;
     let copied = fieldnotes::migrate::run(from, to, &catalog, &reports)
         .map_err(|e| format!("error: {e}"))?;
-    println!("Copied {copied} from {from} to {to}; the counts match");
+    println!(
+        "Copied {} from {from} to {to}; the counts match",
+        copied.describe()
+    );
     Ok(())
 }

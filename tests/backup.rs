@@ -1,10 +1,11 @@
 //! Backups and restores with the real `fieldnotes` binary: a store filled over HTTP (two
 //! surveys, an erasure, an interview with edited and deleted notes, the team's words on a
-//! card, a summary schedule, a browser login) is backed up while the server runs (the route,
-//! and the command through it) and once it has stopped; each backup holds the same records;
-//! a restore into an empty directory gives back every record byte for byte, and a server on
-//! it answers every read as the original did. A restore into a directory in use is refused
-//! and changes nothing.
+//! card, a summary schedule, a browser login, contacts, a support ticket, an invitation
+//! campaign with an unsubscribe) is backed up while the server runs (the route, and the
+//! command through it) and once it has stopped; each backup holds the same records; a restore
+//! into an empty directory gives back every record byte for byte, and a server on it answers
+//! every read as the original did. A restore into a directory in use is refused and changes
+//! nothing. The same store migrated to PostgreSQL answers alike too.
 
 #![allow(
     clippy::unwrap_used,
@@ -84,7 +85,7 @@ async fn send(http: &Client, method: Method, url: &str, token: Option<&str>, bod
 }
 
 /// Fills the store the way people do; returns the interview id.
-async fn fill(http: &Client, base: &str) -> String {
+async fn fill(http: &Client, base: &str, data: &Path) -> String {
     let rows = [
         ("Agency", "The price doubled", 9, "Very disappointed"),
         ("Agency", "Setup took hours", 10, "Very disappointed"),
@@ -194,7 +195,96 @@ async fn fill(http: &Client, base: &str) -> String {
         activation,
     )
     .await;
+    evidence_beyond_surveys(http, base, &data.join("outbox")).await;
     interview
+}
+
+/// A CSV posted as a researcher; the answer must be 200.
+async fn post_csv(http: &Client, url: &str, csv: &str) {
+    let response = http
+        .post(url)
+        .bearer_auth(RESEARCHER)
+        .header("content-type", "text/csv")
+        .body(csv.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    assert_eq!(
+        status,
+        200,
+        "POST {url}: {}",
+        response.text().await.unwrap()
+    );
+}
+
+/// Contacts (one column pii), a support ticket linked to one, and an invitation campaign to
+/// both, sent through the outbox, which one of them unsubscribes from.
+async fn evidence_beyond_surveys(http: &Client, base: &str, outbox: &Path) {
+    post_csv(
+        http,
+        &format!("{base}/api/contacts?pii=name"),
+        "customer_id,email,name,plan\nc1,ana@example.com,Ana,Pro\nc2,bo@example.com,Bo,Free\n",
+    )
+    .await;
+    post_csv(
+        http,
+        &format!("{base}/api/reports/panel/sources/support/texts"),
+        "id,text,customer_id\nt1,The price went up again,c1\nt2,Exports are slow,\n",
+    )
+    .await;
+    let campaign = json!({"contacts": "all", "subject": "Two minutes?", "message": "Hello"});
+    let invitations = format!("{base}/api/forms/panel/invitations");
+    send(http, Method::POST, &invitations, Some(RESEARCHER), campaign).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let listing = send(
+            http,
+            Method::GET,
+            &invitations,
+            Some(RESEARCHER),
+            Value::Null,
+        )
+        .await;
+        if listing["counts"]["sent"] == 2 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the invitations were not sent: {listing}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let unsubscribe = invitation_token(outbox, "bo@example.com", "/u/");
+    let response = http
+        .post(format!("{base}/u/{unsubscribe}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+}
+
+/// The token after `prefix` in the text of the outbox message to `to`.
+fn invitation_token(outbox: &Path, to: &str, prefix: &str) -> String {
+    for entry in std::fs::read_dir(outbox).unwrap() {
+        let raw = std::fs::read(entry.unwrap().path()).unwrap();
+        let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
+        let addressed = message
+            .to()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            == Some(to);
+        if !addressed {
+            continue;
+        }
+        let text = message.body_text(0).unwrap().into_owned();
+        let start = text.find(prefix).unwrap() + prefix.len();
+        return text[start..]
+            .chars()
+            .take_while(char::is_ascii_hexdigit)
+            .collect();
+    }
+    panic!("no outbox message to {to}");
 }
 
 /// Every read a researcher makes of this dataset.
@@ -211,6 +301,8 @@ fn paths(interview: &str) -> Vec<String> {
         "/api/reports/panel/themes.csv",
         "/api/reports/panel/segments.csv",
         "/api/reports/panel/themes/Price",
+        "/api/contacts?pii=1",
+        "/api/forms/panel/invitations",
     ]
     .map(str::to_string)
     .to_vec()
@@ -246,7 +338,7 @@ async fn a_restore_gives_back_everything_a_running_or_stopped_server_had() {
     let (original, restored) = (root.path().join("original"), root.path().join("restored"));
     let port = free_port();
     let server = start(&original, port);
-    let interview = fill(&http, &server.base).await;
+    let interview = fill(&http, &server.base, &original).await;
     let cookie = login_cookie(&server.base, RESEARCHER).await;
     let before = reads(&http, &server.base, &paths(&interview)).await;
 
@@ -370,6 +462,101 @@ async fn a_restore_gives_back_everything_a_running_or_stopped_server_had() {
         .await
         .unwrap();
     assert_eq!(with_cookie.status(), 200);
+    // The invitation links still lead to the survey: the token index came back too.
+    let link = invitation_token(&original.join("outbox"), "ana@example.com", "?t=");
+    let survey = http
+        .get(format!("{}/s/panel?t={link}", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(survey.status(), 200);
+    stop(server).await;
+}
+
+/// Issue 10's migration check, on the fullest store the suite fills: every kind of record
+/// this dataset holds reaches PostgreSQL, and a server there answers every read as the sled
+/// server did.
+#[tokio::test]
+async fn a_store_with_every_kind_of_record_migrates_to_postgres_and_answers_alike() {
+    let http = Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let original = root.path().join("original");
+    let server = start(&original, free_port());
+    let interview = fill(&http, &server.base, &original).await;
+    let before = reads(&http, &server.base, &paths(&interview)).await;
+    stop(server).await;
+
+    let postgres = common::postgres::fresh_database();
+    let from = format!("sled:{}", original.join("db").display());
+    let (forms, reports) = (forms(), reports());
+    let out = fieldnotes(
+        &[
+            "migrate",
+            "--from",
+            &from,
+            "--to",
+            &postgres,
+            "--forms",
+            path(&forms),
+            "--reports",
+            path(&reports),
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    for kind in [
+        "response",
+        "revision",
+        "interview",
+        "note",
+        "interview_event",
+        "card_notes",
+        "mail_state",
+        "contact",
+        "pii_columns",
+        "text",
+        "invitation",
+        "campaign",
+        "unsubscribed",
+    ] {
+        assert!(
+            said.contains(&format!(" {kind},")) || said.contains(&format!(" {kind})")),
+            "{kind} in {said}"
+        );
+    }
+
+    let on_postgres = root.path().join("on-postgres");
+    let env = [("FIELDNOTES_STORE", postgres.as_str())];
+    let server =
+        ServerProcess::start_with_env(&on_postgres, &forms, &reports, free_port(), &env, None);
+    let after = reads(&http, &server.base, &paths(&interview)).await;
+    assert_same_answers(&before, &after);
+    let link = invitation_token(&original.join("outbox"), "ana@example.com", "?t=");
+    let survey = http
+        .get(format!("{}/s/panel?t={link}", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(survey.status(), 200);
+    let opened = reads(&http, &server.base, &paths(&interview)).await;
+    stop(server).await;
+
+    // And a backup of PostgreSQL restored into another database gives the same again.
+    let backup = root.path().join("postgres.jsonl.gz");
+    let out = fieldnotes(&["backup", path(&backup), "--store", &postgres], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let restored = common::postgres::fresh_database();
+    let out = fieldnotes(&["restore", path(&backup), "--store", &restored], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let env = [("FIELDNOTES_STORE", restored.as_str())];
+    let on_restored = root.path().join("on-restored");
+    let server =
+        ServerProcess::start_with_env(&on_restored, &forms, &reports, free_port(), &env, None);
+    assert_same_answers(
+        &opened,
+        &reads(&http, &server.base, &paths(&interview)).await,
+    );
     stop(server).await;
 }
 

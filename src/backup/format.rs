@@ -1,6 +1,6 @@
 //! The backup file: gzip-compressed JSON Lines in UTF-8, one JSON object a line.
 //!
-//! - line 1, the header: `{"format": "fieldnotes-backup", "version": 1, "created_at": ...,
+//! - line 1, the header: `{"format": "fieldnotes-backup", "version": 2, "created_at": ...,
 //!   "fieldnotes": "0.1.0"}`;
 //! - then one record a line, the object's only key naming its kind (`crate::store::Record`):
 //!   `{"response": {"record": {...}}}`, `{"note": {"interview": ..., "seq": 3, "record": {...}}}`;
@@ -23,8 +23,9 @@ use super::BackupError;
 use crate::store::{BackupStore, Record};
 
 pub const FORMAT: &str = "fieldnotes-backup";
-/// The format version this build writes and the only one it reads.
-pub const VERSION: u32 = 1;
+/// The format version this build writes. It reads this one and every older one: version 1
+/// lacked contacts, outside texts and invitations, and holds a subset of version 2's kinds.
+pub const VERSION: u32 = 2;
 /// A line longer than this is not one fieldnotes wrote (a stored form or response is far
 /// smaller); reading stops there rather than filling memory.
 const MAX_LINE_BYTES: u64 = 64 * 1024 * 1024;
@@ -153,7 +154,7 @@ pub fn read(
             header.format
         )));
     }
-    if header.version != VERSION {
+    if !(1..=VERSION).contains(&header.version) {
         return Err(BackupError::Version {
             found: header.version,
         });

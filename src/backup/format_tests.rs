@@ -67,7 +67,7 @@ fn a_backup_reads_back_as_written_with_a_header_and_an_end_line() {
     let lines: Vec<&str> = text.lines().collect();
     let header: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
     assert_eq!(header["format"], "fieldnotes-backup");
-    assert_eq!(header["version"], 1);
+    assert_eq!(header["version"], 2);
     assert!(header["created_at"].as_str().unwrap().ends_with('Z'));
     let end: serde_json::Value = serde_json::from_str(lines[lines.len() - 1]).unwrap();
     assert_eq!(
@@ -111,13 +111,13 @@ fn what_is_not_a_backup_of_this_version_is_refused_with_a_reason() {
     assert!(refusal(&gzip("")).contains("empty"));
     assert!(refusal(&gzip("{\"id\":1}\n")).contains("not a fieldnotes-backup header"));
     let newer = refusal(&gzip(
-        "{\"format\":\"fieldnotes-backup\",\"version\":2}\n{\"end\":{\"records\":0,\"counts\":{}}}\n",
+        "{\"format\":\"fieldnotes-backup\",\"version\":3}\n{\"end\":{\"records\":0,\"counts\":{}}}\n",
     ));
-    assert!(newer.contains("format version 2"), "{newer}");
+    assert!(newer.contains("format version 3"), "{newer}");
 
     let header = "{\"format\":\"fieldnotes-backup\",\"version\":1}\n";
     let unknown = refusal(&gzip(&format!(
-        "{header}{{\"contact\":{{\"record\":{{}}}}}}\n"
+        "{header}{{\"spaceship\":{{\"record\":{{}}}}}}\n"
     )));
     assert!(unknown.contains("line 2"), "{unknown}");
     let miscounted = refusal(&gzip(&format!(

@@ -28,7 +28,7 @@ pub enum BackupError {
     #[error("this is not a fieldnotes backup: {0}")]
     NotABackup(String),
     #[error(
-        "the backup is in format version {found}, and this fieldnotes reads version {VERSION}: restore it with the fieldnotes that wrote it, or a newer one"
+        "the backup is in format version {found}, and this fieldnotes reads versions 1 to {VERSION}: restore it with the fieldnotes that wrote it, or a newer one"
     )]
     Version { found: u32 },
     #[error("line {line} of the backup is not a record: {reason}")]

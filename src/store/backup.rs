@@ -76,6 +76,19 @@ pub enum Record {
     },
     /// A staff browser login, under the hash of its id (`Session`).
     Session { id_sha256: String, record: Json },
+    /// A contact from a CRM import, its key inside (`Contact`).
+    Contact { record: Json },
+    /// The columns an import marked `pii`, kept out of exports and reports.
+    PiiColumns { names: Vec<String> },
+    /// An outside text of a report's source, with the segment it counts in (`StoredText`).
+    Text { record: Json },
+    /// A contact's invitation to a form, its messages and the tokens they gave out
+    /// (`Invitation`); the token index and the senders' list come back from it.
+    Invitation { record: Json },
+    /// The wording of one campaign's messages (`Campaign`).
+    Campaign { record: Json },
+    /// A contact who unsubscribed, and when (RFC 3339).
+    Unsubscribed { contact: String, at: String },
 }
 
 impl Record {
@@ -94,6 +107,12 @@ impl Record {
             Record::WebhookFinished { .. } => "webhook_finished",
             Record::WebhookFailed { .. } => "webhook_failed",
             Record::Session { .. } => "session",
+            Record::Contact { .. } => "contact",
+            Record::PiiColumns { .. } => "pii_columns",
+            Record::Text { .. } => "text",
+            Record::Invitation { .. } => "invitation",
+            Record::Campaign { .. } => "campaign",
+            Record::Unsubscribed { .. } => "unsubscribed",
         }
     }
 }
@@ -119,6 +138,26 @@ pub(super) struct ResponseKeys {
 pub(super) struct InterviewKeys {
     pub id: Uuid,
     pub guide: String,
+}
+
+/// What a restore reads from a contact, a text or a campaign to place it.
+#[derive(Deserialize)]
+pub(super) struct ContactKeys {
+    pub key: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct TextKeys {
+    pub report: String,
+    pub source: String,
+    pub id: String,
+    #[serde(default)]
+    pub customer_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct CampaignKeys {
+    pub id: String,
 }
 
 #[derive(Deserialize)]

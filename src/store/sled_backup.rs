@@ -8,15 +8,20 @@ use std::ops::ControlFlow;
 use uuid::Uuid;
 
 use super::StoreError;
-use super::backup::{BackupStore, InterviewKeys, Json, NoteKeys, Record, ResponseKeys, json_of};
+use super::backup::{
+    BackupStore, CampaignKeys, ContactKeys, InterviewKeys, Json, NoteKeys, Record, ResponseKeys,
+    TextKeys, json_of,
+};
+use super::invitations::{Invitation, TokenRef};
+use super::sled_aggregate_tx::key as joined_key;
 use super::sled_interviews::{client_id_key, numbered_key};
-use super::sled_store::{SledStore, backend, decode, form_key};
+use super::sled_store::{SledStore, backend, decode, encode, form_key};
 use super::sled_webhooks::numbered_key as webhook_key;
 
 /// The trees a backup carries, in the order it reads them (any order would do: every writer
 /// waits for the read to end).
 #[cfg(test)]
-const CARRIED: [&str; 12] = [
+const CARRIED: [&str; 18] = [
     "responses",
     "revisions",
     "interviews",
@@ -29,17 +34,22 @@ const CARRIED: [&str; 12] = [
     "webhook_sequences",
     "webhook_log",
     "webhook_failures",
+    "contacts",
+    "contact_meta",
+    "outside_texts",
+    "invitations",
+    "campaigns",
+    "unsubscribed",
 ];
 
 /// The trees a restore derives (indexes, and quota counts from the places each response
 /// took), a rebuild refills (aggregates), or that hold nothing worth keeping (`meta`: the
 /// health probe's marker), and the partial responses: unfinished answers, erased after
-/// `partial_days` anyway, that no report or restore counts. The contacts are not carried
-/// yet (a new record kind is a new backup format version): after a restore, import the CRM
-/// export again; `contact_stage` is an import's scratch. Outside texts are not carried yet
-/// either, for the same reason: import their files again after a restore.
+/// `partial_days` anyway, that no report or restore counts. `contact_stage` is an import's
+/// scratch; a contact's texts, the invitations waiting to be sent and the token index come
+/// back from the texts and invitations they index.
 #[cfg(test)]
-const LEFT_OUT: [&str; 17] = [
+const LEFT_OUT: [&str; 16] = [
     "quota_counts",
     "responses_by_form",
     "interviews_by_guide",
@@ -52,11 +62,10 @@ const LEFT_OUT: [&str; 17] = [
     "meta",
     "partials",
     "partials_by_form",
-    "contacts",
     "contact_stage",
-    "contact_meta",
-    "outside_texts",
     "texts_by_contact",
+    "invitations_pending",
+    "invitation_tokens",
 ];
 
 fn corrupt(what: &str, key: &[u8]) -> StoreError {
@@ -138,6 +147,15 @@ struct Batches {
     webhook_sequences: sled::Batch,
     webhook_log: sled::Batch,
     webhook_failures: sled::Batch,
+    contacts: sled::Batch,
+    contact_meta: sled::Batch,
+    outside_texts: sled::Batch,
+    texts_by_contact: sled::Batch,
+    invitations: sled::Batch,
+    invitations_pending: sled::Batch,
+    invitation_tokens: sled::Batch,
+    campaigns: sled::Batch,
+    unsubscribed: sled::Batch,
 }
 
 impl Batches {
@@ -224,6 +242,52 @@ impl Batches {
             Record::Session { id_sha256, record } => {
                 self.sessions.insert(id_sha256.as_bytes(), bytes(record))
             }
+            Record::Contact { record } => {
+                let keys: ContactKeys = decode(record.get().as_bytes())?;
+                self.contacts.insert(keys.key.as_bytes(), bytes(record))
+            }
+            Record::PiiColumns { names } => self
+                .contact_meta
+                .insert(super::sled_contacts::PII, encode(names)?),
+            Record::Text { record } => {
+                let keys: TextKeys = decode(record.get().as_bytes())?;
+                let place = [
+                    keys.report.as_bytes(),
+                    keys.source.as_bytes(),
+                    keys.id.as_bytes(),
+                ];
+                if let Some(contact) = &keys.customer_id {
+                    let mut by_contact = vec![contact.as_bytes()];
+                    by_contact.extend(place);
+                    self.texts_by_contact
+                        .insert(joined_key(&by_contact), &[] as &[u8]);
+                }
+                self.outside_texts.insert(joined_key(&place), bytes(record))
+            }
+            Record::Invitation { record } => {
+                let invitation: Invitation = decode(record.get().as_bytes())?;
+                let key = form_key(&invitation.form, invitation.contact.as_bytes());
+                if invitation.pending() {
+                    self.invitations_pending.insert(key.clone(), &[] as &[u8]);
+                }
+                for token in &invitation.tokens {
+                    let target = TokenRef {
+                        form: invitation.form.clone(),
+                        contact: invitation.contact.clone(),
+                        purpose: token.purpose,
+                    };
+                    self.invitation_tokens
+                        .insert(token.sha256.as_bytes(), encode(&target)?);
+                }
+                self.invitations.insert(key, bytes(record))
+            }
+            Record::Campaign { record } => {
+                let keys: CampaignKeys = decode(record.get().as_bytes())?;
+                self.campaigns.insert(keys.id.as_bytes(), bytes(record))
+            }
+            Record::Unsubscribed { contact, at } => {
+                self.unsubscribed.insert(contact.as_bytes(), at.as_bytes())
+            }
         }
         Ok(())
     }
@@ -235,7 +299,7 @@ impl BackupStore for SledStore {
         visit: &mut dyn FnMut(Record) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
         let _writers = self.lock()?;
-        let trees: [(&sled::Tree, Make); 12] = [
+        let trees: [(&sled::Tree, Make); 18] = [
             (&self.responses, &|_, v| {
                 Ok(Record::Response {
                     record: json_of(v)?,
@@ -323,6 +387,35 @@ impl BackupStore for SledStore {
                     }
                 })
             }),
+            (&self.contacts, &|_, v| {
+                Ok(Record::Contact {
+                    record: json_of(v)?,
+                })
+            }),
+            (&self.contact_meta, &|_, v| {
+                Ok(Record::PiiColumns { names: decode(v)? })
+            }),
+            (&self.outside_texts, &|_, v| {
+                Ok(Record::Text {
+                    record: json_of(v)?,
+                })
+            }),
+            (&self.invitations, &|_, v| {
+                Ok(Record::Invitation {
+                    record: json_of(v)?,
+                })
+            }),
+            (&self.campaigns, &|_, v| {
+                Ok(Record::Campaign {
+                    record: json_of(v)?,
+                })
+            }),
+            (&self.unsubscribed, &|k, v| {
+                Ok(Record::Unsubscribed {
+                    contact: text("unsubscribed", k)?,
+                    at: text("unsubscribed", v)?,
+                })
+            }),
         ];
         for (tree, make) in trees {
             if each(tree, visit, make)?.is_break() {
@@ -358,6 +451,15 @@ impl BackupStore for SledStore {
             webhook_sequences,
             webhook_log,
             webhook_failures,
+            contacts,
+            contact_meta,
+            outside_texts,
+            texts_by_contact,
+            invitations,
+            invitations_pending,
+            invitation_tokens,
+            campaigns,
+            unsubscribed,
         } = batches;
         let guard = self.lock()?;
         for (tree, batch) in [
@@ -376,6 +478,15 @@ impl BackupStore for SledStore {
             (&self.webhook_sequences, webhook_sequences),
             (&self.webhook_log, webhook_log),
             (&self.webhook_failures, webhook_failures),
+            (&self.contacts, contacts),
+            (&self.contact_meta, contact_meta),
+            (&self.outside_texts, outside_texts),
+            (&self.texts_by_contact, texts_by_contact),
+            (&self.invitations, invitations),
+            (&self.invitations_pending, invitations_pending),
+            (&self.invitation_tokens, invitation_tokens),
+            (&self.campaigns, campaigns),
+            (&self.unsubscribed, unsubscribed),
         ] {
             tree.apply_batch(batch).map_err(backend)?;
         }

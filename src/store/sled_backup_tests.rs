@@ -12,6 +12,10 @@ use crate::store::{
     AttemptOutcome, FinishedWebhook, InterviewStore, InterviewWrite, MailStore, NoteWrite,
     ProfileStore, StoredResponse, WebhookMessage, WebhookStore,
 };
+use crate::store::{
+    Campaign, Contact, ContactStore, Invitation, InvitationMessage, InvitationStore, IssuedToken,
+    MessageState, StagedRow, StoredText, TextStore, TokenPurpose,
+};
 
 fn tree<'a>(store: &'a SledStore, name: &str) -> &'a sled::Tree {
     match name {
@@ -30,6 +34,15 @@ fn tree<'a>(store: &'a SledStore, name: &str) -> &'a sled::Tree {
         "webhook_sequences" => &store.webhook_sequences,
         "webhook_log" => &store.webhook_log,
         "webhook_failures" => &store.webhook_failures,
+        "contacts" => &store.contacts,
+        "contact_meta" => &store.contact_meta,
+        "outside_texts" => &store.outside_texts,
+        "texts_by_contact" => &store.texts_by_contact,
+        "invitations" => &store.invitations,
+        "invitations_pending" => &store.invitations_pending,
+        "invitation_tokens" => &store.invitation_tokens,
+        "campaigns" => &store.campaigns,
+        "unsubscribed" => &store.unsubscribed,
         other => panic!("no tree {other} in this test"),
     }
 }
@@ -165,7 +178,80 @@ fn filled(dir: &Path) -> SledStore {
         delivered: false,
     };
     store.finish_webhook("ab12", &finished, 50).unwrap();
+    evidence_beyond_surveys(&store);
     store
+}
+
+/// Two contacts (one column pii), a text linked to one, an invitation waiting to be sent
+/// and one sent, their campaign, and an unsubscribe.
+fn evidence_beyond_surveys(store: &SledStore) {
+    let rows: Vec<(String, StagedRow)> = ["c1", "c2"]
+        .iter()
+        .enumerate()
+        .map(|(n, key)| {
+            let cells = BTreeMap::from([
+                ("plan".to_string(), "Pro".to_string()),
+                ("email".to_string(), format!("{key}@example.com")),
+            ]);
+            let line = n as u64 + 2;
+            (key.to_string(), StagedRow { line, cells })
+        })
+        .collect();
+    store.clear_stage().unwrap();
+    store.stage_contacts(&rows).unwrap();
+    let pii = std::collections::BTreeSet::from(["email".to_string()]);
+    let merge = |_: Option<Contact>, key: &str, row: StagedRow| Contact {
+        key: key.to_string(),
+        attributes: row.cells,
+    };
+    store.commit_stage(&pii, &merge, 100).unwrap();
+    let text = StoredText {
+        report: "report".into(),
+        source: "support".into(),
+        id: "t1".into(),
+        text: "The price went up".into(),
+        at: Utc::now().to_rfc3339(),
+        customer_id: Some("c1".into()),
+        order: Uuid::now_v7(),
+        segment: "Pro".into(),
+    };
+    store.put_texts(&[text], &|_| Vec::new()).unwrap();
+    let now = Utc::now().to_rfc3339();
+    let campaign = Campaign {
+        id: "k1".into(),
+        form: "all-types".into(),
+        subject: "Two minutes?".into(),
+        message: "Hello".into(),
+        created_at: now.clone(),
+    };
+    store.put_campaign(&campaign).unwrap();
+    let invitation = |contact: &str, state: MessageState| Invitation {
+        form: "all-types".into(),
+        contact: contact.into(),
+        invited_at: now.clone(),
+        opened_at: None,
+        messages: vec![InvitationMessage {
+            campaign: "k1".into(),
+            reminder: false,
+            queued_at: now.clone(),
+            state,
+        }],
+        tokens: [TokenPurpose::Survey, TokenPurpose::Unsubscribe]
+            .into_iter()
+            .map(|purpose| IssuedToken {
+                sha256: format!("{contact}{purpose:?}"),
+                purpose,
+            })
+            .collect(),
+    };
+    let sent = MessageState::Sent { at: now.clone() };
+    store
+        .add_invitations(&[
+            invitation("c1", sent),
+            invitation("c2", MessageState::Queued),
+        ])
+        .unwrap();
+    store.unsubscribe("c1", &now).unwrap();
 }
 
 #[test]
@@ -195,7 +281,7 @@ fn a_restore_gives_back_every_record_byte_for_byte_with_its_indexes() {
         .collect::<Vec<_>>()
         .into_iter()
         .collect();
-    assert_eq!(kinds.len(), 12, "a record of every kind: {kinds:?}");
+    assert_eq!(kinds.len(), 18, "a record of every kind: {kinds:?}");
 
     let to = SledStore::open(to_dir.path()).unwrap();
     let records: Vec<Record> = written
@@ -212,6 +298,9 @@ fn a_restore_gives_back_every_record_byte_for_byte_with_its_indexes() {
         "responses_by_form",
         "interviews_by_guide",
         "note_client_ids",
+        "texts_by_contact",
+        "invitations_pending",
+        "invitation_tokens",
     ]) {
         assert_eq!(entries(&to, name), entries(&from, name), "tree {name}");
         assert!(!entries(&from, name).is_empty(), "tree {name} was filled");

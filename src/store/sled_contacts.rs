@@ -14,7 +14,7 @@ use super::StoreError;
 use super::contacts::{Contact, ContactStore, ImportCounts, Merge, StagedRow};
 use super::sled_store::{SledStore, backend, decode, encode, transaction_error};
 
-const PII: &[u8] = b"pii";
+pub(super) const PII: &[u8] = b"pii";
 
 impl SledStore {
     fn pii_from(bytes: Option<sled::IVec>) -> Result<BTreeSet<String>, StoreError> {

@@ -17,7 +17,11 @@ use uuid::Uuid;
 use super::{PgStore, backend, corrupt};
 use crate::interview::InterviewEvent;
 use crate::store::StoreError;
-use crate::store::backup::{BackupStore, InterviewKeys, Json, NoteKeys, Record, ResponseKeys};
+use crate::store::backup::{
+    BackupStore, CampaignKeys, ContactKeys, InterviewKeys, Json, NoteKeys, Record, ResponseKeys,
+    TextKeys,
+};
+use crate::store::invitations::Invitation;
 
 fn json(text: String) -> Result<Json, StoreError> {
     RawValue::from_string(text).map_err(corrupt)
@@ -51,7 +55,7 @@ fn number(text: &str) -> Result<u64, StoreError> {
     text.parse().map_err(corrupt)
 }
 
-const TABLES: [Table; 12] = [
+const TABLES: [Table; 18] = [
     Table {
         query: "SELECT record::text FROM responses ORDER BY id",
         make: |row| {
@@ -178,6 +182,58 @@ const TABLES: [Table; 12] = [
                 seq: number(&seq)?,
                 record: json(record)?,
             })
+        },
+    },
+    Table {
+        query: "SELECT record::text FROM contacts ORDER BY key",
+        make: |row| {
+            let [record] = parts(row)?;
+            Ok(Record::Contact {
+                record: json(record)?,
+            })
+        },
+    },
+    Table {
+        query: "SELECT json_agg(name ORDER BY name)::text FROM contact_pii HAVING count(*) > 0",
+        make: |row| {
+            let [names] = parts(row)?;
+            Ok(Record::PiiColumns {
+                names: serde_json::from_str(&names).map_err(corrupt)?,
+            })
+        },
+    },
+    Table {
+        query: "SELECT record::text FROM outside_texts ORDER BY report, source, id",
+        make: |row| {
+            let [record] = parts(row)?;
+            Ok(Record::Text {
+                record: json(record)?,
+            })
+        },
+    },
+    Table {
+        query: "SELECT record::text FROM invitations ORDER BY form, contact",
+        make: |row| {
+            let [record] = parts(row)?;
+            Ok(Record::Invitation {
+                record: json(record)?,
+            })
+        },
+    },
+    Table {
+        query: "SELECT record::text FROM campaigns ORDER BY id",
+        make: |row| {
+            let [record] = parts(row)?;
+            Ok(Record::Campaign {
+                record: json(record)?,
+            })
+        },
+    },
+    Table {
+        query: "SELECT contact, at FROM unsubscribed ORDER BY contact",
+        make: |row| {
+            let [contact, at] = parts(row)?;
+            Ok(Record::Unsubscribed { contact, at })
         },
     },
 ];
@@ -315,6 +371,44 @@ async fn restore_one(
                 .bind(endpoint)
                 .bind(signed(*seq)?)
                 .bind(value(record)?)
+        }
+        Record::Contact { record } => {
+            let keys: ContactKeys = keys(record)?;
+            sqlx::query("INSERT INTO contacts (key, record) VALUES ($1, $2)")
+                .bind(keys.key)
+                .bind(value(record)?)
+        }
+        Record::PiiColumns { names } => sqlx::query(
+            "INSERT INTO contact_pii (name) SELECT UNNEST($1::text[]) ON CONFLICT DO NOTHING",
+        )
+        .bind(names),
+        Record::Text { record } => {
+            let keys: TextKeys = keys(record)?;
+            sqlx::query(
+                "INSERT INTO outside_texts (report, source, id, customer_id, record)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(keys.report)
+            .bind(keys.source)
+            .bind(keys.id)
+            .bind(keys.customer_id)
+            .bind(value(record)?)
+        }
+        Record::Invitation { record } => {
+            let invitation: Invitation = keys(record)?;
+            // The same write a campaign makes: the record, its pending flag, its tokens.
+            return super::invitations::put(tx, &invitation).await;
+        }
+        Record::Campaign { record } => {
+            let keys: CampaignKeys = keys(record)?;
+            sqlx::query("INSERT INTO campaigns (id, record) VALUES ($1, $2)")
+                .bind(keys.id)
+                .bind(value(record)?)
+        }
+        Record::Unsubscribed { contact, at } => {
+            sqlx::query("INSERT INTO unsubscribed (contact, at) VALUES ($1, $2)")
+                .bind(contact)
+                .bind(at)
         }
     };
     statement.execute(&mut **tx).await.map_err(backend)?;

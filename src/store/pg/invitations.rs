@@ -19,7 +19,7 @@ fn json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, StoreError>
 
 /// Writes `invitation` (new or changed) and indexes its tokens, inside the caller's
 /// transaction.
-async fn put(tx: &mut PgConnection, invitation: &Invitation) -> Result<(), StoreError> {
+pub(super) async fn put(tx: &mut PgConnection, invitation: &Invitation) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO invitations (form, contact, pending, record) VALUES ($1, $2, $3, $4)
          ON CONFLICT (form, contact) DO UPDATE SET pending = $3, record = $4",
