@@ -170,6 +170,10 @@ pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
     let (catalog, reports) = load_files(config)?;
     let store = config.store_url().open_for_serving(config.min_free_bytes)?;
     let reports = reports.with_contacts(crate::contacts::Directory::new(store.clone()));
+    let profiles = Arc::new(
+        ProfileService::new(store.clone(), store.clone(), store.clone())
+            .with_contacts(reports.contacts().clone()),
+    );
     let webhooks = Webhooks::new(&catalog, &config.webhooks, store.clone())?;
     let mail = Summaries::new(&config.mail, config.outbox_dir(), store.clone())?;
     let (researcher, token_origin, new_token) = match &config.researcher_token {
@@ -209,11 +213,7 @@ pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
         tokens: Tokens::new(researcher, config.interviewer_token.clone()),
         interviews,
         mail,
-        profiles: Arc::new(ProfileService::new(
-            store.clone(),
-            store.clone(),
-            store.clone(),
-        )),
+        profiles,
         health: crate::health::Health::new(store.clone()),
         data_dir: config.data_dir.clone(),
         webhooks: Arc::new(webhooks),

@@ -466,6 +466,7 @@ fn report_summary(id: &str, email: bool, dirs: Dirs) -> Result<(), String> {
         .build()
         .map_err(|e| format!("error: cannot start: {e}"))?;
     let profiles = ProfileService::new(store.clone(), store.clone(), store.clone())
+        .with_contacts(reports.contacts().clone())
         .draft_for_summary(&catalog, &report);
     let sent = runtime
         .block_on(summaries.send(&report, &figures, profiles.as_ref(), Occasion::OnDemand))

@@ -239,6 +239,13 @@ fn accept(
     if let Some(contact) = &meta.invitation {
         quotas.push(crate::invitations::completion(contact));
     }
+    // An invitation names its contact; otherwise the form's own key field may, and failing
+    // both `contacts::contact_key` falls back to `customer_id` when the response is read.
+    let contact = meta.invitation.or_else(|| {
+        let field = form.contact_key.as_ref()?;
+        let key = accepted.hidden.get(field)?.trim();
+        (!key.is_empty()).then(|| key.to_string())
+    });
     let receipt = Uuid::new_v4().simple().to_string();
     let response = StoredResponse {
         id,
@@ -252,7 +259,7 @@ fn accept(
         language: language.unwrap_or_default(),
         quotas,
         order: meta.order,
-        contact: meta.invitation,
+        contact,
     };
     let contributions = analysis::contributions(reports, &form, &response);
     let events = webhooks::response_created(&form, &response);

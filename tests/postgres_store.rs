@@ -618,10 +618,10 @@ fn interview_story(store: std::sync::Arc<dyn InterviewStore>, catalog: &Catalog)
         serde_json::from_value(json!({"role": "Founder or owner", "company_size": "11–50"}))
             .unwrap();
     let first = interviews
-        .start(catalog, "jtbd-switch", "P01", &attributes)
+        .start(catalog, "jtbd-switch", "P01", &attributes, None)
         .unwrap();
     let second = interviews
-        .start(catalog, "jtbd-switch", "P02", &attributes)
+        .start(catalog, "jtbd-switch", "P02", &attributes, None)
         .unwrap();
     let id = first.id.to_string();
     let note = |text: &str, client_id: Option<&str>| NoteInput {

@@ -50,6 +50,20 @@ pub fn contributions_in(
         .unwrap_or_default()
 }
 
+/// The segment of a report an interview's notes count in: its contact's attribute for a
+/// report by contact attribute, else the participant attribute the report segments by.
+pub fn interview_segment(
+    contacts: &crate::contacts::Directory,
+    report: &crate::report::ReportDef,
+    guide: Option<&Form>,
+    interview: &Interview,
+) -> String {
+    match crate::contacts::segment_attribute(&report.segment_by) {
+        Some(attribute) => contacts.segment_of(interview.contact.as_deref(), attribute),
+        None => aggregate::interview_segment(guide, &report.segment_by, &interview.attributes),
+    }
+}
+
 /// What an interview note adds to the theme counts of every report that reads its guide.
 pub fn note_contributions(
     catalog: &Catalog,
@@ -62,11 +76,8 @@ pub fn note_contributions(
         .iter()
         .filter(|report| report.interviews.contains(&interview.guide))
         .filter_map(|report| {
-            let segment = aggregate::interview_segment(
-                guide.as_deref(),
-                &report.segment_by,
-                &interview.attributes,
-            );
+            let segment =
+                interview_segment(reports.contacts(), report, guide.as_deref(), interview);
             let mut tally = tally::Tally {
                 segment,
                 ..tally::Tally::default()

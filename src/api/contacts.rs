@@ -163,6 +163,8 @@ impl ContactsApi {
             // Their invitations name them: they go too (an unsubscription stays, so that a
             // later import of the same contact is never mailed).
             state.invitations.erase_contact(&key.0)?;
+            // Linked interviews leave contact segments through a rebuild.
+            crate::app::start_rebuilds(&state)?;
             Ok::<_, ApiError>(())
         })
         .await??;

@@ -46,6 +46,9 @@ pub struct StartInterview {
     /// answers: they are the segments the interview belongs to.
     #[oai(default)]
     pub attributes: BTreeMap<String, Value>,
+    /// The key of the contact the participant is: the notes then take the contact's segment
+    /// in reports by contact attribute (`segment_by = "contact.ATTR"`).
+    pub contact: Option<String>,
 }
 
 #[derive(Debug, Object)]
@@ -69,6 +72,9 @@ pub struct InterviewSummaryJson {
     pub guide_revision: String,
     pub participant: String,
     pub attributes: BTreeMap<String, Value>,
+    /// The contact the participant is, when the interview was started with one.
+    #[oai(skip_serializing_if_is_none)]
+    pub contact: Option<String>,
     /// RFC 3339, UTC.
     pub started_at: String,
     /// Set once the interview has ended.
@@ -85,6 +91,7 @@ impl From<&Interview> for InterviewSummaryJson {
             guide_revision: i.guide_revision.clone(),
             participant: i.participant.clone(),
             attributes: i.attributes.clone(),
+            contact: i.contact.clone(),
             started_at: timestamp(i.started_at),
             ended_at: i.ended_at.map(timestamp),
             note_count: i.note_count,
@@ -297,6 +304,7 @@ impl InterviewsApi {
                 &body.guide,
                 &body.participant,
                 &body.attributes,
+                body.contact.as_deref(),
             )
         })
         .await??;

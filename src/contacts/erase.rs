@@ -51,8 +51,33 @@ pub fn erase_contact(
             }
         }
     }
-    contacts.delete_contact(key)?;
+    // Interviews are the interviewer's notes and stay; their link now names nobody, so the
+    // contact segments they counted in are rebuilt without them, as after an import.
+    if interviewed(store, reports, key)? {
+        let _changing = super::link::begin_change(store, reports)?;
+        contacts.delete_contact(key)?;
+        super::link::end_change(store, reports)?;
+    } else {
+        contacts.delete_contact(key)?;
+    }
     Ok(erased)
+}
+
+/// Whether an interview that a report by contact attribute reads is linked to `key`.
+fn interviewed(store: &dyn Store, reports: &Reports, key: &str) -> Result<bool, StoreError> {
+    let guides: std::collections::BTreeSet<&String> = reports
+        .iter()
+        .filter(|report| super::segment_attribute(&report.segment_by).is_some())
+        .flat_map(|report| report.interviews.iter())
+        .collect();
+    for guide in guides {
+        for interview in store.interviews(Some(guide)) {
+            if interview?.contact.as_deref() == Some(key) {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
 }
 
 /// The ids of every survey response linked to `key`, over every form on disk. Read through

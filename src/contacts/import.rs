@@ -16,7 +16,7 @@ pub const MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
 pub const EMAIL: &str = "email";
 
 const DEFAULT_KEY: &str = super::LINK_FIELD;
-const MAX_KEY_CHARS: usize = 200;
+pub const MAX_KEY_CHARS: usize = 200;
 const MAX_CELL_CHARS: usize = 10_000;
 const MAX_COLUMNS: usize = 500;
 /// Rows staged per store call, and committed per transaction.

@@ -10,5 +10,5 @@ pub mod link;
 
 pub use crate::store::Contact;
 pub use erase::{EraseContactError, erase_contact};
-pub use import::{ImportError, ImportOptions, import};
+pub use import::{ImportError, ImportOptions, MAX_KEY_CHARS, import};
 pub use link::{Directory, LINK_FIELD, contact_key, segment_attribute};

@@ -3,7 +3,8 @@
 //!
 //! A record is `{"id", "submitted_at", "form_revision", "hidden": {...}, "answers": {...}}`,
 //! with `"language"` then `"consent_at"` after `form_revision` for a form that has or had
-//! languages, or consent text (null for a response given before it had), and `"completed"`
+//! languages, or consent text (null for a response given before it had), `"contact"` after
+//! `hidden` for a response linked by its invitation or the form's `contact_key`, and `"completed"`
 //! (1 or 0) last when partial responses are among them; `"order"` (question id to the options
 //! as shown) for a response to shuffled questions.
 //! Answers are the stored JSON values untouched — numbers exactly as submitted, a `multi`
@@ -38,6 +39,10 @@ pub struct JsonRecord<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consent_at: Option<Option<&'a str>>,
     pub hidden: &'a BTreeMap<String, String>,
+    /// The key of the contact the response came from, through its invitation or the form's
+    /// `contact_key`; absent otherwise (a `customer_id` link is already in `hidden`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<&'a str>,
     pub answers: BTreeMap<&'a str, &'a Value>,
     /// The order each shuffled question showed, for forms that shuffle.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -96,6 +101,7 @@ impl JsonRecords {
                 .consent
                 .then(|| response.consent.as_ref().map(|c| c.at.as_str())),
             hidden: &response.hidden,
+            contact: response.contact.as_deref(),
             answers: response
                 .answers
                 .iter()

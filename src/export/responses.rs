@@ -52,7 +52,7 @@ pub fn write_responses_csv<W: Write>(
     write_responses_csv_with(out, current, older, responses, options, None)
 }
 
-/// The same, with the `contact.ATTR` columns of the linked contacts last.
+/// The same, with the `contact.ATTR` columns of the linked contacts after the hidden fields.
 pub fn write_responses_csv_with<W: Write>(
     out: W,
     current: &Form,
@@ -63,8 +63,12 @@ pub fn write_responses_csv_with<W: Write>(
 ) -> Result<(), ExportError> {
     let table = Table::plan(current, older, options);
     let mut writer = super::csv_writer(out, options.byte_order_mark)?;
+    let leading = table.leading();
     let mut header: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
-    header.extend(contacts.into_iter().flat_map(ContactColumns::headers));
+    header.splice(
+        leading..leading,
+        contacts.into_iter().flat_map(ContactColumns::headers),
+    );
     writer.write_record(&header)?;
     let mut record: Vec<String> = Vec::with_capacity(header.len());
     for response in responses {
@@ -73,7 +77,8 @@ pub fn write_responses_csv_with<W: Write>(
         record.extend(table.cells(&response).iter().map(csv_text));
         if let Some(contacts) = contacts {
             // Imported text: a CRM cell could be a formula as well as an answer could.
-            record.extend(contacts.cells(&response)?.iter().map(|c| guard_formula(c)));
+            let cells = contacts.cells(&response)?;
+            record.splice(leading..leading, cells.iter().map(|c| guard_formula(c)));
         }
         writer.write_record(&record)?;
     }

@@ -325,6 +325,25 @@ impl Table {
         table
     }
 
+    /// How many columns describe the response rather than answer it (its id, times,
+    /// revision, language and hidden fields): other joined columns go after these.
+    pub fn leading(&self) -> usize {
+        self.sources
+            .iter()
+            .take_while(|s| {
+                matches!(
+                    s,
+                    Source::ResponseId
+                        | Source::SubmittedAt
+                        | Source::Revision
+                        | Source::Language
+                        | Source::ConsentAt
+                        | Source::Hidden(_)
+                )
+            })
+            .count()
+    }
+
     /// One response's cells, a cell per column.
     pub fn cells(&self, response: &StoredResponse) -> Vec<Cell> {
         self.sources.iter().map(|s| cell(s, response)).collect()

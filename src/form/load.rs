@@ -108,6 +108,7 @@ struct RawForm {
     webhooks: Vec<RawWebhook>,
     retain_days: Option<toml::Value>,
     partial_days: Option<toml::Value>,
+    contact_key: Option<String>,
     consent: Option<String>,
     #[serde(default)]
     quotas: Vec<super::quota::RawQuota>,
@@ -318,6 +319,7 @@ fn load_form(path: &Path, bank: &Bank, report: &mut ProblemLog) -> Option<Form> 
         report.add("title is empty");
     }
     check_hidden(&raw.hidden, raw.kind, report);
+    check_contact_key(raw.contact_key.as_deref(), &raw.hidden, report);
     let mut questions = resolve_questions(raw.questions, &bank.questions, report);
     check_question_ids(&questions, &raw.hidden, report);
     check_conditions(&mut questions, report);
@@ -357,6 +359,7 @@ fn load_form(path: &Path, bank: &Bank, report: &mut ProblemLog) -> Option<Form> 
         retain_days,
         quotas,
         partial_days,
+        contact_key: raw.contact_key,
     };
     translations::resolve(
         &mut form,
@@ -406,6 +409,16 @@ fn check_hidden(hidden: &[String], kind: FormKind, report: &mut ProblemLog) {
     }
     if kind == FormKind::Interview && !hidden.is_empty() {
         report.add("hidden fields belong to surveys, not interview guides");
+    }
+}
+
+fn check_contact_key(key: Option<&str>, hidden: &[String], report: &mut ProblemLog) {
+    if let Some(key) = key
+        && !hidden.iter().any(|h| h == key)
+    {
+        report.add(format!(
+            "contact_key '{key}' must be one of the form's hidden fields"
+        ));
     }
 }
 

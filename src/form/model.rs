@@ -232,6 +232,11 @@ pub struct Form {
     /// 30 unless the form says otherwise). Left out like `retain_days`.
     #[serde(skip)]
     pub partial_days: u32,
+    /// The hidden field whose value names the respondent's contact (`contact_key`), when it
+    /// is not `customer_id`. Left out like `webhooks`: it decides how answers are joined,
+    /// not what was asked.
+    #[serde(skip)]
+    pub contact_key: Option<String>,
 }
 
 impl Form {

@@ -146,7 +146,7 @@ mod tests {
         let store = SledStore::open(dir.path()).unwrap();
         let service = Arc::new(Interviews::with_channel_capacity(Arc::new(store), 4));
         let interview = service
-            .start(&catalog, "guide", "P01", &Answers::new())
+            .start(&catalog, "guide", "P01", &Answers::new(), None)
             .unwrap();
         let id = interview.id.to_string();
         let subscription = service.subscribe(&id, 0).unwrap();

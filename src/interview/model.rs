@@ -82,6 +82,10 @@ pub struct Interview {
     /// CSV keeps them out even after their question leaves the guide.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pii_attributes: Vec<String>,
+    /// The contact the participant is (`"contact": KEY` at the start): the notes then take
+    /// that contact's segment in reports by contact attribute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
     pub started_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<DateTime<Utc>>,

@@ -35,6 +35,22 @@ pub struct NoteEdit {
     pub tags: Option<Vec<String>>,
 }
 
+/// The contact an interview is linked to, trimmed; `None` when none was named. The contact
+/// need not be imported yet: a later import links it, as for a response's `customer_id`.
+pub fn check_contact(contact: Option<&str>, errors: &mut FieldErrors) -> Option<String> {
+    let key = contact.map(str::trim).filter(|k| !k.is_empty())?;
+    let max = crate::contacts::MAX_KEY_CHARS;
+    if key.chars().count() > max {
+        errors.insert(
+            "contact".into(),
+            format!("must be at most {max} characters"),
+        );
+    } else if key.chars().any(char::is_control) {
+        errors.insert("contact".into(), "must be a single line".into());
+    }
+    Some(key.to_string())
+}
+
 /// The participant label, trimmed.
 pub fn check_participant(participant: &str, errors: &mut FieldErrors) -> String {
     let label = participant.trim();
@@ -252,6 +268,7 @@ mod tests {
             retain_days: None,
             quotas: vec![],
             partial_days: 30,
+            contact_key: None,
             languages: Vec::new(),
             translations: Default::default(),
         }

@@ -160,6 +160,7 @@ impl Interviews {
         guide: &str,
         participant: &str,
         attributes: &Answers,
+        contact: Option<&str>,
     ) -> Result<Interview, InterviewError> {
         let form = catalog.get(guide).filter(|f| f.kind == FormKind::Interview);
         let mut errors = FieldErrors::new();
@@ -174,6 +175,7 @@ impl Interviews {
             return Err(InterviewError::Invalid(errors));
         };
         let attributes = rules::check_attributes(&form, attributes, &mut errors);
+        let contact = rules::check_contact(contact, &mut errors);
         if !errors.is_empty() {
             return Err(InterviewError::Invalid(errors));
         }
@@ -192,6 +194,7 @@ impl Interviews {
                 .filter(|q| q.pii)
                 .map(|q| q.id.clone())
                 .collect(),
+            contact,
             started_at: now(),
             ended_at: None,
             note_count: 0,
@@ -463,7 +466,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (service, catalog) = setup(dir.path());
         let interview = service
-            .start(&catalog, "guide", "P01", &Answers::new())
+            .start(&catalog, "guide", "P01", &Answers::new(), None)
             .unwrap();
         let id = interview.id.to_string();
         let kept = service
@@ -509,7 +512,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (service, catalog) = setup(dir.path());
         let interview = service
-            .start(&catalog, "guide", "P02", &Answers::new())
+            .start(&catalog, "guide", "P02", &Answers::new(), None)
             .unwrap();
         let id = interview.id.to_string();
         let first = service

@@ -16,9 +16,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::analysis::aggregate::{NO_ANSWER, interview_segment};
+use crate::analysis::aggregate::NO_ANSWER;
 use crate::analysis::evidence::pmf_question;
 use crate::analysis::figures;
+use crate::contacts::Directory;
 use crate::form::{Catalog, FieldErrors, Form};
 use crate::interview::{Interview, Note};
 use crate::report::ReportDef;
@@ -51,6 +52,8 @@ pub struct ProfileService {
     store: Arc<dyn Store>,
     interviews: Arc<dyn InterviewStore>,
     notes: Arc<dyn ProfileStore>,
+    /// Where interviews linked to a contact find their segment in reports by contact.
+    contacts: Directory,
 }
 
 /// A report's aggregates and which segments are shown (and carded).
@@ -78,7 +81,13 @@ impl ProfileService {
             store,
             interviews,
             notes,
+            contacts: Directory::default(),
         }
+    }
+
+    /// The same, placing interviews linked to contacts in their contact's segment.
+    pub fn with_contacts(self, contacts: Directory) -> Self {
+        ProfileService { contacts, ..self }
     }
 
     fn basis(&self, catalog: &Catalog, report: &ReportDef) -> Result<Basis, ProfileError> {
@@ -149,8 +158,12 @@ impl ProfileService {
             let guide = catalog.get(guide_id);
             for interview in self.interviews.interviews(Some(guide_id)) {
                 let interview = interview?;
-                let segment =
-                    interview_segment(guide.as_deref(), &report.segment_by, &interview.attributes);
+                let segment = crate::analysis::interview_segment(
+                    &self.contacts,
+                    report,
+                    guide.as_deref(),
+                    &interview,
+                );
                 let notes = self
                     .interviews
                     .notes(interview.id)

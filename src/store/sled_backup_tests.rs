@@ -112,6 +112,7 @@ fn filled(dir: &Path) -> SledStore {
         participant: "P01".into(),
         attributes: BTreeMap::from([("team_size".to_string(), json!("1-5"))]),
         pii_attributes: Vec::new(),
+        contact: None,
         started_at: started,
         ended_at: None,
         note_count: 0,

@@ -147,6 +147,8 @@ struct StartPage {
     intro: Option<String>,
     participant: String,
     participant_error: Option<String>,
+    contact: String,
+    contact_error: Option<String>,
     questions: Vec<QuestionView>,
     /// (anchor, message) pairs for the error summary.
     errors: Vec<(String, String)>,
@@ -155,6 +157,7 @@ struct StartPage {
 fn start_page(
     guide: &Form,
     participant: &str,
+    contact: &str,
     attributes: &Answers,
     errors: &FieldErrors,
 ) -> Response {
@@ -175,6 +178,12 @@ fn start_page(
         .iter()
         .map(|e| ("participant".to_string(), format!("Participant: {e}")))
         .collect();
+    let contact_error = errors.get("contact").cloned();
+    summary.extend(
+        contact_error
+            .iter()
+            .map(|e| ("contact".to_string(), format!("Contact: {e}"))),
+    );
     summary.extend(questions.iter().filter_map(|q| {
         q.error
             .as_ref()
@@ -187,6 +196,8 @@ fn start_page(
         intro: guide.intro.clone(),
         participant: participant.to_string(),
         participant_error,
+        contact: contact.to_string(),
+        contact_error,
         questions,
         errors: summary,
     };
@@ -221,7 +232,7 @@ pub fn new_form(state: Data<&Arc<AppState>>, req: &Request, Path(guide): Path<St
     }
     match guide_of(&state, &guide) {
         Some(guide) if guide.is_open() => {
-            start_page(&guide, "", &Answers::new(), &FieldErrors::new())
+            start_page(&guide, "", "", &Answers::new(), &FieldErrors::new())
         }
         Some(_) => guide_closed(),
         None => no_guide(),
@@ -249,24 +260,29 @@ pub async fn start(
         );
     };
     let fields: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
-    let participant = fields
-        .iter()
-        .find(|(k, _)| k == "participant")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let (participant, contact) = (field("participant"), field("contact"));
     let every_question: Vec<usize> = (0..form.questions.len()).collect();
     let mut attributes = Answers::new();
     read_page_answers(&form, &every_question, &fields, &mut attributes);
     prune_hidden_answers(&form, &mut attributes);
     let (service, catalog_state) = (state.interviews.clone(), state.clone());
-    let (label, answers) = (participant.clone(), attributes.clone());
-    let started =
-        super::blocking(move || service.start(&catalog_state.catalog, &guide, &label, &answers))
-            .await;
+    let (label, answers, key) = (participant.clone(), attributes.clone(), contact.clone());
+    let started = super::blocking(move || {
+        let key = Some(key.as_str());
+        service.start(&catalog_state.catalog, &guide, &label, &answers, key)
+    })
+    .await;
     match started {
         Ok(interview) => Redirect::see_other(format!("/i/{}", interview.id)).into_response(),
         Err(PageError::Failed(InterviewError::Invalid(errors))) => {
-            start_page(&form, &participant, &attributes, &errors)
+            start_page(&form, &participant, &contact, &attributes, &errors)
         }
         Err(PageError::Failed(InterviewError::GuideClosed(_))) => guide_closed(),
         Err(e) => {

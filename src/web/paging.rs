@@ -170,6 +170,7 @@ mod tests {
             retain_days: None,
             quotas: vec![],
             partial_days: 30,
+            contact_key: None,
             languages: Vec::new(),
             translations: Default::default(),
         }
