@@ -9,7 +9,6 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use common::{INTERVIEWER, RESEARCHER, TestServer, parse_csv, repo_path};
 use serde_json::{Value, json};
@@ -23,30 +22,8 @@ async fn server() -> TestServer {
     .await
 }
 
-async fn post_csv(server: &TestServer, path: &str, csv: &str) {
-    let response = server
-        .http
-        .post(server.url(path))
-        .bearer_auth(RESEARCHER)
-        .header("content-type", "text/csv")
-        .body(csv.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
-}
-
-/// The report once its aggregates are ready (an import rebuilds them).
 async fn report(server: &TestServer) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let response = server.get_as("/api/reports/accounts", RESEARCHER).await;
-        match response.status().as_u16() {
-            200 => return response.json().await.unwrap(),
-            503 if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(50)).await,
-            status => panic!("report: {status} {}", response.text().await.unwrap()),
-        }
-    }
+    server.ready_report("accounts").await
 }
 
 async fn get_text(server: &TestServer, path: &str) -> String {
@@ -136,12 +113,12 @@ fn cells(expected: &[(&str, &str, u64)]) -> BTreeMap<(String, String), u64> {
 #[tokio::test]
 async fn answers_notes_and_tickets_of_one_contact_share_its_segment() {
     let server = server().await;
-    post_csv(
-        &server,
-        "/api/contacts",
-        "customer_id,email,plan\na1,a1@example.com,Pro\na2,a2@example.com,Free\na3,,Pro\n",
-    )
-    .await;
+    server
+        .import_csv(
+            "/api/contacts",
+            "customer_id,email,plan\na1,a1@example.com,Pro\na2,a2@example.com,Free\na3,,Pro\n",
+        )
+        .await;
     // Linked through the form's own key field, `account`; one answer names nobody.
     submit(&server, Some("a1"), 9, "The price is fair").await;
     submit(&server, Some(" a3 "), 10, "Great tool").await;
@@ -150,12 +127,12 @@ async fn answers_notes_and_tickets_of_one_contact_share_its_segment() {
     let linked = interview(&server, Some("a1"), "The price was the blocker").await;
     interview(&server, None, "The price page confused me").await;
     let free = interview(&server, Some("a2"), "We nearly left over price").await;
-    post_csv(
-        &server,
-        "/api/reports/accounts/sources/support/texts",
-        "id,customer_id,text\nt1,a3,The price went up at renewal\nt2,,Price too high\n",
-    )
-    .await;
+    server
+        .import_csv(
+            "/api/reports/accounts/sources/support/texts",
+            "id,customer_id,text\nt1,a3,The price went up at renewal\nt2,,Price too high\n",
+        )
+        .await;
 
     // Counted by hand from the lines above: Pro holds a1 and a3, Free a2.
     let figures = report(&server).await;
@@ -211,7 +188,9 @@ async fn answers_notes_and_tickets_of_one_contact_share_its_segment() {
     );
 
     // A re-import moves a1's answer and call to Team.
-    post_csv(&server, "/api/contacts", "customer_id,plan\na1,Team\n").await;
+    server
+        .import_csv("/api/contacts", "customer_id,plan\na1,Team\n")
+        .await;
     let figures = report(&server).await;
     assert_eq!(sizes(&figures)["Team"], 1, "{figures}");
     assert_eq!(sizes(&figures)["Pro"], 1, "{figures}");

@@ -13,7 +13,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
 
 use common::{RESEARCHER, TestServer, repo_path};
 use serde_json::{Value, json};
@@ -29,31 +28,11 @@ async fn server() -> TestServer {
 }
 
 async fn import(server: &TestServer, csv: &str) {
-    let response = server
-        .http
-        .post(server.url("/api/contacts"))
-        .bearer_auth(RESEARCHER)
-        .header("content-type", "text/csv")
-        .body(csv.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    server.import_csv("/api/contacts", csv).await
 }
 
-/// The report once its aggregates are ready (an import rebuilds them).
 async fn report(server: &TestServer, id: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let response = server
-            .get_as(&format!("/api/reports/{id}"), RESEARCHER)
-            .await;
-        match response.status().as_u16() {
-            200 => return response.json().await.unwrap(),
-            503 if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(50)).await,
-            status => panic!("report {id}: {status} {}", response.text().await.unwrap()),
-        }
-    }
+    server.ready_report(id).await
 }
 
 async fn get_text(server: &TestServer, path: &str) -> String {

@@ -41,16 +41,7 @@ async fn server(sink: &SmtpSink) -> TestServer {
 }
 
 async fn import(server: &TestServer, csv: &str) {
-    let response = server
-        .http
-        .post(server.url("/api/contacts"))
-        .bearer_auth(RESEARCHER)
-        .header("content-type", "text/csv")
-        .body(csv.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    server.import_csv("/api/contacts", csv).await
 }
 
 async fn post(server: &TestServer, path: &str, body: Value) -> (u16, Value) {

@@ -15,7 +15,6 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use common::{INTERVIEWER, RESEARCHER, TestServer, parse_csv, repo_path};
 use serde_json::{Value, json};
@@ -96,19 +95,8 @@ async fn submit(server: &TestServer, customer: Option<&str>, role: &str, why: &s
     assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
 }
 
-/// The report once its aggregates are ready.
 async fn report(server: &TestServer, id: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let response = server
-            .get_as(&format!("/api/reports/{id}"), RESEARCHER)
-            .await;
-        match response.status().as_u16() {
-            200 => return response.json().await.unwrap(),
-            503 if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(50)).await,
-            status => panic!("report {id}: {status} {}", response.text().await.unwrap()),
-        }
-    }
+    server.ready_report(id).await
 }
 
 async fn get_text(server: &TestServer, path: &str) -> String {

@@ -192,6 +192,47 @@ impl TestServer {
             .expect("request")
     }
 
+    /// Posts `csv` as a researcher (a contacts or texts import) and insists on a 200.
+    #[allow(dead_code)] // Not every test binary imports.
+    pub async fn import_csv(&self, path: &str, csv: &str) {
+        let response = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(RESEARCHER)
+            .header("content-type", "text/csv")
+            .body(csv.to_string())
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        assert_eq!(
+            status,
+            200,
+            "{path}: {}",
+            response.text().await.unwrap_or_default()
+        );
+    }
+
+    /// The report JSON once its aggregates are ready: an import may have started a rebuild,
+    /// during which the report answers 503 (given 30 s).
+    #[allow(dead_code)]
+    pub async fn ready_report(&self, id: &str) -> serde_json::Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let response = self.get_as(&format!("/api/reports/{id}"), RESEARCHER).await;
+            match response.status().as_u16() {
+                200 => return response.json().await.expect("report JSON"),
+                503 if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await
+                }
+                status => panic!(
+                    "report {id}: {status} {}",
+                    response.text().await.unwrap_or_default()
+                ),
+            }
+        }
+    }
+
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());

@@ -193,14 +193,10 @@ impl InvitationStore for PgStore {
     }
 
     fn token(&self, sha256: &str) -> Result<Option<TokenRef>, StoreError> {
-        let rows: Vec<(serde_json::Value,)> = self.run(async {
-            sqlx::query_as("SELECT target FROM invitation_tokens WHERE sha256 = $1")
-                .bind(sha256)
-                .fetch_all(self.pool())
-                .await
-                .map_err(backend)
-        })?;
-        Ok(decode_rows(rows)?.into_iter().next())
+        self.one_record(
+            "SELECT target FROM invitation_tokens WHERE sha256 = $1",
+            sha256,
+        )
     }
 
     fn put_campaign(&self, campaign: &Campaign) -> Result<(), StoreError> {
@@ -219,14 +215,7 @@ impl InvitationStore for PgStore {
     }
 
     fn campaign(&self, id: &str) -> Result<Option<Campaign>, StoreError> {
-        let rows: Vec<(serde_json::Value,)> = self.run(async {
-            sqlx::query_as("SELECT record FROM campaigns WHERE id = $1")
-                .bind(id)
-                .fetch_all(self.pool())
-                .await
-                .map_err(backend)
-        })?;
-        Ok(decode_rows(rows)?.into_iter().next())
+        self.one_record("SELECT record FROM campaigns WHERE id = $1", id)
     }
 
     fn unsubscribed(&self, contact: &str) -> Result<Option<String>, StoreError> {

@@ -81,6 +81,22 @@ pub(crate) fn decode_rows<T: serde::de::DeserializeOwned>(
 }
 
 impl PgStore {
+    /// The JSON record of the one row `sql` selects by `key` (its `$1`), if any.
+    pub(crate) fn one_record<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &'static str,
+        key: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let rows: Vec<(serde_json::Value,)> = self.run(async {
+            sqlx::query_as(sql)
+                .bind(key)
+                .fetch_all(self.pool())
+                .await
+                .map_err(backend)
+        })?;
+        Ok(decode_rows(rows)?.into_iter().next())
+    }
+
     /// Connects to `url` (`postgres://user:pass@host:port/db`) and applies the migrations.
     pub fn connect(url: &str) -> Result<PgStore, StoreError> {
         // On a thread of its own: the caller may be async code (a server started inside a
