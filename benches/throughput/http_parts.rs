@@ -51,8 +51,12 @@ pub fn run(plan: &Plan, figures: &mut Figures) {
     let data = tempfile::tempdir().expect("temp dir");
     let server = Server::start(data.path());
     let seconds = plan.seconds;
+    let store = match crate::postgres::suite_on_postgres() {
+        true => "PostgreSQL database",
+        false => "sled store",
+    };
     println!(
-        "over HTTP, one `fieldnotes serve` on a fresh store, {seconds} s per run, load generator in its own process:"
+        "over HTTP, one `fieldnotes serve` on a fresh {store}, {seconds} s per run, load generator in its own process:"
     );
     println!(
         "  durable ingest (POST /api/forms/{FORM}/responses; each 201 after its fsync) against GET /healthz:"

@@ -35,6 +35,9 @@ mod load;
 mod observers;
 mod offline;
 mod page_flow;
+#[allow(dead_code)] // The suite's helpers; the bench uses the store they pick.
+#[path = "../../tests/common/postgres.rs"]
+mod postgres;
 mod sample;
 mod server;
 mod sizes;

@@ -23,11 +23,17 @@ pub struct Server {
 impl Server {
     /// Starts `fieldnotes serve` on `data` (with the shipped forms and reports) on a free
     /// port, without the per-client submission budget (every load client is one address).
+    /// With `FIELDNOTES_TEST_BACKEND=postgres` the store is a fresh database on the
+    /// PostgreSQL that `FIELDNOTES_TEST_POSTGRES` names, as for the test suite.
     pub fn start(data: &Path) -> Server {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fieldnotes"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--data"])
-            .arg(data)
+        let mut command = Command::new(env!("CARGO_BIN_EXE_fieldnotes"));
+        command.args(["serve", "--addr", "127.0.0.1:0", "--data"]);
+        command.arg(data);
+        for (name, value) in crate::postgres::store_env(data) {
+            command.env(name, value);
+        }
+        let mut child = command
             .arg("--forms")
             .arg(root.join("forms"))
             .arg("--reports")
