@@ -287,3 +287,92 @@ async fn a_scheduled_summary_goes_out_once_with_two_nodes_and_after_the_holder_d
         "a summary due once went out twice: {seen:?}"
     );
 }
+
+/// Each node's report, once its rebuild is done (503 with the progress until then).
+async fn ready_report(http: &reqwest::Client, base: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let response = http
+            .get(format!("{base}/api/reports/customer-profile"))
+            .bearer_auth(RESEARCHER)
+            .send()
+            .await
+            .unwrap();
+        match response.status().as_u16() {
+            200 => return response.json().await.unwrap(),
+            503 if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(100)).await
+            }
+            status => panic!("{base}: {status} {}", response.text().await.unwrap()),
+        }
+    }
+}
+
+#[tokio::test]
+async fn two_nodes_started_on_a_changed_report_rebuild_it_once_between_them() {
+    // More responses than one rebuild step takes, so that both nodes' rebuilds interleave.
+    const RESPONSES: usize = 2_600;
+    let database = fresh_database();
+    let forms = shipped_forms();
+    let (data_a, data_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = node(data_a.path(), &forms, &repo_path("reports"), &database, &[]);
+    let http = reqwest::Client::new();
+    futures_util::stream::iter(0..RESPONSES)
+        .for_each_concurrent(16, |i| {
+            let (http, base) = (&http, &a.base);
+            async move {
+                let response = http
+                    .post(format!("{base}/api/forms/customer-profile/responses"))
+                    .json(&answers(i))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), 201);
+            }
+        })
+        .await;
+    a.kill();
+
+    // The same report now segmented by role: its aggregates are stale on both nodes, which
+    // start together and both find them so.
+    let changed = tempfile::tempdir().unwrap();
+    let definition = std::fs::read_to_string(repo_path("reports/customer-profile.toml")).unwrap();
+    let by_role = definition.replace("segment_by = \"company_size\"", "segment_by = \"role\"");
+    assert_ne!(by_role, definition);
+    std::fs::write(changed.path().join("customer-profile.toml"), by_role).unwrap();
+    let a = node(data_a.path(), &forms, changed.path(), &database, &[]);
+    let b = node(data_b.path(), &forms, changed.path(), &database, &[]);
+    let (on_a, on_b) = tokio::join!(ready_report(&http, &a.base), ready_report(&http, &b.base));
+    assert_eq!(on_a, on_b);
+    // Every response counted once: all are founders, in one segment of RESPONSES.
+    let segments = on_a["segments"].as_array().unwrap();
+    let counted: u64 = segments.iter().filter_map(|s| s["n"].as_u64()).sum();
+    assert_eq!(counted, RESPONSES as u64, "{segments:?}");
+    let founders = segments
+        .iter()
+        .find(|s| s["name"] == "Founder or owner")
+        .unwrap();
+    assert_eq!(founders["n"], RESPONSES as u64);
+    // The NPS mean of i % 11 over 0..RESPONSES, by hand.
+    let expected_mean = (0..RESPONSES).map(|i| (i % 11) as f64).sum::<f64>() / RESPONSES as f64;
+    let nps = on_a["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["id"] == "nps")
+        .unwrap();
+    let mean = nps["by_segment"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["segment"] == "Founder or owner")
+        .unwrap()["mean"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (mean - expected_mean).abs() < 1e-9,
+        "{mean} against {expected_mean}"
+    );
+    a.kill();
+    b.kill();
+}
