@@ -197,6 +197,15 @@ impl ApiError {
     }
 
     /// Logs the cause; the client only learns that something went wrong on our side.
+    /// The database could not be reached: a 503 a client or a load balancer retries.
+    pub fn store_unavailable(cause: impl std::fmt::Display) -> Self {
+        tracing::error!("the store is unavailable: {cause}");
+        ApiError::Unavailable(body(
+            "store_unavailable",
+            "the server cannot reach its database just now, so nothing was done; try again shortly",
+        ))
+    }
+
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!("internal error: {cause}");
         ApiError::Internal(body(
@@ -246,6 +255,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Full(_) => ApiError::storage_full(e),
+            StoreError::Unavailable(_) => ApiError::store_unavailable(e),
             _ => ApiError::internal(e),
         }
     }

@@ -85,6 +85,10 @@ pub enum StoreError {
     InUse { path: String },
     #[error("storage error: {0}")]
     Backend(String),
+    /// The database server cannot be reached now (refused, dropped or exhausted
+    /// connections): nothing was done, and the same request may succeed shortly.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     #[error("stored record is unreadable: {0}")]
     Corrupt(String),
     /// The filesystem of the data directory is full (or nearly: see `GuardedStore`); the

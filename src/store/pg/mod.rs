@@ -64,7 +64,22 @@ pub(crate) fn backend(e: sqlx::Error) -> StoreError {
     {
         return StoreError::Full(e.to_string());
     }
-    StoreError::Backend(e.to_string())
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e.to_string()),
+        // 57P01–57P03: the server is shutting down or starting; 08xxx: the connection failed.
+        sqlx::Error::Database(ref db)
+            if db
+                .code()
+                .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")) =>
+        {
+            StoreError::Unavailable(e.to_string())
+        }
+        _ => StoreError::Backend(e.to_string()),
+    }
 }
 
 pub(crate) fn corrupt(e: impl std::fmt::Display) -> StoreError {
