@@ -177,3 +177,82 @@ async fn migrate_to_postgres_then_backup_and_restore_keep_every_figure() {
     let found = outputs(&on_restored).await;
     assert_same(&expected, &found, "after restore");
 }
+
+/// Webhook messages still waiting (their endpoint was down) move with the store: the server
+/// on PostgreSQL delivers each of them once, with the id it had on sled.
+#[tokio::test]
+async fn queued_webhook_messages_are_delivered_once_after_a_migration() {
+    use common::webhooks::{PLAIN, PLAIN_VAR, Receiver, SECRET, SECRET_VAR, forms_for};
+    let receiver = Receiver::start().await;
+    receiver.refuse_all(true);
+    let forms = forms_for(&receiver);
+    let reports = common::repo_path("tests/fixtures/no-reports");
+    let env = [
+        (SECRET_VAR, SECRET),
+        (PLAIN_VAR, PLAIN),
+        ("FIELDNOTES_WEBHOOK_RETRY_MS", "50"),
+    ];
+    let sled_data = tempfile::tempdir().unwrap();
+    let start = |data: &Path, store: Option<&str>| {
+        let mut env: Vec<(&str, &str)> = env.to_vec();
+        env.extend(store.map(|url| ("FIELDNOTES_STORE", url)));
+        ServerProcess::start_with_env(data, forms.path(), &reports, free_port(), &env, None)
+    };
+    let server = start(sled_data.path(), None);
+    for plan in ["Free", "Team", "Enterprise"] {
+        common::webhooks::submit(&server.base, serde_json::json!({"plan": plan})).await;
+    }
+    // The endpoint's queue is delivered in order: its first message tried, and refused.
+    let tried = || -> std::collections::BTreeSet<String> {
+        receiver
+            .received()
+            .iter()
+            .filter(|r| r.path == "/standard")
+            .map(|r| r.header("webhook-id").to_string())
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while tried().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no attempts came");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    server.kill();
+    let tried = tried();
+
+    let postgres = fresh_database();
+    let from = format!("sled:{}", sled_data.path().join("db").display());
+    let out = fieldnotes(&[
+        "migrate",
+        "--from",
+        &from,
+        "--to",
+        &postgres,
+        "--forms",
+        forms.path().to_str().unwrap(),
+        "--reports",
+        reports.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    receiver.refuse_all(false);
+    let pg_data = tempfile::tempdir().unwrap();
+    let server = start(pg_data.path(), Some(&postgres));
+    receiver
+        .wait_delivered("/standard", 3, std::time::Duration::from_secs(30))
+        .await;
+    // Time for a second delivery to show, were there one.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let delivered: Vec<String> = receiver
+        .delivered("/standard")
+        .iter()
+        .map(|r| r.header("webhook-id").to_string())
+        .collect();
+    let unique: std::collections::BTreeSet<String> = delivered.iter().cloned().collect();
+    assert_eq!(delivered.len(), 3, "each once: {delivered:?}");
+    assert_eq!(unique.len(), 3, "{delivered:?}");
+    assert!(
+        tried.is_subset(&unique),
+        "the same messages, by id: {tried:?} in {unique:?}"
+    );
+    server.kill();
+}
