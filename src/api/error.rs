@@ -196,7 +196,6 @@ impl ApiError {
         }))
     }
 
-    /// Logs the cause; the client only learns that something went wrong on our side.
     /// The database could not be reached: a 503 a client or a load balancer retries.
     pub fn store_unavailable(cause: impl std::fmt::Display) -> Self {
         tracing::error!("the store is unavailable: {cause}");
@@ -206,6 +205,7 @@ impl ApiError {
         ))
     }
 
+    /// Logs the cause; the client only learns that something went wrong on our side.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!("internal error: {cause}");
         ApiError::Internal(body(
