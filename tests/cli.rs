@@ -93,7 +93,7 @@ fn check_reports_every_problem_as_file_colon_problem() {
             file("bad-questions.toml")
         ),
         format!(
-            "{}: line 4: unknown field `colour`, expected one of `id`, `kind`, `title`, `intro`, `thanks`, `status`, `hidden`, `questions`, `sections`, `webhooks`, `retain_days`, `partial_days`, `consent`, `quotas`, `languages`, `translations`",
+            "{}: line 4: unknown field `colour`, expected one of `id`, `kind`, `title`, `intro`, `thanks`, `status`, `hidden`, `questions`, `sections`, `webhooks`, `retain_days`, `partial_days`, `contact_key`, `consent`, `quotas`, `languages`, `translations`",
             file("unknown-key.toml")
         ),
     ];
