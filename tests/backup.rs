@@ -463,13 +463,7 @@ async fn a_restore_gives_back_everything_a_running_or_stopped_server_had() {
         .unwrap();
     assert_eq!(with_cookie.status(), 200);
     // The invitation links still lead to the survey: the token index came back too.
-    let link = invitation_token(&original.join("outbox"), "ana@example.com", "?t=");
-    let survey = http
-        .get(format!("{}/s/panel?t={link}", server.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(survey.status(), 200);
+    assert_invitation_opens(&http, &server.base, &original.join("outbox")).await;
     stop(server).await;
 }
 
@@ -532,13 +526,7 @@ async fn a_store_with_every_kind_of_record_migrates_to_postgres_and_answers_alik
         ServerProcess::start_with_env(&on_postgres, &forms, &reports, free_port(), &env, None);
     let after = reads(&http, &server.base, &paths(&interview)).await;
     assert_same_answers(&before, &after);
-    let link = invitation_token(&original.join("outbox"), "ana@example.com", "?t=");
-    let survey = http
-        .get(format!("{}/s/panel?t={link}", server.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(survey.status(), 200);
+    assert_invitation_opens(&http, &server.base, &original.join("outbox")).await;
     let opened = reads(&http, &server.base, &paths(&interview)).await;
     stop(server).await;
 
@@ -626,4 +614,15 @@ fn a_backup_names_what_is_missing_and_a_bad_file_restores_nothing() {
         text(&out.stderr)
     );
     assert_eq!(std::fs::read_dir(empty.path()).unwrap().count(), 0);
+}
+
+/// Ana's personal link, read from the outbox the campaign wrote to, opens the survey.
+async fn assert_invitation_opens(http: &reqwest::Client, base: &str, outbox: &Path) {
+    let link = invitation_token(outbox, "ana@example.com", "?t=");
+    let survey = http
+        .get(format!("{base}/s/panel?t={link}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(survey.status(), 200);
 }
