@@ -2,7 +2,7 @@
 //! sets `FIELDNOTES_TEST_POSTGRES`; without it these tests fail rather than pass unseen). The
 //! reference is the sled backend: the same responses and erasures, given to both, must give
 //! the same report figures, texts, evidence, counts and exports, incrementally and after a
-//! rebuild; concurrent writers to one segment must all count.
+//! rebuild; concurrent writers to one segment must all count, on both.
 
 #![allow(
     clippy::unwrap_used,
@@ -268,24 +268,39 @@ fn an_erased_response_leaves_postgres_as_if_it_had_never_come() {
 
 #[test]
 fn concurrent_writers_to_one_segment_all_count() {
+    let pg = PgStore::connect(&fresh_database()).unwrap();
+    writers_to_one_segment_all_count(&pg);
+}
+
+/// sled commits concurrent submissions together, several in one transaction: the same counts.
+#[test]
+fn concurrent_writers_to_one_segment_all_count_on_sled() {
+    let dir = tempfile::tempdir().unwrap();
+    let sled = SledStore::open(dir.path()).unwrap();
+    writers_to_one_segment_all_count(&sled);
+}
+
+fn writers_to_one_segment_all_count<S>(store: &S)
+where
+    S: ResponseStore + AggregateStore + Sync,
+{
     let (catalog, reports) = files();
     let dir = tempfile::tempdir().unwrap();
     let no_interviews = SledStore::open(&dir.path().join("none")).unwrap();
-    let pg = PgStore::connect(&fresh_database()).unwrap();
-    for stale in rebuild::stale_reports(&pg, &reports).unwrap() {
-        rebuild::rebuild(&pg, &no_interviews, &catalog, &reports, stale).unwrap();
+    for stale in rebuild::stale_reports(store, &reports).unwrap() {
+        rebuild::rebuild(store, &no_interviews, &catalog, &reports, stale).unwrap();
     }
     let (writers, each) = (16, 20);
     std::thread::scope(|scope| {
         for w in 0..writers {
-            let (pg, catalog, reports) = (&pg, &catalog, &reports);
+            let (catalog, reports) = (&catalog, &reports);
             scope.spawn(move || {
                 for i in 0..each {
                     // One segment for all: every writer adds to the same counters.
                     let mut a = answers(w * each + i);
                     a.insert("company_size".into(), json!("11–50"));
                     responses::submit(
-                        pg,
+                        store,
                         catalog,
                         reports,
                         FORM,
@@ -298,19 +313,23 @@ fn concurrent_writers_to_one_segment_all_count() {
             });
         }
     });
+    assert_eq!(
+        store.count_responses(FORM).unwrap(),
+        (writers * each) as u64
+    );
     let report = reports.get(REPORT).unwrap();
-    let AggregateState::Ready(segments) = pg.aggregates(REPORT, &report.aggregate_key).unwrap()
+    let AggregateState::Ready(segments) = store.aggregates(REPORT, &report.aggregate_key).unwrap()
     else {
         panic!("ready");
     };
     assert_eq!(segments.keys().collect::<Vec<_>>(), ["11–50"]);
     assert_eq!(segments["11–50"].responses, (writers * each) as i64);
-    // The shards sum to what one rebuild from the stored responses counts.
-    assert!(pg.begin_rebuild(REPORT, "recount", FORM).unwrap());
+    // The aggregates sum to what one rebuild from the stored responses counts.
+    assert!(store.begin_rebuild(REPORT, "recount", FORM).unwrap());
     let mut recount = (*report).clone();
     recount.aggregate_key = "recount".into();
-    rebuild::rebuild_in_batches(&pg, &no_interviews, &catalog, &reports, &recount, 50).unwrap();
-    let AggregateState::Ready(rebuilt) = pg.aggregates(REPORT, "recount").unwrap() else {
+    rebuild::rebuild_in_batches(store, &no_interviews, &catalog, &reports, &recount, 50).unwrap();
+    let AggregateState::Ready(rebuilt) = store.aggregates(REPORT, "recount").unwrap() else {
         panic!("ready");
     };
     assert_eq!(rebuilt, segments);

@@ -25,9 +25,13 @@ impl Server {
     /// port, without the per-client submission budget (every load client is one address).
     /// With `FIELDNOTES_TEST_BACKEND=postgres` the store is a fresh database on the
     /// PostgreSQL that `FIELDNOTES_TEST_POSTGRES` names, as for the test suite.
+    /// `FIELDNOTES_BENCH_SERVER` names another build of the binary to measure, so that a
+    /// change can be measured against the build before it in one run.
     pub fn start(data: &Path) -> Server {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut command = Command::new(env!("CARGO_BIN_EXE_fieldnotes"));
+        let binary = std::env::var_os("FIELDNOTES_BENCH_SERVER")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_fieldnotes").into());
+        let mut command = Command::new(binary);
         command.args(["serve", "--addr", "127.0.0.1:0", "--data"]);
         command.arg(data);
         for (name, value) in crate::postgres::store_env(data) {

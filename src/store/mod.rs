@@ -29,6 +29,7 @@ mod sessions;
 mod sled_aggregate_tx;
 mod sled_aggregates;
 mod sled_backup;
+mod sled_combine;
 mod sled_contacts;
 mod sled_interviews;
 mod sled_invitations;

@@ -6,6 +6,7 @@
 //! group commit): every page a respondent sends costs a durable write, so it must stay cheap.
 
 use std::collections::BTreeMap;
+use std::sync::mpsc::{SyncSender, sync_channel};
 
 use sled::Transactional;
 use sled::transaction::ConflictableTransactionError;
@@ -18,32 +19,78 @@ use super::{StoreError, StoredResponse, WebhookMessage};
 use crate::form::Form;
 use crate::tally::Contribution;
 
+/// One page of a partial response, encoded outside the lock, waiting to be committed
+/// (`sled_combine`); told back whether it was kept.
+pub(super) struct QueuedPage {
+    token: String,
+    form: String,
+    record: Vec<u8>,
+    index_key: Vec<u8>,
+    done: SyncSender<Result<bool, StoreError>>,
+}
+
+impl SledStore {
+    /// Keeps the pages in one transaction. A token already completed keeps nothing: its
+    /// answers were submitted.
+    fn commit_pages(&self, pages: &[QueuedPage]) {
+        let kept = (&self.partials, &self.partials_by_form)
+            .transaction(|(partials, by_form)| {
+                let mut kept = Vec::with_capacity(pages.len());
+                for page in pages {
+                    match partials.get(page.token.as_bytes())?.map(|b| decode(&b)) {
+                        Some(Ok(PartialState::Completed { .. })) => {
+                            kept.push(false);
+                            continue;
+                        }
+                        // The same token always names the same partial, but a form renamed
+                        // under it would leave its old index entry behind.
+                        Some(Ok(PartialState::Open(old))) if old.form != page.form => {
+                            by_form.remove(form_key(&old.form, old.id.as_bytes()))?;
+                        }
+                        _ => {}
+                    }
+                    partials.insert(page.token.as_bytes(), page.record.as_slice())?;
+                    by_form.insert(page.index_key.as_slice(), page.token.as_bytes())?;
+                    kept.push(true);
+                }
+                Ok::<_, ConflictableTransactionError<String>>(kept)
+            })
+            .map_err(transaction_error);
+        // A writer that gave up has nothing left to tell.
+        match kept {
+            Ok(kept) => {
+                for (page, kept) in pages.iter().zip(kept) {
+                    let _ = page.done.send(Ok(kept));
+                }
+            }
+            Err(e) => {
+                for page in pages {
+                    let _ = page.done.send(Err(e.clone()));
+                }
+            }
+        }
+    }
+}
+
 impl PartialStore for SledStore {
     fn save_partial(
         &self,
         token_sha256: &str,
         partial: &PartialResponse,
     ) -> Result<bool, StoreError> {
-        let record = encode(&PartialState::Open(partial.clone()))?;
-        let index_key = form_key(&partial.form, partial.id.as_bytes());
-        let guard = self.lock()?;
-        let saved = (&self.partials, &self.partials_by_form)
-            .transaction(|(partials, by_form)| {
-                match partials.get(token_sha256.as_bytes())?.map(|b| decode(&b)) {
-                    Some(Ok(PartialState::Completed { .. })) => return Ok(false),
-                    // The same token always names the same partial, but a form renamed under
-                    // it would leave its old index entry behind.
-                    Some(Ok(PartialState::Open(old))) if old.form != partial.form => {
-                        by_form.remove(form_key(&old.form, old.id.as_bytes()))?;
-                    }
-                    _ => {}
-                }
-                partials.insert(token_sha256.as_bytes(), record.as_slice())?;
-                by_form.insert(index_key.as_slice(), token_sha256.as_bytes())?;
-                Ok::<_, ConflictableTransactionError<String>>(true)
-            })
-            .map_err(transaction_error)?;
-        drop(guard);
+        let (done, outcome) = sync_channel(1);
+        let page = QueuedPage {
+            token: token_sha256.to_string(),
+            form: partial.form.clone(),
+            record: encode(&PartialState::Open(partial.clone()))?,
+            index_key: form_key(&partial.form, partial.id.as_bytes()),
+            done,
+        };
+        self.queued_pages
+            .run(page, || self.lock(), |pages| self.commit_pages(pages))?;
+        let saved = outcome
+            .recv()
+            .map_err(|_| StoreError::Backend("a queued page was dropped".into()))??;
         if saved {
             self.flusher.wait_durable()?;
         }

@@ -2,6 +2,14 @@
 //! revision's snapshot, its contributions to the aggregates, its webhook messages and, when it
 //! finishes a partial response, the partial replaced by its completion mark, all in one
 //! transaction.
+//!
+//! Concurrent submissions share that transaction (flat combining): each writer queues its
+//! prepared write, and whichever holds the writers' lock next commits every queued write in
+//! one sled transaction. sled serialises transactions behind one global lock and pays its
+//! bookkeeping per transaction, so under load one transaction of many writes is far cheaper
+//! than many of one; alone, a writer commits its own write as before.
+
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use sled::Transactional;
 use uuid::Uuid;
@@ -12,7 +20,7 @@ use super::sled_quotas;
 use super::sled_store::{SledStore, backend, decode, encode, form_key, transaction_error};
 use super::sled_webhooks::enqueue;
 use super::webhooks::WebhookMessage;
-use super::{StoreError, StoredResponse};
+use super::{QuotaPlace, StoreError, StoredResponse};
 use crate::form::Form;
 use crate::tally::Contribution;
 
@@ -21,6 +29,25 @@ use crate::tally::Contribution;
 struct NewRevision<'a> {
     first_response: Uuid,
     form: &'a Form,
+}
+
+/// What one write tells its writer: stored, already stored, or refused by a full quota.
+type Outcome = Result<Result<Completion, String>, StoreError>;
+
+/// One response's write, encoded and keyed outside the lock, waiting to be committed.
+pub(super) struct QueuedWrite {
+    id: Uuid,
+    form: String,
+    quotas: Vec<QuotaPlace>,
+    record: Vec<u8>,
+    index_key: Vec<u8>,
+    revision_key: Vec<u8>,
+    snapshot: Option<Vec<u8>>,
+    /// The hash of the partial's token this write finishes, and its completion mark.
+    finishing: Option<(String, Vec<u8>)>,
+    contributions: Vec<Contribution>,
+    webhooks: Vec<WebhookMessage>,
+    done: SyncSender<Outcome>,
 }
 
 impl SledStore {
@@ -38,9 +65,36 @@ impl SledStore {
         webhooks: &[WebhookMessage],
         finishing: Option<&str>,
     ) -> Result<Completion, StoreError> {
-        let record = encode(response)?;
-        let id = response.id.as_bytes().to_vec();
-        let index_key = form_key(&response.form, &id);
+        let (write, done) = self.prepare(response, form, contributions, webhooks, finishing)?;
+        self.queued_writes
+            .run(write, || self.lock(), |writes| self.commit(writes))?;
+        let outcome = done
+            .recv()
+            .map_err(|_| StoreError::Backend("a queued write was dropped".into()))??;
+        match outcome {
+            Ok(Completion::Stored) => {
+                self.flusher.wait_durable()?;
+                Ok(Completion::Stored)
+            }
+            Ok(already) => Ok(already),
+            Err(quota) => {
+                // The erased partial must be gone before the screen-out page says so.
+                if finishing.is_some() {
+                    self.flusher.wait_durable()?;
+                }
+                Err(StoreError::QuotaFull(quota))
+            }
+        }
+    }
+
+    fn prepare(
+        &self,
+        response: &StoredResponse,
+        form: &Form,
+        contributions: &[Contribution],
+        webhooks: &[WebhookMessage],
+        finishing: Option<&str>,
+    ) -> Result<(QueuedWrite, Receiver<Outcome>), StoreError> {
         let revision_key = form_key(&form.id, form.revision.as_bytes());
         // Revisions are never removed, so a revision seen once needs no snapshot again.
         let snapshot = match self
@@ -54,16 +108,39 @@ impl SledStore {
                 form,
             })?),
         };
-        let mark = match finishing {
-            Some(_) => Some(encode(&PartialState::Completed {
-                form: response.form.clone(),
-                response: response.id,
-                saved_at: response.submitted_at.clone(),
-            })?),
+        let finishing = match finishing {
+            Some(token) => Some((
+                token.to_string(),
+                encode(&PartialState::Completed {
+                    form: response.form.clone(),
+                    response: response.id,
+                    saved_at: response.submitted_at.clone(),
+                })?,
+            )),
             None => None,
         };
-        let guard = self.lock()?;
-        let outcome = (
+        let (done, outcome) = sync_channel(1);
+        let write = QueuedWrite {
+            id: response.id,
+            form: response.form.clone(),
+            quotas: response.quotas.clone(),
+            record: encode(response)?,
+            index_key: form_key(&response.form, response.id.as_bytes()),
+            revision_key,
+            snapshot,
+            finishing,
+            contributions: contributions.to_vec(),
+            webhooks: webhooks.to_vec(),
+            done,
+        };
+        Ok((write, outcome))
+    }
+
+    /// Commits the writes in one transaction, under the writers' lock, and tells each writer
+    /// its outcome. Within the transaction each write reads what the ones before it wrote, so
+    /// quotas, revisions and partials come out as if they had been committed one by one.
+    fn commit(&self, writes: &[QueuedWrite]) {
+        let committed = (
             &self.responses,
             &self.responses_by_form,
             &self.revisions,
@@ -94,38 +171,6 @@ impl SledStore {
                     partials_by_form,
                     quotas,
                 )| {
-                    let open = match finishing {
-                        Some(token) => match partials.get(token.as_bytes())?.map(|b| decode(&b)) {
-                            Some(Ok(PartialState::Completed { response, .. })) => {
-                                return Ok(Ok(Completion::AlreadyStored(response)));
-                            }
-                            Some(Ok(PartialState::Open(partial))) => Some(partial),
-                            // An unreadable partial is replaced like any other.
-                            Some(Err(_)) | None => None,
-                        },
-                        None => None,
-                    };
-                    let full = sled_quotas::claim(quotas, &response.form, &response.quotas)?;
-                    if let (Some(token), Some(mark)) = (finishing, &mark) {
-                        if let Some(partial) = &open {
-                            partials_by_form
-                                .remove(form_key(&partial.form, partial.id.as_bytes()))?;
-                        }
-                        match &full {
-                            Some(_) => partials.remove(token.as_bytes())?,
-                            None => partials.insert(token.as_bytes(), mark.as_slice())?,
-                        };
-                    }
-                    if let Some(quota) = full {
-                        return Ok(Err(quota));
-                    }
-                    responses.insert(id.as_slice(), record.as_slice())?;
-                    by_form.insert(index_key.as_slice(), &[] as &[u8])?;
-                    if let Some(snapshot) = &snapshot
-                        && revisions.get(revision_key.as_slice())?.is_none()
-                    {
-                        revisions.insert(revision_key.as_slice(), snapshot.as_slice())?;
-                    }
                     let tx = AggregateTx {
                         aggregates,
                         states,
@@ -133,26 +178,68 @@ impl SledStore {
                         terms,
                         evidence,
                     };
-                    tx.apply(contributions, Some(response.id), 1)?;
-                    enqueue(queue, sequences, webhooks)?;
-                    Ok(Ok(Completion::Stored))
+                    let mut outcomes = Vec::with_capacity(writes.len());
+                    for write in writes {
+                        let open = match &write.finishing {
+                            Some((token, _)) => {
+                                match partials.get(token.as_bytes())?.map(|b| decode(&b)) {
+                                    Some(Ok(PartialState::Completed { response, .. })) => {
+                                        outcomes.push(Ok(Completion::AlreadyStored(response)));
+                                        continue;
+                                    }
+                                    Some(Ok(PartialState::Open(partial))) => Some(partial),
+                                    // An unreadable partial is replaced like any other.
+                                    Some(Err(_)) | None => None,
+                                }
+                            }
+                            None => None,
+                        };
+                        let full = sled_quotas::claim(quotas, &write.form, &write.quotas)?;
+                        if let Some((token, mark)) = &write.finishing {
+                            if let Some(partial) = &open {
+                                partials_by_form
+                                    .remove(form_key(&partial.form, partial.id.as_bytes()))?;
+                            }
+                            match &full {
+                                Some(_) => partials.remove(token.as_bytes())?,
+                                None => partials.insert(token.as_bytes(), mark.as_slice())?,
+                            };
+                        }
+                        if let Some(quota) = full {
+                            outcomes.push(Err(quota));
+                            continue;
+                        }
+                        responses.insert(write.id.as_bytes(), write.record.as_slice())?;
+                        by_form.insert(write.index_key.as_slice(), &[] as &[u8])?;
+                        if let Some(snapshot) = &write.snapshot
+                            && revisions.get(write.revision_key.as_slice())?.is_none()
+                        {
+                            revisions.insert(write.revision_key.as_slice(), snapshot.as_slice())?;
+                        }
+                        tx.apply(&write.contributions, Some(write.id), 1)?;
+                        enqueue(queue, sequences, &write.webhooks)?;
+                        outcomes.push(Ok(Completion::Stored));
+                    }
+                    Ok(outcomes)
                 },
             )
-            .map_err(transaction_error)?;
-        drop(guard);
-        match outcome {
-            Ok(Completion::Stored) => {
-                self.flusher.wait_durable()?;
-                Ok(Completion::Stored)
-            }
-            Ok(already) => Ok(already),
-            Err(quota) => {
-                // The erased partial must be gone before the screen-out page says so.
-                if finishing.is_some() {
-                    self.flusher.wait_durable()?;
+            .map_err(transaction_error);
+        match committed {
+            Ok(outcomes) => {
+                for (write, outcome) in writes.iter().zip(outcomes) {
+                    // A writer that gave up has nothing left to tell.
+                    let _ = write.done.send(Ok(outcome));
                 }
-                Err(StoreError::QuotaFull(quota))
+            }
+            Err(e) => {
+                for write in writes {
+                    let _ = write.done.send(Err(e.clone()));
+                }
             }
         }
     }
 }
+
+#[cfg(test)]
+#[path = "sled_response_write_tests.rs"]
+mod tests;

@@ -12,6 +12,7 @@ use std::path::Path;
 use sled::transaction::TransactionError;
 
 use super::flusher::Flusher;
+use super::sled_combine::Combining;
 use super::{HealthStore, StoreError};
 
 /// sled's page cache for the server; reads past it come from disk. Bounded so that a full
@@ -40,6 +41,9 @@ pub struct SledStore {
     /// The writers' lock: orders aggregate writers with rebuild batches (see
     /// `sled_aggregates`), and keeps every write out of a backup's snapshot (`sled_backup`).
     pub(super) aggregate_lock: std::sync::Mutex<()>,
+    /// Writes waiting for the next commit under that lock (`sled_combine`).
+    pub(super) queued_writes: Combining<super::sled_response_write::QueuedWrite>,
+    pub(super) queued_pages: Combining<super::sled_partials::QueuedPage>,
     pub(super) interviews: sled::Tree,
     pub(super) interviews_by_guide: sled::Tree,
     pub(super) notes: sled::Tree,
@@ -128,6 +132,8 @@ impl SledStore {
             evidence: tree("evidence")?,
             profiles: tree("profiles")?,
             aggregate_lock: std::sync::Mutex::new(()),
+            queued_writes: Combining::new(),
+            queued_pages: Combining::new(),
             interviews: tree("interviews")?,
             interviews_by_guide: tree("interviews_by_guide")?,
             notes: tree("notes")?,

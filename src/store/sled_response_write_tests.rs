@@ -1,0 +1,91 @@
+//! Writes committed together in one transaction must come out as if committed one by one.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+use uuid::Uuid;
+
+use super::super::{
+    Completion, PartialResponse, PartialStore, QuotaPlace, ResponseStore, SledStore, StoredResponse,
+};
+
+fn form() -> std::sync::Arc<crate::form::Form> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/resume/forms");
+    crate::form::load_dir(&dir)
+        .expect("the fixture forms")
+        .get("resume")
+        .expect("the resume form")
+}
+
+fn response(quotas: Vec<QuotaPlace>) -> StoredResponse {
+    StoredResponse {
+        id: Uuid::now_v7(),
+        form: "resume".into(),
+        form_revision: "r1".into(),
+        submitted_at: "2026-01-02T00:00:00.000Z".into(),
+        hidden: BTreeMap::new(),
+        answers: BTreeMap::from([("size".to_string(), json!("Small"))]),
+        receipt_sha256: "aa".into(),
+        consent: None,
+        language: None,
+        quotas,
+        order: Default::default(),
+        contact: None,
+    }
+}
+
+fn stored(store: &SledStore) -> u64 {
+    store.count_responses("resume").unwrap()
+}
+
+#[test]
+fn two_finishes_of_one_partial_in_one_commit_store_one_response() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    let form = form();
+    let partial = PartialResponse {
+        id: Uuid::now_v7(),
+        form: "resume".into(),
+        form_revision: "r1".into(),
+        saved_at: "2026-01-01T00:00:00.000Z".into(),
+        page: 1,
+        hidden: BTreeMap::new(),
+        answers: BTreeMap::new(),
+        consent_at: None,
+        language: None,
+        seed: 0,
+    };
+    assert!(store.save_partial("tok", &partial).unwrap());
+    let (first, response) = (response(Vec::new()), response(Vec::new()));
+    let (a, a_done) = store.prepare(&first, &form, &[], &[], Some("tok")).unwrap();
+    let (b, b_done) = store
+        .prepare(&response, &form, &[], &[], Some("tok"))
+        .unwrap();
+    store.commit(&[a, b]);
+    assert!(matches!(a_done.recv().unwrap(), Ok(Ok(Completion::Stored))));
+    // The second reads the first's completion mark inside the same transaction.
+    match b_done.recv().unwrap() {
+        Ok(Ok(Completion::AlreadyStored(id))) => assert_eq!(id, first.id),
+        other => panic!("expected the first response, got {other:?}"),
+    }
+    assert_eq!(stored(&store), 1);
+    assert_eq!(store.partials("resume").count(), 0);
+}
+
+#[test]
+fn a_quota_with_one_place_admits_one_of_two_writes_in_one_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    let form = form();
+    let place = vec![QuotaPlace {
+        name: "small".into(),
+        limit: 1,
+    }];
+    let (one, two) = (response(place.clone()), response(place));
+    let (a, a_done) = store.prepare(&one, &form, &[], &[], None).unwrap();
+    let (b, b_done) = store.prepare(&two, &form, &[], &[], None).unwrap();
+    store.commit(&[a, b]);
+    assert!(matches!(a_done.recv().unwrap(), Ok(Ok(Completion::Stored))));
+    assert!(matches!(b_done.recv().unwrap(), Ok(Err(quota)) if quota == "small"));
+    assert_eq!(stored(&store), 1);
+}
