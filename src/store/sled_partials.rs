@@ -12,6 +12,7 @@ use sled::Transactional;
 use sled::transaction::ConflictableTransactionError;
 
 use super::partials::{Completion, PartialIter, PartialResponse, PartialState, PartialStore};
+use super::sled_combine::tell;
 use super::sled_store::{
     SledStore, backend, decode, encode, form_key, form_prefix, transaction_error,
 };
@@ -56,19 +57,7 @@ impl SledStore {
                 Ok::<_, ConflictableTransactionError<String>>(kept)
             })
             .map_err(transaction_error);
-        // A writer that gave up has nothing left to tell.
-        match kept {
-            Ok(kept) => {
-                for (page, kept) in pages.iter().zip(kept) {
-                    let _ = page.done.send(Ok(kept));
-                }
-            }
-            Err(e) => {
-                for page in pages {
-                    let _ = page.done.send(Err(e.clone()));
-                }
-            }
-        }
+        tell(pages, |page| &page.done, kept);
     }
 }
 
@@ -86,11 +75,12 @@ impl PartialStore for SledStore {
             index_key: form_key(&partial.form, partial.id.as_bytes()),
             done,
         };
-        self.queued_pages
-            .run(page, || self.lock(), |pages| self.commit_pages(pages))?;
-        let saved = outcome
-            .recv()
-            .map_err(|_| StoreError::Backend("a queued page was dropped".into()))??;
+        let saved = self.queued_pages.run(
+            page,
+            outcome,
+            || self.lock(),
+            |pages| self.commit_pages(pages),
+        )?;
         if saved {
             self.flusher.wait_durable()?;
         }
@@ -209,4 +199,4 @@ impl PartialStore for SledStore {
 
 #[cfg(test)]
 #[path = "sled_partials_tests.rs"]
-mod tests;
+pub(super) mod tests;

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::super::{Completion, PartialResponse, PartialState, PartialStore, SledStore};
 use crate::store::{StoreError, StoredResponse};
 
-fn partial(form: &str, saved_at: &str) -> PartialResponse {
+pub(in crate::store) fn partial(form: &str, saved_at: &str) -> PartialResponse {
     PartialResponse {
         id: Uuid::now_v7(),
         form: form.into(),
@@ -22,7 +22,7 @@ fn partial(form: &str, saved_at: &str) -> PartialResponse {
     }
 }
 
-fn response() -> StoredResponse {
+pub(in crate::store) fn response() -> StoredResponse {
     StoredResponse {
         id: Uuid::now_v7(),
         form: "resume".into(),
@@ -39,7 +39,7 @@ fn response() -> StoredResponse {
     }
 }
 
-fn form() -> std::sync::Arc<crate::form::Form> {
+pub(in crate::store) fn form() -> std::sync::Arc<crate::form::Form> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/resume/forms");
     crate::form::load_dir(&dir)
         .expect("the fixture forms")

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::partials::{Completion, PartialState};
 use super::sled_aggregate_tx::AggregateTx;
+use super::sled_combine::tell;
 use super::sled_quotas;
 use super::sled_store::{SledStore, backend, decode, encode, form_key, transaction_error};
 use super::sled_webhooks::enqueue;
@@ -66,11 +67,9 @@ impl SledStore {
         finishing: Option<&str>,
     ) -> Result<Completion, StoreError> {
         let (write, done) = self.prepare(response, form, contributions, webhooks, finishing)?;
-        self.queued_writes
-            .run(write, || self.lock(), |writes| self.commit(writes))?;
-        let outcome = done
-            .recv()
-            .map_err(|_| StoreError::Backend("a queued write was dropped".into()))??;
+        let outcome =
+            self.queued_writes
+                .run(write, done, || self.lock(), |writes| self.commit(writes))?;
         match outcome {
             Ok(Completion::Stored) => {
                 self.flusher.wait_durable()?;
@@ -224,19 +223,7 @@ impl SledStore {
                 },
             )
             .map_err(transaction_error);
-        match committed {
-            Ok(outcomes) => {
-                for (write, outcome) in writes.iter().zip(outcomes) {
-                    // A writer that gave up has nothing left to tell.
-                    let _ = write.done.send(Ok(outcome));
-                }
-            }
-            Err(e) => {
-                for write in writes {
-                    let _ = write.done.send(Err(e.clone()));
-                }
-            }
-        }
+        tell(writes, |write| &write.done, committed);
     }
 }
 

@@ -1,36 +1,15 @@
 //! Writes committed together in one transaction must come out as if committed one by one.
 
-use std::collections::BTreeMap;
-
-use serde_json::json;
-use uuid::Uuid;
-
+use super::super::sled_partials::tests::{form, partial, response as fixture_response};
 use super::super::{
-    Completion, PartialResponse, PartialStore, QuotaPlace, ResponseStore, SledStore, StoredResponse,
+    Completion, PartialStore, QuotaPlace, ResponseStore, SledStore, StoredResponse,
 };
 
-fn form() -> std::sync::Arc<crate::form::Form> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/resume/forms");
-    crate::form::load_dir(&dir)
-        .expect("the fixture forms")
-        .get("resume")
-        .expect("the resume form")
-}
-
+/// A response to the fixture form, taking the given quota places.
 fn response(quotas: Vec<QuotaPlace>) -> StoredResponse {
     StoredResponse {
-        id: Uuid::now_v7(),
-        form: "resume".into(),
-        form_revision: "r1".into(),
-        submitted_at: "2026-01-02T00:00:00.000Z".into(),
-        hidden: BTreeMap::new(),
-        answers: BTreeMap::from([("size".to_string(), json!("Small"))]),
-        receipt_sha256: "aa".into(),
-        consent: None,
-        language: None,
         quotas,
-        order: Default::default(),
-        contact: None,
+        ..fixture_response()
     }
 }
 
@@ -43,18 +22,7 @@ fn two_finishes_of_one_partial_in_one_commit_store_one_response() {
     let dir = tempfile::tempdir().unwrap();
     let store = SledStore::open(dir.path()).unwrap();
     let form = form();
-    let partial = PartialResponse {
-        id: Uuid::now_v7(),
-        form: "resume".into(),
-        form_revision: "r1".into(),
-        saved_at: "2026-01-01T00:00:00.000Z".into(),
-        page: 1,
-        hidden: BTreeMap::new(),
-        answers: BTreeMap::new(),
-        consent_at: None,
-        language: None,
-        seed: 0,
-    };
+    let partial = partial("resume", "2026-01-01T00:00:00.000Z");
     assert!(store.save_partial("tok", &partial).unwrap());
     let (first, response) = (response(Vec::new()), response(Vec::new()));
     let (a, a_done) = store.prepare(&first, &form, &[], &[], Some("tok")).unwrap();
