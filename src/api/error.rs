@@ -80,7 +80,8 @@ pub enum ApiError {
     /// The mail server could not be reached or refused the message; `message` names it.
     #[oai(status = 502)]
     BadGateway(Json<ErrorBody>),
-    /// The store is not writable, or a report is being rebuilt (with `progress`).
+    /// The store is not writable, its database cannot be reached (`store_unavailable`), or a
+    /// report is being rebuilt (with `progress`).
     #[oai(status = 503)]
     Unavailable(Json<ErrorBody>),
     /// The server's disk is full (`storage_full`): nothing was stored; reads still work.
