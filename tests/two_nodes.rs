@@ -182,10 +182,19 @@ async fn two_nodes_share_notes_responses_and_survive_the_loss_of_one() {
     a.kill();
     acknowledged.extend(load_a.await.unwrap());
     acknowledged.extend(load_b.await.unwrap());
-    acknowledged.sort();
-    assert_eq!(
-        csv_ids(&http, &b_base, "customer-profile").await,
-        acknowledged
+    let stored = csv_ids(&http, &b_base, "customer-profile").await;
+    let missing: Vec<&String> = acknowledged
+        .iter()
+        .filter(|id| stored.binary_search(id).is_err())
+        .collect();
+    assert!(missing.is_empty(), "acknowledged but lost: {missing:?}");
+    // A's client sends one request at a time, so at most the one A had committed when it
+    // died, before its 201 went out, is stored without an acknowledgement.
+    assert!(
+        stored.len() <= acknowledged.len() + 1,
+        "{} stored, {} acknowledged",
+        stored.len(),
+        acknowledged.len()
     );
     b.kill();
 }
