@@ -15,9 +15,12 @@ use super::flusher::Flusher;
 use super::sled_combine::Combining;
 use super::{HealthStore, StoreError};
 
-/// sled's page cache for the server; reads past it come from disk. Bounded so that a full
-/// export of a large form cannot pull every page into memory (sled's default is 1 GiB).
-const CACHE_BYTES: u64 = 64 * 1024 * 1024;
+/// sled's page cache for the server. Small, because an export streams every page of a form
+/// through it: at 64 MiB a server grew by 71 MiB while streaming 100,000 responses, at 4 MiB
+/// by 11 MiB, with the same ingest rate (BENCHMARKS.md, 2026-12-04). What the writes and
+/// reports touch (the newest leaves, the aggregates) fits, and a miss is a read the kernel's
+/// page cache usually answers.
+const CACHE_BYTES: u64 = 4 * 1024 * 1024;
 /// The cache for one-shot commands (`export`, `report`), which read each record once.
 pub const ONE_PASS_CACHE_BYTES: u64 = 4 * 1024 * 1024;
 
