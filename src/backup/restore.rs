@@ -12,7 +12,7 @@ use super::{BackupError, Summary, read};
 use crate::config::Config;
 use std::ops::ControlFlow;
 
-use crate::store::{BackupStore, ONE_PASS_CACHE_BYTES, Record, SledStore, StoreUrl};
+use crate::store::{BackupStore, Record, SledStore, StoreUrl};
 
 /// Records written per batch: each batch is one flush.
 const BATCH: usize = 2_000;
@@ -110,7 +110,7 @@ pub fn restore_into(backup: &Path, url: &StoreUrl) -> Result<Summary, BackupErro
 
 /// Reads the whole backup into a new store at `dir`; the store is closed when this returns.
 fn fill_new(file: std::fs::File, dir: &Path) -> Result<Summary, BackupError> {
-    let store = SledStore::open_with_cache(dir, ONE_PASS_CACHE_BYTES)?;
+    let store = SledStore::open_for_one_pass(dir)?;
     fill(file, &store)
 }
 

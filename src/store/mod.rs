@@ -69,7 +69,7 @@ pub use responses::{
     ConsentGiven, ContributionsOf, QuotaPlace, ResponseIter, ResponseStore, StoredResponse,
 };
 pub use sessions::SessionStore;
-pub use sled_store::{ONE_PASS_CACHE_BYTES, SledStore};
+pub use sled_store::SledStore;
 pub use texts::{
     StoredText, TextBackend, TextContributions, TextCounts, TextIter, TextKey, TextStore,
 };

@@ -7,8 +7,7 @@ use std::sync::Arc;
 
 use super::pg::PgStore;
 use super::{
-    ContactStore, GuardedStore, InvitationStore, ONE_PASS_CACHE_BYTES, SledStore, Store,
-    StoreError, TextBackend,
+    ContactStore, GuardedStore, InvitationStore, SledStore, Store, StoreError, TextBackend,
 };
 
 /// Every concern of a store, contacts and outside texts included: what a command holds.
@@ -61,7 +60,7 @@ impl StoreUrl {
     /// Opens the store for one pass of an offline command (an export, a report, a copy).
     pub fn open_for_one_pass(&self) -> Result<Arc<dyn Backend>, StoreError> {
         Ok(match self {
-            StoreUrl::Sled(dir) => Arc::new(SledStore::open_with_cache(dir, ONE_PASS_CACHE_BYTES)?),
+            StoreUrl::Sled(dir) => Arc::new(SledStore::open_for_one_pass(dir)?),
             StoreUrl::Postgres(url) => Arc::new(PgStore::connect(url)?),
         })
     }
