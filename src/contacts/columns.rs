@@ -23,6 +23,14 @@ impl ContactColumns {
         responses: ResponseIter,
         include_pii: bool,
     ) -> Result<ContactColumns, StoreError> {
+        // Without a contact nothing links: the first pass, which reads every response, would
+        // find no column (and took 40% of the CSV export of a store without contacts).
+        if store.contacts_after(None, 1)?.is_empty() {
+            return Ok(ContactColumns {
+                attributes: Vec::new(),
+                store,
+            });
+        }
         let pii = store.pii_columns()?;
         let mut attributes = BTreeSet::new();
         let mut last_key: Option<String> = None;
