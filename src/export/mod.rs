@@ -89,10 +89,18 @@ pub fn csv_writer<W: std::io::Write>(
 
 /// Prefixes `'` to text a spreadsheet would run as a formula (OWASP CSV injection).
 pub fn guard_formula(text: &str) -> String {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\n') => format!("'{text}"),
-        _ => text.to_string(),
+    match needs_guard(text) {
+        true => format!("'{text}"),
+        false => text.to_string(),
     }
+}
+
+/// Whether a spreadsheet would read the text as a formula.
+pub fn needs_guard(text: &str) -> bool {
+    matches!(
+        text.chars().next(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\n')
+    )
 }
 
 #[cfg(test)]

@@ -1,10 +1,11 @@
 //! The responses CSV: one row per response, written as it is read from the store (the
 //! columns are planned in `table`).
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use super::table::{Cell, Table};
-use super::{ExportError, guard_formula};
+use super::{ExportError, guard_formula, needs_guard};
 use crate::contacts::columns::ContactColumns;
 use crate::form::Form;
 use crate::store::ResponseIter;
@@ -19,13 +20,14 @@ pub struct ExportOptions {
 }
 
 /// A cell as CSV text: respondents' text guarded against formulas, the rest as it is.
-pub fn csv_text(cell: &Cell) -> String {
+pub fn csv_text<'c>(cell: &'c Cell) -> Cow<'c, str> {
     match cell {
-        Cell::Empty => String::new(),
-        Cell::Option(s) | Cell::Time(s) | Cell::Id(s) => s.clone(),
-        Cell::Text(s) => guard_formula(s),
-        Cell::Number(n) => plain_number(n),
-        Cell::Flag(chosen) => if *chosen { "1" } else { "0" }.into(),
+        Cell::Empty => Cow::Borrowed(""),
+        Cell::Option(s) | Cell::Id(s) | Cell::Time(s) => Cow::Borrowed(s),
+        Cell::Text(s) if needs_guard(s) => Cow::Owned(guard_formula(s)),
+        Cell::Text(s) => Cow::Borrowed(s),
+        Cell::Number(n) => Cow::Owned(plain_number(n)),
+        Cell::Flag(chosen) => Cow::Borrowed(if *chosen { "1" } else { "0" }),
     }
 }
 
@@ -70,17 +72,24 @@ pub fn write_responses_csv_with<W: Write>(
         contacts.into_iter().flat_map(ContactColumns::headers),
     );
     writer.write_record(&header)?;
-    let mut record: Vec<String> = Vec::with_capacity(header.len());
     for response in responses {
         let response = response?;
-        record.clear();
-        record.extend(table.cells(&response).iter().map(csv_text));
+        let cells = table.cells(&response);
+        let (describing, answering) = cells.split_at(leading.min(cells.len()));
+        for cell in describing {
+            writer.write_field(csv_text(cell).as_bytes())?;
+        }
         if let Some(contacts) = contacts {
             // Imported text: a CRM cell could be a formula as well as an answer could.
-            let cells = contacts.cells(&response)?;
-            record.splice(leading..leading, cells.iter().map(|c| guard_formula(c)));
+            for cell in contacts.cells(&response)? {
+                writer.write_field(guard_formula(&cell))?;
+            }
         }
-        writer.write_record(&record)?;
+        for cell in answering {
+            writer.write_field(csv_text(cell).as_bytes())?;
+        }
+        // Ends the row whose fields were written one by one.
+        writer.write_record(None::<&[u8]>)?;
     }
     writer.flush()?;
     Ok(())

@@ -12,6 +12,7 @@
 //! With partial responses among the rows, `completed` comes last: 1 for a submitted response,
 //! which always has its receipt's hash, 0 for an unfinished one, which never had a receipt.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use serde_json::Value;
@@ -53,21 +54,22 @@ pub struct ColumnInfo {
     pub question: Option<String>,
 }
 
-/// One cell.
+/// One cell, borrowing what it can from the response it was read from: an export writes
+/// millions of them and copies none it does not have to.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
+pub enum Cell<'a> {
     Empty,
     /// Text that comes from the form file (an option), safe as it is.
-    Option(String),
+    Option(Cow<'a, str>),
     /// Text a respondent typed (or sent through a link): spreadsheets must not run it.
-    Text(String),
+    Text(Cow<'a, str>),
     /// A number exactly as it was stored.
     Number(serde_json::Number),
     Flag(bool),
     /// RFC 3339 in UTC.
-    Time(String),
+    Time(Cow<'a, str>),
     /// The response id, the form revision: identifiers, never formulas.
-    Id(String),
+    Id(Cow<'a, str>),
 }
 
 enum Source {
@@ -345,44 +347,45 @@ impl Table {
     }
 
     /// One response's cells, a cell per column.
-    pub fn cells(&self, response: &StoredResponse) -> Vec<Cell> {
+    pub fn cells<'a>(&self, response: &'a StoredResponse) -> Vec<Cell<'a>> {
         self.sources.iter().map(|s| cell(s, response)).collect()
     }
 }
 
-fn cell(source: &Source, response: &StoredResponse) -> Cell {
+fn cell<'a>(source: &Source, response: &'a StoredResponse) -> Cell<'a> {
+    let borrowed = |s: &'a String| Cow::Borrowed(s.as_str());
     match source {
-        Source::ResponseId => Cell::Id(response.id.to_string()),
+        Source::ResponseId => Cell::Id(Cow::Owned(response.id.to_string())),
         Source::Completed => Cell::Flag(is_completed(response)),
-        Source::SubmittedAt => Cell::Time(response.submitted_at.clone()),
-        Source::Revision => Cell::Id(response.form_revision.clone()),
+        Source::SubmittedAt => Cell::Time(borrowed(&response.submitted_at)),
+        Source::Revision => Cell::Id(borrowed(&response.form_revision)),
         Source::Language => response
             .language
             .as_ref()
-            .map_or(Cell::Empty, |l| Cell::Id(l.clone())),
+            .map_or(Cell::Empty, |l| Cell::Id(borrowed(l))),
         Source::ConsentAt => response
             .consent
             .as_ref()
-            .map_or(Cell::Empty, |c| Cell::Time(c.at.clone())),
+            .map_or(Cell::Empty, |c| Cell::Time(borrowed(&c.at))),
         Source::Hidden(name) => response
             .hidden
             .get(name)
-            .map_or(Cell::Empty, |v| Cell::Text(v.clone())),
+            .map_or(Cell::Empty, |v| Cell::Text(borrowed(v))),
         Source::Answer { question, options } => match response.answers.get(question) {
             None | Some(Value::Null) => Cell::Empty,
-            Some(Value::String(s)) if options.contains(s) => Cell::Option(s.clone()),
-            Some(Value::String(s)) => Cell::Text(s.clone()),
+            Some(Value::String(s)) if options.contains(s) => Cell::Option(borrowed(s)),
+            Some(Value::String(s)) => Cell::Text(borrowed(s)),
             Some(Value::Number(n)) => Cell::Number(n.clone()),
-            Some(Value::Bool(b)) => Cell::Option(b.to_string()),
+            Some(Value::Bool(b)) => Cell::Option(Cow::Borrowed(if *b { "true" } else { "false" })),
             // A question whose type changed from multi: keep every chosen value visible.
-            Some(Value::Array(items)) => Cell::Text(
+            Some(Value::Array(items)) => Cell::Text(Cow::Owned(
                 items
                     .iter()
                     .filter_map(Value::as_str)
                     .collect::<Vec<_>>()
                     .join("; "),
-            ),
-            Some(other) => Cell::Text(other.to_string()),
+            )),
+            Some(other) => Cell::Text(Cow::Owned(other.to_string())),
         },
         Source::MultiOption { question, option } => match response.answers.get(question) {
             Some(Value::Array(items)) => {
@@ -395,8 +398,8 @@ fn cell(source: &Source, response: &StoredResponse) -> Cell {
             row,
             options,
         } => match response.answers.get(question).and_then(|a| a.get(row)) {
-            Some(Value::String(s)) if options.contains(s) => Cell::Option(s.clone()),
-            Some(Value::String(s)) => Cell::Text(s.clone()),
+            Some(Value::String(s)) if options.contains(s) => Cell::Option(borrowed(s)),
+            Some(Value::String(s)) => Cell::Text(borrowed(s)),
             Some(Value::Number(n)) => Cell::Number(n.clone()),
             _ => Cell::Empty,
         },
@@ -408,16 +411,15 @@ fn cell(source: &Source, response: &StoredResponse) -> Cell {
                 Cell::Number(serde_json::Number::from(rank))
             }),
         // Option texts from the form file, joined: no respondent typed them.
-        Source::Order { question } => response
-            .order
-            .get(question)
-            .map_or(Cell::Empty, |order| Cell::Option(order.join(";"))),
+        Source::Order { question } => response.order.get(question).map_or(Cell::Empty, |order| {
+            Cell::Option(Cow::Owned(order.join(";")))
+        }),
         Source::MultiOther { question, options } => match response.answers.get(question) {
             Some(Value::Array(items)) => items
                 .iter()
                 .filter_map(Value::as_str)
                 .find(|s| !options.contains(*s))
-                .map_or(Cell::Empty, |s| Cell::Text(s.to_string())),
+                .map_or(Cell::Empty, |s| Cell::Text(Cow::Borrowed(s))),
             _ => Cell::Empty,
         },
     }

@@ -122,7 +122,7 @@ fn write_cell(
         // with (`=`, `+`, `-`, `@`): a spreadsheet does not evaluate a string cell. So unlike
         // the CSV, XLSX needs no `'` prefix, and the respondent's text stays exactly as typed.
         Cell::Option(text) | Cell::Text(text) | Cell::Id(text) => {
-            sheet.write_string(row, col, text)?;
+            sheet.write_string(row, col, text.as_ref())?;
         }
         Cell::Number(number) => match exact_number(number) {
             Some(value) => {
@@ -144,7 +144,7 @@ fn write_cell(
             }
             // A stored time that does not parse is still shown, as the text it is.
             Err(_) => {
-                sheet.write_string(row, col, text)?;
+                sheet.write_string(row, col, text.as_ref())?;
             }
         },
     }
@@ -155,7 +155,7 @@ fn write_cell(
 fn sheet_xml_upper_bound<'a>(names: impl Iterator<Item = &'a String>) -> u64 {
     ROW_MARKUP_BYTES
         + names
-            .map(|name| xml_upper_bound(&Cell::Id(name.clone())))
+            .map(|name| xml_upper_bound(&Cell::Id(name.as_str().into())))
             .sum::<u64>()
 }
 

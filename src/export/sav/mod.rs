@@ -253,7 +253,8 @@ fn write_spooled<W: Write>(
     let mut spool = BufWriter::new(spool);
     let mut cases: u64 = 0;
     for response in responses {
-        let cells = table.cells(&response?);
+        let response = response?;
+        let cells = table.cells(&response);
         for ((p, value), seen) in plan.iter().zip(values(&plan, &cells)).zip(&mut seen) {
             match value {
                 Value::Number(n) => {

@@ -115,7 +115,7 @@ pub(super) enum Value<'a> {
     Text(Cow<'a, str>),
 }
 
-fn cell_text(cell: &Cell) -> Cow<'_, str> {
+fn cell_text<'c>(cell: &'c Cell) -> Cow<'c, str> {
     match cell {
         Cell::Empty => Cow::Borrowed(""),
         Cell::Option(s) | Cell::Text(s) | Cell::Time(s) | Cell::Id(s) => Cow::Borrowed(s),
@@ -153,7 +153,9 @@ pub(super) fn values<'c>(plan: &[Planned], cells: &'c [Cell]) -> Vec<Value<'c>> 
                 continue;
             }
             (Coding::Time, Cell::Time(at)) => spss_seconds(at),
-            (Coding::Code(codes), Cell::Option(s) | Cell::Text(s)) => codes.get(s).copied(),
+            (Coding::Code(codes), Cell::Option(s) | Cell::Text(s)) => {
+                codes.get(s.as_ref()).copied()
+            }
             (Coding::Flag, Cell::Flag(chosen)) => Some(if *chosen { 1.0 } else { 0.0 }),
             (Coding::Number, Cell::Number(n)) => n.as_f64(),
             _ => None,
