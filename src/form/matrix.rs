@@ -141,14 +141,15 @@ pub fn row_questions(q: &Question) -> Vec<Question> {
         .collect()
 }
 
-/// The questions as analysis sees them: each matrix replaced by its rows, in place.
-pub fn analysed_questions(questions: &[Question]) -> Vec<Question> {
+/// The questions as analysis sees them: each matrix replaced by its rows, in place. Borrowed
+/// where they are the form's own: every submission asks for them, once per report.
+pub fn analysed_questions(questions: &[Question]) -> Vec<Cow<'_, Question>> {
     let mut out = Vec::with_capacity(questions.len());
     for q in questions {
         if q.kind == QuestionType::Matrix {
-            out.extend(row_questions(q));
+            out.extend(row_questions(q).into_iter().map(Cow::Owned));
         } else {
-            out.push(q.clone());
+            out.push(Cow::Borrowed(q));
         }
     }
     out

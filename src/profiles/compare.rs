@@ -61,6 +61,7 @@ pub fn comparable(form: &Form, segment_by: &str) -> Vec<Question> {
     crate::form::matrix::analysed_questions(&form.questions)
         .into_iter()
         .filter(|q| !q.pii && q.id != segment_by)
+        .map(std::borrow::Cow::into_owned)
         .collect()
 }
 
