@@ -182,7 +182,6 @@ fn segment_names(
 fn reported_questions(form: &Form, report: &ReportDef) -> Vec<Question> {
     crate::form::matrix::analysed_questions(&form.questions)
         .into_iter()
-        .map(std::borrow::Cow::into_owned)
         .filter(|q| {
             !q.pii
                 && q.id != report.segment_by
@@ -196,6 +195,7 @@ fn reported_questions(form: &Form, report: &ReportDef) -> Vec<Question> {
                         | QuestionType::Ranking
                 )
         })
+        .map(std::borrow::Cow::into_owned)
         .collect()
 }
 

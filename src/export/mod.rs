@@ -2,6 +2,8 @@
 //! the responses as CSV, XLSX or JSON Lines (`write_responses` picks by `ExportFormat`), and
 //! the notes, segments and themes as CSV.
 
+use std::borrow::Cow;
+
 mod format;
 mod jsonl;
 mod merged;
@@ -89,18 +91,15 @@ pub fn csv_writer<W: std::io::Write>(
 
 /// Prefixes `'` to text a spreadsheet would run as a formula (OWASP CSV injection).
 pub fn guard_formula(text: &str) -> String {
-    match needs_guard(text) {
-        true => format!("'{text}"),
-        false => text.to_string(),
-    }
+    guarded(text).into_owned()
 }
 
-/// Whether a spreadsheet would read the text as a formula.
-pub fn needs_guard(text: &str) -> bool {
-    matches!(
-        text.chars().next(),
-        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\n')
-    )
+/// The same, copying only text that needs the prefix: what the CSV writes millions of.
+pub fn guarded(text: &str) -> Cow<'_, str> {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\n') => Cow::Owned(format!("'{text}")),
+        _ => Cow::Borrowed(text),
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::io::Write;
 
 use super::table::{Cell, Table};
-use super::{ExportError, guard_formula, needs_guard};
+use super::{ExportError, guarded};
 use crate::contacts::columns::ContactColumns;
 use crate::form::Form;
 use crate::store::ResponseIter;
@@ -24,8 +24,7 @@ pub fn csv_text<'c>(cell: &'c Cell) -> Cow<'c, str> {
     match cell {
         Cell::Empty => Cow::Borrowed(""),
         Cell::Option(s) | Cell::Id(s) | Cell::Time(s) => Cow::Borrowed(s),
-        Cell::Text(s) if needs_guard(s) => Cow::Owned(guard_formula(s)),
-        Cell::Text(s) => Cow::Borrowed(s),
+        Cell::Text(s) => guarded(s),
         Cell::Number(n) => Cow::Owned(plain_number(n)),
         Cell::Flag(chosen) => Cow::Borrowed(if *chosen { "1" } else { "0" }),
     }
@@ -82,7 +81,7 @@ pub fn write_responses_csv_with<W: Write>(
         if let Some(contacts) = contacts {
             // Imported text: a CRM cell could be a formula as well as an answer could.
             for cell in contacts.cells(&response)? {
-                writer.write_field(guard_formula(&cell))?;
+                writer.write_field(guarded(&cell).as_bytes())?;
             }
         }
         for cell in answering {
